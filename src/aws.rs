@@ -1,0 +1,113 @@
+//! How tap reaches AWS: one `SdkConfig` (credential chain, retry and timeout policy, endpoint
+//! override) and a cache of per-region clients built from it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider as TlsProvider};
+
+use crate::error::{Error, Result};
+
+/// The provider configuration (`tap:region`, `tap:profile`, `tap:endpoint`, `tap:maxRetries`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AwsSettings {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub endpoint: Option<String>,
+    pub max_retries: Option<u32>,
+}
+
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+
+/// Every client tap uses, for one region.
+#[derive(Clone, Debug)]
+pub struct Clients {
+    pub region: String,
+    pub ec2: aws_sdk_ec2::Client,
+    pub kms: aws_sdk_kms::Client,
+    pub apigateway: aws_sdk_apigateway::Client,
+    pub s3: aws_sdk_s3::Client,
+    pub iam: aws_sdk_iam::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub sts: aws_sdk_sts::Client,
+}
+
+#[derive(Debug)]
+pub struct Aws {
+    config: SdkConfig,
+    default_region: Option<String>,
+    clients: Mutex<HashMap<String, Arc<Clients>>>,
+}
+
+impl Aws {
+    pub async fn load(settings: &AwsSettings) -> Aws {
+        let http =
+            aws_smithy_http_client::Builder::new().tls_provider(TlsProvider::Rustls(CryptoMode::Ring)).build_https();
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .http_client(http)
+            .retry_config(
+                RetryConfig::standard().with_max_attempts(settings.max_retries.unwrap_or(DEFAULT_MAX_ATTEMPTS)),
+            )
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(10))
+                    .operation_attempt_timeout(Duration::from_secs(60))
+                    .operation_timeout(Duration::from_secs(180))
+                    .build(),
+            );
+        if let Some(region) = &settings.region {
+            loader = loader.region(Region::new(region.clone()));
+        }
+        if let Some(profile) = &settings.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Some(endpoint) = &settings.endpoint {
+            loader = loader.endpoint_url(endpoint);
+        }
+        let config = loader.load().await;
+        let default_region = config.region().map(|r| r.to_string());
+        Aws { config, default_region, clients: Mutex::new(HashMap::new()) }
+    }
+
+    /// The region resources use when they do not name one.
+    pub fn default_region(&self) -> Option<&str> {
+        self.default_region.as_deref()
+    }
+
+    /// The region to work in: the given one, else the provider's.
+    pub fn resolve_region(&self, region: Option<&str>) -> Result<String> {
+        match region.filter(|r| !r.is_empty()).or(self.default_region()) {
+            Some(r) => Ok(r.to_string()),
+            None => Err(Error::Config(
+                "no AWS region: set the provider's `region` (pulumi config set tap:region us-east-1) or AWS_REGION"
+                    .into(),
+            )),
+        }
+    }
+
+    pub fn clients(&self, region: &str) -> Arc<Clients> {
+        let mut cache = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        cache.entry(region.to_string()).or_insert_with(|| Arc::new(self.build(region))).clone()
+    }
+
+    fn build(&self, region: &str) -> Clients {
+        let config = self.config.to_builder().region(Region::new(region.to_string())).build();
+        // An overridden endpoint (moto, LocalStack) does not resolve bucket-name hosts.
+        let path_style = config.endpoint_url().is_some();
+        let s3_config = aws_sdk_s3::config::Builder::from(&config).force_path_style(path_style).build();
+        Clients {
+            region: region.to_string(),
+            ec2: aws_sdk_ec2::Client::new(&config),
+            kms: aws_sdk_kms::Client::new(&config),
+            apigateway: aws_sdk_apigateway::Client::new(&config),
+            s3: aws_sdk_s3::Client::from_conf(s3_config),
+            iam: aws_sdk_iam::Client::new(&config),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
+            sts: aws_sdk_sts::Client::new(&config),
+        }
+    }
+}

@@ -1,0 +1,436 @@
+//! The ResourceProvider service: the only code that knows tonic and the wire. It decodes requests,
+//! dispatches by token, and owns what every resource shares: preview, secrets, timeouts,
+//! cancellation, partial creations and the mapping of errors to statuses.
+
+pub mod config;
+
+use std::future::Future;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tonic::{Request, Response, Status};
+
+use crate::aws::Aws;
+use crate::error::{Error, Result};
+use crate::log::Logger;
+use crate::proto::pulumirpc as rpc;
+use crate::proto::pulumirpc::resource_provider_server::{ResourceProvider, ResourceProviderServer};
+use crate::resource::{Change, Ctx, DynResource, Failure};
+use crate::resources::Registry;
+use crate::schema;
+use crate::value::{self, PropertyMap, Unknown, Value};
+
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+/// Global resources (IAM) still need a region to sign requests with.
+const GLOBAL_REGION: &str = "us-east-1";
+
+/// Serves the provider on `listener` until `shutdown` resolves. RPCs are served concurrently.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    engine_address: Option<String>,
+    shutdown: impl Future<Output = ()> + Send,
+) -> std::result::Result<(), tonic::transport::Error> {
+    let provider = Provider::new(engine_address.as_deref());
+    let service = ResourceProviderServer::new(provider)
+        .max_decoding_message_size(crate::MAX_MESSAGE_SIZE)
+        .max_encoding_message_size(crate::MAX_MESSAGE_SIZE);
+    tonic::transport::Server::builder()
+        .add_service(service)
+        .serve_with_incoming_shutdown(tokio_stream::wrappers::TcpListenerStream::new(listener), shutdown)
+        .await
+}
+
+pub struct Provider {
+    logger: Logger,
+    aws: RwLock<Option<Arc<Aws>>>,
+    cancel: watch::Sender<bool>,
+    registry: Registry,
+}
+
+impl Provider {
+    pub fn new(engine_address: Option<&str>) -> Provider {
+        let logger = Logger::default();
+        if let Some(address) = engine_address {
+            logger.connect(address);
+        }
+        Provider { logger, aws: RwLock::new(None), cancel: watch::channel(false).0, registry: Registry::new() }
+    }
+
+    fn aws(&self) -> Result<Arc<Aws>> {
+        self.aws
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+            .ok_or_else(|| Error::Config("the provider was not configured before use".into()))
+    }
+
+    fn default_region(&self) -> Option<String> {
+        self.aws.read().unwrap_or_else(|p| p.into_inner()).as_ref().and_then(|a| a.default_region().map(str::to_string))
+    }
+
+    fn resource(&self, token: &str) -> Result<&dyn DynResource> {
+        self.registry.get(token).ok_or_else(|| Error::UnknownType(token.to_string()))
+    }
+
+    /// The region a resource works in: `id@region`, else its state's or inputs' `region`, else
+    /// the provider's.
+    fn region_for(&self, res: &dyn DynResource, explicit: Option<&str>, maps: &[&PropertyMap]) -> Result<String> {
+        if !res.regional() {
+            return Ok(self.default_region().unwrap_or_else(|| GLOBAL_REGION.to_string()));
+        }
+        let from_state = maps.iter().find_map(|m| match m.get("region").map(Value::unwrap_plain) {
+            Some(Value::String(r)) if !r.is_empty() => Some(r),
+            _ => None,
+        });
+        self.aws()?.resolve_region(explicit.map(str::to_string).or(from_state).as_deref())
+    }
+
+    fn ctx(&self, res: &dyn DynResource, urn: &str, region: &str, timeout: Duration) -> Result<Ctx> {
+        let clients = self.aws()?.clients(region);
+        let _ = res;
+        Ok(Ctx::new(clients, urn.to_string(), self.logger.clone(), timeout))
+    }
+
+    /// Runs one operation under its timeout and the provider's cancellation.
+    async fn run<T>(&self, what: &str, timeout: Duration, op: impl Future<Output = Result<T>>) -> Result<T> {
+        let mut cancel = self.cancel.subscribe();
+        if *cancel.borrow() {
+            return Err(Error::Cancelled);
+        }
+        // The operation's own waits stop at the deadline; this is the backstop.
+        let hard = timeout + Duration::from_secs(10);
+        tokio::select! {
+            r = tokio::time::timeout(hard, op) => r.unwrap_or_else(|_| Err(Error::Timeout { what: what.to_string(), seconds: hard.as_secs() })),
+            _ = cancel.wait_for(|c| *c) => Err(Error::Cancelled),
+        }
+    }
+}
+
+fn timeout_of(seconds: f64, default: Duration) -> Duration {
+    if seconds > 0.0 && seconds.is_finite() {
+        Duration::from_secs_f64(seconds)
+    } else {
+        default
+    }
+}
+
+fn decode(s: Option<&prost_types::Struct>) -> Result<PropertyMap> {
+    value::decode_struct(s)
+}
+
+fn encode(map: &PropertyMap) -> Option<prost_types::Struct> {
+    Some(value::encode_struct(map))
+}
+
+fn failures(list: Vec<Failure>) -> Vec<rpc::CheckFailure> {
+    list.into_iter().map(|f| rpc::CheckFailure { property: f.property, reason: f.reason }).collect()
+}
+
+/// Splits an import id `<id>@<region>`.
+fn split_id(id: &str) -> (&str, Option<&str>) {
+    match id.rsplit_once('@') {
+        Some((base, region)) if !base.is_empty() && crate::validate::region(region).is_ok() => (base, Some(region)),
+        _ => (id, None),
+    }
+}
+
+/// Outputs take the secretness of the same-named inputs (or old state).
+fn mark_secrets(mut outputs: PropertyMap, sources: &[&PropertyMap]) -> PropertyMap {
+    for (key, value) in outputs.iter_mut() {
+        let secret = sources.iter().any(|s| s.get(key).is_some_and(Value::contains_secrets));
+        if secret && !matches!(value, Value::Secret(_)) {
+            *value = Value::Secret(Box::new(std::mem::replace(value, Value::Null)));
+        }
+    }
+    outputs
+}
+
+/// The input properties of a resource's outputs (what Read reports as inputs).
+fn inputs_of(token: &str, outputs: &PropertyMap) -> PropertyMap {
+    let keys = schema::input_keys(token);
+    outputs.iter().filter(|(k, _)| keys.contains(*k)).map(|(k, v)| (k.clone(), v.clone())).collect()
+}
+
+/// Preview outputs: the inputs as given (unknowns stay unknown) over the old outputs, with every
+/// computed output unknown unless the old state knows it.
+fn preview_outputs(token: &str, olds: &PropertyMap, inputs: &PropertyMap) -> PropertyMap {
+    let mut out = olds.clone();
+    for (k, v) in inputs {
+        out.insert(k.clone(), v.clone());
+    }
+    for key in schema::computed_keys(token) {
+        out.entry(key).or_insert(Value::Unknown(Unknown::Any));
+    }
+    out
+}
+
+fn merge_json(inputs: &PropertyMap, partial: serde_json::Value) -> PropertyMap {
+    let mut out: PropertyMap = inputs.iter().map(|(k, v)| (k.clone(), v.unwrap_plain())).collect();
+    if let Value::Object(map) = Value::from_json(&partial) {
+        out.extend(map.into_iter().filter(|(_, v)| *v != Value::Null));
+    }
+    out
+}
+
+type RpcResult<T> = std::result::Result<Response<T>, Status>;
+
+#[tonic::async_trait]
+impl ResourceProvider for Provider {
+    async fn handshake(
+        &self,
+        request: Request<rpc::ProviderHandshakeRequest>,
+    ) -> RpcResult<rpc::ProviderHandshakeResponse> {
+        self.logger.connect(&request.get_ref().engine_address);
+        Ok(Response::new(rpc::ProviderHandshakeResponse {
+            accept_secrets: true,
+            accept_resources: true,
+            accept_outputs: true,
+            supports_autonaming_configuration: false,
+            accepts_byte_string: false,
+            accepts_outputs_in_invoke: false,
+            accepts_outputs_in_call: false,
+            accepts_outputs_in_check: false,
+        }))
+    }
+
+    async fn get_schema(&self, _request: Request<rpc::GetSchemaRequest>) -> RpcResult<rpc::GetSchemaResponse> {
+        Ok(Response::new(rpc::GetSchemaResponse { schema: schema::SCHEMA.to_string() }))
+    }
+
+    async fn check_config(&self, request: Request<rpc::CheckRequest>) -> RpcResult<rpc::CheckResponse> {
+        let news = decode(request.get_ref().news.as_ref())?;
+        let (inputs, list) = config::check(news);
+        Ok(Response::new(rpc::CheckResponse { inputs: encode(&inputs), failures: failures(list) }))
+    }
+
+    async fn diff_config(&self, request: Request<rpc::DiffRequest>) -> RpcResult<rpc::DiffResponse> {
+        let req = request.into_inner();
+        let olds = decode(req.olds.as_ref())?;
+        let news = decode(req.news.as_ref())?;
+        let changed = config::diff(&olds, &news);
+        let outcome = crate::resource::DiffOutcome {
+            changes: changed.into_iter().map(|k| (k, (Change::Update, false))).collect(),
+        };
+        Ok(Response::new(diff_response(&outcome)))
+    }
+
+    async fn configure(&self, request: Request<rpc::ConfigureRequest>) -> RpcResult<rpc::ConfigureResponse> {
+        let args = decode(request.get_ref().args.as_ref())?;
+        let (settings, list) = config::settings(args);
+        if let Some(f) = list.first() {
+            return Err(Error::Config(format!("provider configuration `{}` {}", f.property, f.reason)).into());
+        }
+        let aws = Aws::load(&settings).await;
+        *self.aws.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(aws));
+        Ok(Response::new(rpc::ConfigureResponse {
+            accept_secrets: true,
+            supports_preview: true,
+            accept_resources: true,
+            accept_outputs: true,
+            supports_autonaming_configuration: false,
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(urn = %request.get_ref().urn))]
+    async fn check(&self, request: Request<rpc::CheckRequest>) -> RpcResult<rpc::CheckResponse> {
+        let req = request.into_inner();
+        let res = self.resource(&req.r#type)?;
+        let olds = decode(req.olds.as_ref())?;
+        let news = decode(req.news.as_ref())?;
+        let region = self.default_region();
+        let (inputs, list) = res.check(&olds, news, &req.name, &req.random_seed, region.as_deref());
+        Ok(Response::new(rpc::CheckResponse { inputs: encode(&inputs), failures: failures(list) }))
+    }
+
+    #[tracing::instrument(skip_all, fields(urn = %request.get_ref().urn))]
+    async fn diff(&self, request: Request<rpc::DiffRequest>) -> RpcResult<rpc::DiffResponse> {
+        let req = request.into_inner();
+        let res = self.resource(&req.r#type)?;
+        let olds = decode(req.olds.as_ref())?;
+        let news = decode(req.news.as_ref())?;
+        Ok(Response::new(diff_response(&res.diff(&olds, &news, &req.ignore_changes))))
+    }
+
+    #[tracing::instrument(skip_all, fields(urn = %request.get_ref().urn))]
+    async fn create(&self, request: Request<rpc::CreateRequest>) -> RpcResult<rpc::CreateResponse> {
+        let req = request.into_inner();
+        let res = self.resource(&req.r#type)?;
+        let inputs = decode(req.properties.as_ref())?;
+        if req.preview {
+            let outputs = preview_outputs(res.token(), &PropertyMap::new(), &inputs);
+            return Ok(Response::new(rpc::CreateResponse {
+                id: String::new(),
+                properties: encode(&outputs),
+                refresh_before_update: false,
+            }));
+        }
+        let region = self.region_for(res, None, &[&inputs])?;
+        let timeout = timeout_of(req.timeout, DEFAULT_TIMEOUT);
+        let ctx = self.ctx(res, &req.urn, &region, timeout)?;
+        let result = self.run(&format!("creating {}", req.urn), timeout, res.create(&ctx, &inputs)).await;
+        let recorded = ctx.take_created();
+        match result {
+            Ok((id, outputs)) => {
+                let outputs = mark_secrets(outputs, &[&inputs]);
+                Ok(Response::new(rpc::CreateResponse {
+                    id,
+                    properties: encode(&outputs),
+                    refresh_before_update: false,
+                }))
+            }
+            Err(err) => match recorded {
+                Some((id, partial)) => {
+                    let outputs = mark_secrets(merge_json(&inputs, partial), &[&inputs]);
+                    Err(Error::PartialCreate { id, outputs, inputs: None, message: err.to_string() }.into())
+                }
+                None => Err(err.into()),
+            },
+        }
+    }
+
+    #[tracing::instrument(skip_all, fields(urn = %request.get_ref().urn))]
+    async fn read(&self, request: Request<rpc::ReadRequest>) -> RpcResult<rpc::ReadResponse> {
+        let req = request.into_inner();
+        let res = self.resource(&req.r#type)?;
+        let state = decode(req.properties.as_ref())?;
+        let old_inputs = decode(req.inputs.as_ref())?;
+        let (id, explicit_region) = split_id(&req.id);
+        let region = self.region_for(res, explicit_region, &[&state, &old_inputs])?;
+        let timeout = timeout_of(req.timeout, DEFAULT_READ_TIMEOUT);
+        let ctx = self.ctx(res, &req.urn, &region, timeout)?;
+        let found = self.run(&format!("reading {}", req.urn), timeout, res.read(&ctx, id)).await?;
+        let Some(outputs) = found else {
+            return Ok(Response::new(rpc::ReadResponse::default()));
+        };
+        let outputs = mark_secrets(outputs, &[&state, &old_inputs]);
+        let inputs = inputs_of(res.token(), &outputs);
+        Ok(Response::new(rpc::ReadResponse {
+            id: id.to_string(),
+            properties: encode(&outputs),
+            inputs: encode(&inputs),
+            refresh_before_update: false,
+        }))
+    }
+
+    #[tracing::instrument(skip_all, fields(urn = %request.get_ref().urn))]
+    async fn update(&self, request: Request<rpc::UpdateRequest>) -> RpcResult<rpc::UpdateResponse> {
+        let req = request.into_inner();
+        let res = self.resource(&req.r#type)?;
+        let olds = decode(req.olds.as_ref())?;
+        let news = decode(req.news.as_ref())?;
+        if req.preview {
+            let outputs = preview_outputs(res.token(), &olds, &news);
+            return Ok(Response::new(rpc::UpdateResponse {
+                properties: encode(&outputs),
+                refresh_before_update: false,
+            }));
+        }
+        let region = self.region_for(res, None, &[&olds, &news])?;
+        let timeout = timeout_of(req.timeout, DEFAULT_TIMEOUT);
+        let ctx = self.ctx(res, &req.urn, &region, timeout)?;
+        let outputs =
+            self.run(&format!("updating {}", req.urn), timeout, res.update(&ctx, &req.id, &olds, &news)).await?;
+        let outputs = mark_secrets(outputs, &[&news]);
+        Ok(Response::new(rpc::UpdateResponse { properties: encode(&outputs), refresh_before_update: false }))
+    }
+
+    #[tracing::instrument(skip_all, fields(urn = %request.get_ref().urn))]
+    async fn delete(&self, request: Request<rpc::DeleteRequest>) -> RpcResult<()> {
+        let req = request.into_inner();
+        let res = self.resource(&req.r#type)?;
+        let olds = decode(req.properties.as_ref())?;
+        let old_inputs = decode(req.old_inputs.as_ref())?;
+        let region = self.region_for(res, None, &[&olds, &old_inputs])?;
+        let timeout = timeout_of(req.timeout, DEFAULT_TIMEOUT);
+        let ctx = self.ctx(res, &req.urn, &region, timeout)?;
+        self.run(&format!("deleting {}", req.urn), timeout, res.delete(&ctx, &req.id, &olds)).await?;
+        Ok(Response::new(()))
+    }
+
+    async fn construct(&self, request: Request<rpc::ConstructRequest>) -> RpcResult<rpc::ConstructResponse> {
+        let token = &request.get_ref().r#type;
+        match schema::resources().get(token.as_str()) {
+            Some(t) if t.is_component => Err(Error::NotImplemented(format!(
+                "{token} is not implemented yet in tap {}: the component's Construct arrives in a later release",
+                crate::VERSION
+            ))
+            .into()),
+            _ => Err(Error::UnknownType(token.clone()).into()),
+        }
+    }
+
+    async fn cancel(&self, _request: Request<()>) -> RpcResult<()> {
+        tracing::info!("cancel requested: aborting in-flight operations");
+        self.cancel.send_replace(true);
+        Ok(Response::new(()))
+    }
+
+    async fn get_plugin_info(&self, _request: Request<()>) -> RpcResult<rpc::PluginInfo> {
+        Ok(Response::new(rpc::PluginInfo { version: crate::VERSION.to_string() }))
+    }
+
+    async fn attach(&self, request: Request<rpc::PluginAttach>) -> RpcResult<()> {
+        self.logger.connect(&request.get_ref().address);
+        Ok(Response::new(()))
+    }
+}
+
+fn diff_response(outcome: &crate::resource::DiffOutcome) -> rpc::DiffResponse {
+    use rpc::property_diff::Kind;
+    let detailed_diff = outcome
+        .changes
+        .iter()
+        .map(|(key, (change, replaces))| {
+            let kind = match (change, replaces) {
+                (Change::Add, false) => Kind::Add,
+                (Change::Add, true) => Kind::AddReplace,
+                (Change::Delete, false) => Kind::Delete,
+                (Change::Delete, true) => Kind::DeleteReplace,
+                (Change::Update, false) => Kind::Update,
+                (Change::Update, true) => Kind::UpdateReplace,
+            };
+            (key.clone(), rpc::PropertyDiff { kind: kind as i32, input_diff: false })
+        })
+        .collect();
+    let changes = if outcome.changes.is_empty() {
+        rpc::diff_response::DiffChanges::DiffNone
+    } else {
+        rpc::diff_response::DiffChanges::DiffSome
+    };
+    rpc::DiffResponse {
+        replaces: outcome.replaces(),
+        stables: Vec::new(),
+        delete_before_replace: false,
+        changes: changes as i32,
+        diffs: outcome.changes.keys().cloned().collect(),
+        detailed_diff,
+        has_detailed_diff: true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn import_ids_may_carry_a_region() {
+        assert_eq!(split_id("vpc-123@eu-central-1"), ("vpc-123", Some("eu-central-1")));
+        assert_eq!(split_id("vpc-123"), ("vpc-123", None));
+        assert_eq!(split_id("name@example"), ("name@example", None));
+    }
+
+    #[test]
+    fn outputs_follow_input_secretness() {
+        let inputs: PropertyMap =
+            [("tags".to_string(), Value::Secret(Box::new(Value::Object(PropertyMap::new()))))].into_iter().collect();
+        let outputs: PropertyMap =
+            [("tags".to_string(), Value::Object(PropertyMap::new())), ("arn".to_string(), Value::str("a"))]
+                .into_iter()
+                .collect();
+        let marked = mark_secrets(outputs, &[&inputs]);
+        assert!(matches!(marked["tags"], Value::Secret(_)));
+        assert_eq!(marked["arn"], Value::str("a"));
+    }
+}

@@ -1,0 +1,279 @@
+//! `tap:ec2:Vpc`: an Amazon VPC.
+//!
+//! AWS APIs: CreateVpc (tags at creation), DescribeVpcs (wait until `available`, read),
+//! DescribeVpcAttribute / ModifyVpcAttribute (DNS), DescribeSecurityGroups and DescribeRouteTables
+//! (the default group and main route table), CreateTags / DeleteTags, DeleteVpc.
+//! Id: the VPC id (`vpc-…`). Replaced when cidrBlock, instanceTenancy or region change.
+
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, Tenancy, VpcAttributeName, VpcState};
+use serde::{Deserialize, Serialize};
+
+use super::{filter, from_tags, is_in_use, is_not_found, tag_spec, update_tags, Tags};
+use crate::error::{aws, Result};
+use crate::resource::{Checker, Ctx, Resource};
+use crate::value::Value;
+
+pub struct Vpc;
+
+/// What the program gives.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VpcInputs {
+    /// The IPv4 block, /16 to /28.
+    pub cidr_block: String,
+    /// Whether the Amazon DNS server resolves in the VPC (default true).
+    pub enable_dns_support: bool,
+    /// Whether instances get DNS hostnames (default false).
+    pub enable_dns_hostnames: bool,
+    /// `default` or `dedicated`.
+    pub instance_tenancy: String,
+    pub region: String,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+/// The VPC as AWS reports it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VpcOutputs {
+    pub cidr_block: String,
+    pub enable_dns_support: bool,
+    pub enable_dns_hostnames: bool,
+    pub instance_tenancy: String,
+    pub region: String,
+    #[serde(default)]
+    pub tags: Tags,
+    pub arn: String,
+    pub default_security_group_id: String,
+    pub main_route_table_id: String,
+}
+
+#[async_trait]
+impl Resource for Vpc {
+    const TOKEN: &'static str = "tap:ec2:Vpc";
+    const REPLACE_ON: &'static [&'static str] = &["cidrBlock", "instanceTenancy"];
+    type Inputs = VpcInputs;
+    type Outputs = VpcOutputs;
+
+    fn check(&self, c: &mut Checker<'_>) {
+        c.cidr("cidrBlock", 16, 28, true);
+        c.default("enableDnsSupport", Value::Bool(true));
+        c.bool("enableDnsSupport");
+        c.default("enableDnsHostnames", Value::Bool(false));
+        c.bool("enableDnsHostnames");
+        c.one_of("instanceTenancy", &["default", "dedicated"], Some("default"));
+        c.tags();
+    }
+
+    async fn create(&self, ctx: &Ctx, inputs: VpcInputs) -> Result<(String, VpcOutputs)> {
+        let ec2 = &ctx.clients.ec2;
+        let created = ec2
+            .create_vpc()
+            .cidr_block(&inputs.cidr_block)
+            .instance_tenancy(Tenancy::from(inputs.instance_tenancy.as_str()))
+            .set_tag_specifications(tag_spec(ResourceType::Vpc, &inputs.tags).map(|t| vec![t]))
+            .send()
+            .await
+            .map_err(aws("CreateVpc"))?;
+        let id = created.vpc().and_then(|v| v.vpc_id()).unwrap_or_default().to_string();
+        ctx.record_created(&id, &serde_json::json!({ "region": inputs.region }));
+
+        ctx.wait_for(&format!("VPC {id} to become available"), || async {
+            match ec2.describe_vpcs().vpc_ids(&id).send().await.map_err(aws("DescribeVpcs")) {
+                Ok(out) => Ok(out.vpcs().first().filter(|v| v.state() == Some(&VpcState::Available)).map(|_| ())),
+                Err(e) if is_not_found(&e) => Ok(None),
+                Err(e) => Err(e),
+            }
+        })
+        .await?;
+
+        // AWS's defaults are DNS support on, hostnames off: change only what differs.
+        if !inputs.enable_dns_support {
+            set_attribute(ctx, &id, VpcAttributeName::EnableDnsSupport, false).await?;
+        }
+        if inputs.enable_dns_hostnames {
+            set_attribute(ctx, &id, VpcAttributeName::EnableDnsHostnames, true).await?;
+        }
+        let outputs = read_vpc(ctx, &id)
+            .await?
+            .ok_or_else(|| crate::error::Error::Internal(format!("VPC {id} vanished after creation")))?;
+        Ok((id, outputs))
+    }
+
+    async fn read(&self, ctx: &Ctx, id: &str) -> Result<Option<VpcOutputs>> {
+        read_vpc(ctx, id).await
+    }
+
+    async fn update(&self, ctx: &Ctx, id: &str, olds: VpcOutputs, news: VpcInputs) -> Result<VpcOutputs> {
+        if olds.enable_dns_support != news.enable_dns_support {
+            set_attribute(ctx, id, VpcAttributeName::EnableDnsSupport, news.enable_dns_support).await?;
+        }
+        if olds.enable_dns_hostnames != news.enable_dns_hostnames {
+            set_attribute(ctx, id, VpcAttributeName::EnableDnsHostnames, news.enable_dns_hostnames).await?;
+        }
+        update_tags(&ctx.clients.ec2, id, &olds.tags, &news.tags).await?;
+        read_vpc(ctx, id)
+            .await?
+            .ok_or_else(|| crate::error::Error::Internal(format!("VPC {id} vanished during the update")))
+    }
+
+    async fn delete(&self, ctx: &Ctx, id: &str, _olds: VpcOutputs) -> Result<()> {
+        let ec2 = &ctx.clients.ec2;
+        let result = ctx
+            .retry_while(&format!("deleting VPC {id} (something in it still exists)"), is_in_use, || async {
+                ec2.delete_vpc().vpc_id(id).send().await.map_err(aws("DeleteVpc"))
+            })
+            .await;
+        match result {
+            Err(e) if is_not_found(&e) => Ok(()),
+            other => other.map(|_| ()),
+        }
+    }
+}
+
+async fn set_attribute(ctx: &Ctx, id: &str, attribute: VpcAttributeName, value: bool) -> Result<()> {
+    let v = AttributeBooleanValue::builder().value(value).build();
+    let request = ctx.clients.ec2.modify_vpc_attribute().vpc_id(id);
+    let request = match attribute {
+        VpcAttributeName::EnableDnsSupport => request.enable_dns_support(v),
+        _ => request.enable_dns_hostnames(v),
+    };
+    request.send().await.map_err(aws("ModifyVpcAttribute"))?;
+    Ok(())
+}
+
+async fn dns_attribute(ctx: &Ctx, id: &str, attribute: VpcAttributeName) -> Result<bool> {
+    let out = ctx
+        .clients
+        .ec2
+        .describe_vpc_attribute()
+        .vpc_id(id)
+        .attribute(attribute.clone())
+        .send()
+        .await
+        .map_err(aws("DescribeVpcAttribute"))?;
+    let value = match attribute {
+        VpcAttributeName::EnableDnsSupport => out.enable_dns_support(),
+        _ => out.enable_dns_hostnames(),
+    };
+    Ok(value.and_then(|v| v.value()).unwrap_or(false))
+}
+
+async fn read_vpc(ctx: &Ctx, id: &str) -> Result<Option<VpcOutputs>> {
+    let ec2 = &ctx.clients.ec2;
+    let described = match ec2.describe_vpcs().vpc_ids(id).send().await.map_err(aws("DescribeVpcs")) {
+        Ok(out) => out,
+        Err(e) if is_not_found(&e) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let Some(vpc) = described.vpcs().first() else {
+        return Ok(None);
+    };
+    let (dns_support, dns_hostnames, groups, tables) = tokio::try_join!(
+        dns_attribute(ctx, id, VpcAttributeName::EnableDnsSupport),
+        dns_attribute(ctx, id, VpcAttributeName::EnableDnsHostnames),
+        async {
+            ec2.describe_security_groups()
+                .filters(filter("vpc-id", id))
+                .filters(filter("group-name", "default"))
+                .send()
+                .await
+                .map_err(aws("DescribeSecurityGroups"))
+        },
+        async {
+            ec2.describe_route_tables()
+                .filters(filter("vpc-id", id))
+                .filters(filter("association.main", "true"))
+                .send()
+                .await
+                .map_err(aws("DescribeRouteTables"))
+        },
+    )?;
+    let account = vpc.owner_id().unwrap_or_default();
+    Ok(Some(VpcOutputs {
+        cidr_block: vpc.cidr_block().unwrap_or_default().to_string(),
+        enable_dns_support: dns_support,
+        enable_dns_hostnames: dns_hostnames,
+        instance_tenancy: vpc.instance_tenancy().map(|t| t.as_str().to_string()).unwrap_or_else(|| "default".into()),
+        region: ctx.region().to_string(),
+        tags: from_tags(vpc.tags()),
+        arn: format!("arn:aws:ec2:{}:{account}:vpc/{id}", ctx.region()),
+        default_security_group_id: groups
+            .security_groups()
+            .first()
+            .and_then(|g| g.group_id())
+            .unwrap_or_default()
+            .to_string(),
+        main_route_table_id: tables
+            .route_tables()
+            .first()
+            .and_then(|t| t.route_table_id())
+            .unwrap_or_default()
+            .to_string(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resource::DynResource;
+    use crate::value::PropertyMap;
+
+    fn check(news: &[(&str, Value)]) -> (PropertyMap, Vec<crate::resource::Failure>) {
+        let news = news.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        DynResource::check(&Vpc, &PropertyMap::new(), news, "v", &[], Some("us-east-1"))
+    }
+
+    #[test]
+    fn check_fills_defaults() {
+        let (inputs, failures) = check(&[("cidrBlock", Value::str("10.0.0.0/16"))]);
+        assert!(failures.is_empty(), "{failures:?}");
+        assert_eq!(inputs["enableDnsSupport"], Value::Bool(true));
+        assert_eq!(inputs["enableDnsHostnames"], Value::Bool(false));
+        assert_eq!(inputs["instanceTenancy"], Value::str("default"));
+        assert_eq!(inputs["region"], Value::str("us-east-1"));
+        assert_eq!(inputs["tags"], Value::Object(PropertyMap::new()));
+    }
+
+    #[test]
+    fn check_rejects_bad_inputs_naming_the_property() {
+        for (key, value) in [
+            ("cidrBlock", Value::str("10.0.0.0/8")),
+            ("cidrBlock", Value::str("banana")),
+            ("enableDnsSupport", Value::str("yes")),
+            ("instanceTenancy", Value::str("host")),
+            ("region", Value::str("us-nowhere-1")),
+            ("tags", Value::str("x")),
+        ] {
+            let mut news = vec![("cidrBlock", Value::str("10.0.0.0/16"))];
+            news.retain(|(k, _)| *k != key);
+            news.push((key, value.clone()));
+            let (_, failures) = check(&news);
+            assert!(failures.iter().any(|f| f.property == key), "{key}={value:?}: {failures:?}");
+        }
+        let (_, failures) = check(&[]);
+        assert_eq!(failures[0].property, "cidrBlock");
+        assert!(failures[0].reason.contains("required"));
+    }
+
+    #[test]
+    fn check_accepts_unknowns_in_preview() {
+        let (_, failures) = check(&[("cidrBlock", Value::Unknown(crate::value::Unknown::Any))]);
+        assert!(failures.is_empty(), "{failures:?}");
+    }
+
+    #[test]
+    fn diff_replaces_on_cidr_and_updates_dns_in_place() {
+        let olds = check(&[("cidrBlock", Value::str("10.0.0.0/16"))]).0;
+        let mut news = olds.clone();
+        news.insert("enableDnsHostnames".into(), Value::Bool(true));
+        let d = DynResource::diff(&Vpc, &olds, &news, &[]);
+        assert_eq!(d.changes.len(), 1);
+        assert!(d.replaces().is_empty());
+        news.insert("cidrBlock".into(), Value::str("10.1.0.0/16"));
+        let d = DynResource::diff(&Vpc, &olds, &news, &[]);
+        assert_eq!(d.replaces(), vec!["cidrBlock".to_string()]);
+        assert!(DynResource::diff(&Vpc, &olds, &olds, &[]).changes.is_empty());
+    }
+}
