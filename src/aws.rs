@@ -36,6 +36,11 @@ pub struct Clients {
     pub sts: aws_sdk_sts::Client,
 }
 
+/// The HTTP client for every AWS call: hyper with rustls on ring (no C toolchain needed).
+pub fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    aws_smithy_http_client::Builder::new().tls_provider(TlsProvider::Rustls(CryptoMode::Ring)).build_https()
+}
+
 #[derive(Debug)]
 pub struct Aws {
     config: SdkConfig,
@@ -45,10 +50,8 @@ pub struct Aws {
 
 impl Aws {
     pub async fn load(settings: &AwsSettings) -> Aws {
-        let http =
-            aws_smithy_http_client::Builder::new().tls_provider(TlsProvider::Rustls(CryptoMode::Ring)).build_https();
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .http_client(http)
+            .http_client(http_client())
             .retry_config(
                 RetryConfig::standard().with_max_attempts(settings.max_retries.unwrap_or(DEFAULT_MAX_ATTEMPTS)),
             )
@@ -68,7 +71,11 @@ impl Aws {
         if let Some(endpoint) = &settings.endpoint {
             loader = loader.endpoint_url(endpoint);
         }
-        let config = loader.load().await;
+        Aws::from_config(loader.load().await)
+    }
+
+    /// Wraps a loaded configuration (tests build one with fixed credentials).
+    pub fn from_config(config: SdkConfig) -> Aws {
         let default_region = config.region().map(|r| r.to_string());
         Aws { config, default_region, clients: Mutex::new(HashMap::new()) }
     }

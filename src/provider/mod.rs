@@ -87,10 +87,8 @@ impl Provider {
         self.aws()?.resolve_region(explicit.map(str::to_string).or(from_state).as_deref())
     }
 
-    fn ctx(&self, res: &dyn DynResource, urn: &str, region: &str, timeout: Duration) -> Result<Ctx> {
-        let clients = self.aws()?.clients(region);
-        let _ = res;
-        Ok(Ctx::new(clients, urn.to_string(), self.logger.clone(), timeout))
+    fn ctx(&self, urn: &str, region: &str, timeout: Duration) -> Result<Ctx> {
+        Ok(Ctx::new(self.aws()?.clients(region), urn.to_string(), self.logger.clone(), timeout))
     }
 
     /// Runs one operation under its timeout and the provider's cancellation.
@@ -99,10 +97,8 @@ impl Provider {
         if *cancel.borrow() {
             return Err(Error::Cancelled);
         }
-        // The operation's own waits stop at the deadline; this is the backstop.
-        let hard = timeout + Duration::from_secs(10);
         tokio::select! {
-            r = tokio::time::timeout(hard, op) => r.unwrap_or_else(|_| Err(Error::Timeout { what: what.to_string(), seconds: hard.as_secs() })),
+            r = tokio::time::timeout(timeout, op) => r.unwrap_or_else(|_| Err(Error::Timeout { what: what.to_string(), seconds: timeout.as_secs() })),
             _ = cancel.wait_for(|c| *c) => Err(Error::Cancelled),
         }
     }
@@ -268,7 +264,7 @@ impl ResourceProvider for Provider {
         }
         let region = self.region_for(res, None, &[&inputs])?;
         let timeout = timeout_of(req.timeout, DEFAULT_TIMEOUT);
-        let ctx = self.ctx(res, &req.urn, &region, timeout)?;
+        let ctx = self.ctx(&req.urn, &region, timeout)?;
         let result = self.run(&format!("creating {}", req.urn), timeout, res.create(&ctx, &inputs)).await;
         let recorded = ctx.take_created();
         match result {
@@ -299,7 +295,7 @@ impl ResourceProvider for Provider {
         let (id, explicit_region) = split_id(&req.id);
         let region = self.region_for(res, explicit_region, &[&state, &old_inputs])?;
         let timeout = timeout_of(req.timeout, DEFAULT_READ_TIMEOUT);
-        let ctx = self.ctx(res, &req.urn, &region, timeout)?;
+        let ctx = self.ctx(&req.urn, &region, timeout)?;
         let found = self.run(&format!("reading {}", req.urn), timeout, res.read(&ctx, id)).await?;
         let Some(outputs) = found else {
             return Ok(Response::new(rpc::ReadResponse::default()));
@@ -329,7 +325,7 @@ impl ResourceProvider for Provider {
         }
         let region = self.region_for(res, None, &[&olds, &news])?;
         let timeout = timeout_of(req.timeout, DEFAULT_TIMEOUT);
-        let ctx = self.ctx(res, &req.urn, &region, timeout)?;
+        let ctx = self.ctx(&req.urn, &region, timeout)?;
         let outputs =
             self.run(&format!("updating {}", req.urn), timeout, res.update(&ctx, &req.id, &olds, &news)).await?;
         let outputs = mark_secrets(outputs, &[&news]);
@@ -344,7 +340,7 @@ impl ResourceProvider for Provider {
         let old_inputs = decode(req.old_inputs.as_ref())?;
         let region = self.region_for(res, None, &[&olds, &old_inputs])?;
         let timeout = timeout_of(req.timeout, DEFAULT_TIMEOUT);
-        let ctx = self.ctx(res, &req.urn, &region, timeout)?;
+        let ctx = self.ctx(&req.urn, &region, timeout)?;
         self.run(&format!("deleting {}", req.urn), timeout, res.delete(&ctx, &req.id, &olds)).await?;
         Ok(Response::new(()))
     }

@@ -31,3 +31,26 @@ impl Default for Registry {
         Registry::new()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn every_implemented_token_is_in_the_schema_and_every_schema_resource_is_implemented() {
+        let implemented: BTreeSet<&str> = super::Registry::new().tokens().collect();
+        let in_schema: BTreeSet<&str> =
+            crate::schema::resources().iter().filter(|(_, t)| !t.is_component).map(|(k, _)| k.as_str()).collect();
+        assert_eq!(implemented, in_schema);
+    }
+
+    #[test]
+    fn regional_resources_have_a_region_input_and_output() {
+        let registry = super::Registry::new();
+        for token in registry.tokens() {
+            let r = registry.get(token).expect("registered");
+            let inputs = crate::schema::input_keys(token);
+            assert_eq!(inputs.contains("region"), r.regional(), "{token}: region input iff regional");
+        }
+    }
+}

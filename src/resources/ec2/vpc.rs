@@ -44,8 +44,11 @@ pub struct VpcOutputs {
     pub region: String,
     #[serde(default)]
     pub tags: Tags,
+    #[serde(default)]
     pub arn: String,
+    #[serde(default)]
     pub default_security_group_id: String,
+    #[serde(default)]
     pub main_route_table_id: String,
 }
 
@@ -77,7 +80,19 @@ impl Resource for Vpc {
             .await
             .map_err(aws("CreateVpc"))?;
         let id = created.vpc().and_then(|v| v.vpc_id()).unwrap_or_default().to_string();
-        ctx.record_created(&id, &serde_json::json!({ "region": inputs.region }));
+        // What exists now, before any later step: AWS's DNS defaults (support on, hostnames off).
+        let mut state = VpcOutputs {
+            cidr_block: inputs.cidr_block.clone(),
+            enable_dns_support: true,
+            enable_dns_hostnames: false,
+            instance_tenancy: inputs.instance_tenancy.clone(),
+            region: inputs.region.clone(),
+            tags: inputs.tags.clone(),
+            arn: String::new(),
+            default_security_group_id: String::new(),
+            main_route_table_id: String::new(),
+        };
+        ctx.record_created(&id, &state);
 
         ctx.wait_for(&format!("VPC {id} to become available"), || async {
             match ec2.describe_vpcs().vpc_ids(&id).send().await.map_err(aws("DescribeVpcs")) {
@@ -91,6 +106,8 @@ impl Resource for Vpc {
         // AWS's defaults are DNS support on, hostnames off: change only what differs.
         if !inputs.enable_dns_support {
             set_attribute(ctx, &id, VpcAttributeName::EnableDnsSupport, false).await?;
+            state.enable_dns_support = false;
+            ctx.record_created(&id, &state);
         }
         if inputs.enable_dns_hostnames {
             set_attribute(ctx, &id, VpcAttributeName::EnableDnsHostnames, true).await?;

@@ -1,0 +1,787 @@
+//! A stand-in for the Pulumi engine: drives the built `pulumi-resource-tap` binary only over gRPC,
+//! the way the real engine does (PROTOCOL.md §2, §8). It launches the plugin with an engine
+//! address, reads the port, runs Handshake → CheckConfig → Configure, keeps state between runs,
+//! and for each registration runs Check → Diff → Create / Update / replace, with preview passing
+//! unknowns along; resources no longer registered are deleted at the end, dependents first.
+//! It also serves the Engine (Log) and ResourceMonitor services, so that a Construct's child
+//! registrations run through the same steps on the same provider.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex as StdMutex};
+
+use tap::proto::pulumirpc as rpc;
+use tap::proto::pulumirpc::engine_server::{Engine as EngineService, EngineServer};
+use tap::proto::pulumirpc::resource_monitor_server::{ResourceMonitor, ResourceMonitorServer};
+use tap::proto::pulumirpc::resource_provider_client::ResourceProviderClient;
+use tap::value::{decode_struct, encode_struct, PropertyMap, Value};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::sync::Mutex;
+use tonic::transport::Channel;
+use tonic::{Request, Response, Status};
+
+pub const STACK: &str = "test";
+pub const PROJECT: &str = "tap-tests";
+
+/// What a step did to a resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Create,
+    Same,
+    Update,
+    Replace,
+    Delete,
+    Read,
+    Import,
+}
+
+#[derive(Debug, Clone)]
+pub struct StateResource {
+    pub urn: String,
+    pub r#type: String,
+    pub name: String,
+    pub custom: bool,
+    pub id: String,
+    pub inputs: PropertyMap,
+    pub outputs: PropertyMap,
+    pub dependencies: Vec<String>,
+    pub parent: String,
+    pub delete_before_replace: bool,
+}
+
+/// A resource the program registers.
+#[derive(Debug, Clone, Default)]
+pub struct Registration {
+    pub r#type: String,
+    pub name: String,
+    pub inputs: PropertyMap,
+    pub dependencies: Vec<String>,
+    pub parent: String,
+    pub delete_before_replace: bool,
+    pub ignore_changes: Vec<String>,
+    pub timeout_seconds: f64,
+}
+
+impl Registration {
+    pub fn new(r#type: &str, name: &str, inputs: PropertyMap) -> Registration {
+        Registration { r#type: r#type.into(), name: name.into(), inputs, ..Default::default() }
+    }
+
+    pub fn depends_on(mut self, urns: &[&str]) -> Registration {
+        self.dependencies.extend(urns.iter().map(|u| u.to_string()));
+        self
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Registered {
+    pub urn: String,
+    /// Empty in preview for a resource to be created.
+    pub id: String,
+    pub outputs: PropertyMap,
+    pub op: Op,
+    /// The detailed diff the provider reported (property → kind), when it diffed.
+    pub detailed_diff: BTreeMap<String, i32>,
+}
+
+impl Registered {
+    pub fn out(&self, key: &str) -> Value {
+        self.outputs.get(key).cloned().unwrap_or(Value::Null)
+    }
+
+    /// The id as a value for another resource's input (unknown in preview).
+    pub fn id_value(&self) -> Value {
+        if self.id.is_empty() {
+            Value::Unknown(tap::value::Unknown::Any)
+        } else {
+            Value::str(&self.id)
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum EngineError {
+    /// Check rejected the inputs.
+    CheckFailed(Vec<rpc::CheckFailure>),
+    Rpc(Status),
+}
+
+impl std::fmt::Display for EngineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EngineError::CheckFailed(list) => {
+                for c in list {
+                    writeln!(f, "property {} has a problem: {}", c.property, c.reason)?;
+                }
+                Ok(())
+            }
+            EngineError::Rpc(s) => write!(f, "{:?}: {}", s.code(), s.message()),
+        }
+    }
+}
+
+impl From<Status> for EngineError {
+    fn from(s: Status) -> Self {
+        EngineError::Rpc(s)
+    }
+}
+
+pub type EResult<T> = Result<T, EngineError>;
+
+/// The launched provider process and its client.
+pub struct ProviderProcess {
+    pub client: ResourceProviderClient<Channel>,
+    pub port: u16,
+    pub child: tokio::process::Child,
+}
+
+/// Launches the plugin as the engine does: engine address as the last argument, port on the
+/// first stdout line.
+pub async fn launch(args: &[&str], engine_address: Option<&str>) -> ProviderProcess {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_pulumi-resource-tap"));
+    cmd.args(args);
+    if let Some(address) = engine_address {
+        cmd.arg(address);
+    }
+    cmd.env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true);
+    let mut child = cmd.spawn().expect("launch pulumi-resource-tap");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).await.expect("read port line");
+    let port: u16 = line.trim().parse().unwrap_or_else(|_| panic!("first stdout line is not a port: {line:?}"));
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://127.0.0.1:{port}"))
+        .expect("endpoint")
+        .connect()
+        .await
+        .expect("connect to the provider");
+    let client = ResourceProviderClient::new(channel).max_decoding_message_size(64 << 20);
+    ProviderProcess { client, port, child }
+}
+
+/// Everything the engine keeps between runs and shares with its monitor.
+struct Core {
+    provider: ResourceProviderClient<Channel>,
+    state: Mutex<Vec<StateResource>>,
+    /// The run in progress (for registrations arriving through the monitor).
+    run: Mutex<Option<Arc<RunState>>>,
+    logs: StdMutex<Vec<rpc::LogRequest>>,
+}
+
+#[derive(Default)]
+struct RunState {
+    preview: bool,
+    registered: StdMutex<BTreeSet<String>>,
+    new_state: StdMutex<Vec<StateResource>>,
+    replaced: StdMutex<Vec<StateResource>>,
+}
+
+pub struct Engine {
+    core: Arc<Core>,
+    pub provider: ProviderProcess,
+    pub address: String,
+    pub config: PropertyMap,
+}
+
+impl Engine {
+    /// Starts the engine's services, launches the provider, and configures it with `config`.
+    pub async fn start(config: PropertyMap) -> Engine {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind engine");
+        let address = format!("127.0.0.1:{}", listener.local_addr().expect("addr").port());
+        let provider = launch(&[], Some(&address)).await;
+        let core = Arc::new(Core {
+            provider: provider.client.clone(),
+            state: Mutex::new(Vec::new()),
+            run: Mutex::new(None),
+            logs: StdMutex::new(Vec::new()),
+        });
+        let services = Services { core: core.clone(), address: address.clone() };
+        tokio::spawn(
+            tonic::transport::Server::builder()
+                .add_service(EngineServer::new(services.clone()))
+                .add_service(ResourceMonitorServer::new(services))
+                .serve_with_incoming(tokio_stream::wrappers::TcpListenerStream::new(listener)),
+        );
+        let mut engine = Engine { core, provider, address, config: PropertyMap::new() };
+        engine.configure(config).await.expect("configure the provider");
+        engine
+    }
+
+    pub fn client(&self) -> ResourceProviderClient<Channel> {
+        self.core.provider.clone()
+    }
+
+    /// Handshake → CheckConfig → Configure, as on every run.
+    pub async fn configure(&mut self, config: PropertyMap) -> EResult<()> {
+        let mut client = self.client();
+        client
+            .handshake(rpc::ProviderHandshakeRequest {
+                engine_address: self.address.clone(),
+                configure_with_urn: true,
+                supports_refresh_before_update: true,
+                ..Default::default()
+            })
+            .await?;
+        let checked = client
+            .check_config(rpc::CheckRequest {
+                urn: format!("urn:pulumi:{STACK}::{PROJECT}::pulumi:providers:tap::default"),
+                olds: Some(encode_struct(&self.config)),
+                news: Some(encode_struct(&config)),
+                name: "default".into(),
+                r#type: "pulumi:providers:tap".into(),
+                ..Default::default()
+            })
+            .await?
+            .into_inner();
+        if !checked.failures.is_empty() {
+            return Err(EngineError::CheckFailed(checked.failures));
+        }
+        client
+            .configure(rpc::ConfigureRequest {
+                args: checked.inputs.clone(),
+                accept_secrets: true,
+                accept_resources: true,
+                sends_old_inputs: true,
+                sends_old_inputs_to_delete: true,
+                ..Default::default()
+            })
+            .await?;
+        self.config = decode_struct(checked.inputs.as_ref()).expect("config");
+        Ok(())
+    }
+
+    /// Starts a run (`pulumi up`, or `pulumi preview` when `preview`).
+    pub async fn run(&self, preview: bool) -> Deployment {
+        let run = Arc::new(RunState { preview, ..Default::default() });
+        *self.core.run.lock().await = Some(run.clone());
+        Deployment { core: self.core.clone(), run }
+    }
+
+    pub async fn state(&self) -> Vec<StateResource> {
+        self.core.state.lock().await.clone()
+    }
+
+    pub async fn resource(&self, urn: &str) -> Option<StateResource> {
+        self.core.state.lock().await.iter().find(|r| r.urn == urn).cloned()
+    }
+
+    pub fn logs(&self) -> Vec<rpc::LogRequest> {
+        self.core.logs.lock().expect("logs").clone()
+    }
+
+    /// `pulumi refresh`: Read every custom resource; gone ones leave the state.
+    pub async fn refresh(&self) -> EResult<Vec<(String, Op)>> {
+        let mut state = self.core.state.lock().await;
+        let mut client = self.client();
+        let mut steps = Vec::new();
+        let mut kept = Vec::new();
+        for mut r in state.drain(..) {
+            if !r.custom {
+                kept.push(r);
+                continue;
+            }
+            let read = client
+                .read(rpc::ReadRequest {
+                    id: r.id.clone(),
+                    urn: r.urn.clone(),
+                    properties: Some(encode_struct(&r.outputs)),
+                    inputs: Some(encode_struct(&r.inputs)),
+                    name: r.name.clone(),
+                    r#type: r.r#type.clone(),
+                    ..Default::default()
+                })
+                .await?
+                .into_inner();
+            if read.id.is_empty() {
+                steps.push((r.urn.clone(), Op::Delete));
+                continue;
+            }
+            r.outputs = decode_struct(read.properties.as_ref()).expect("outputs");
+            r.inputs = decode_struct(read.inputs.as_ref()).expect("inputs");
+            r.id = read.id;
+            steps.push((r.urn.clone(), Op::Read));
+            kept.push(r);
+        }
+        *state = kept;
+        Ok(steps)
+    }
+
+    /// `pulumi destroy`: Delete every custom resource, dependents first.
+    pub async fn destroy(&self) -> EResult<()> {
+        let mut state = self.core.state.lock().await;
+        let mut client = self.client();
+        while let Some(r) = state.pop() {
+            if r.custom {
+                if let Err(e) = delete(&mut client, &r).await {
+                    state.push(r);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `pulumi import`: Read with only the id, Check the desired inputs against what was read,
+    /// and Diff: the import fails if the program's inputs differ from the resource.
+    pub async fn import(&self, r#type: &str, name: &str, id: &str, desired: PropertyMap) -> EResult<Registered> {
+        let urn = urn_of(r#type, name, "");
+        let mut client = self.client();
+        let read = client
+            .read(rpc::ReadRequest {
+                id: id.into(),
+                urn: urn.clone(),
+                name: name.into(),
+                r#type: r#type.into(),
+                ..Default::default()
+            })
+            .await?
+            .into_inner();
+        if read.id.is_empty() || read.properties.is_none() {
+            return Err(EngineError::Rpc(Status::not_found(format!("resource '{id}' does not exist"))));
+        }
+        let checked = client
+            .check(rpc::CheckRequest {
+                urn: urn.clone(),
+                olds: read.inputs.clone(),
+                news: Some(encode_struct(&desired)),
+                random_seed: vec![7; 32],
+                name: name.into(),
+                r#type: r#type.into(),
+                ..Default::default()
+            })
+            .await?
+            .into_inner();
+        if !checked.failures.is_empty() {
+            return Err(EngineError::CheckFailed(checked.failures));
+        }
+        let diff = client
+            .diff(rpc::DiffRequest {
+                id: read.id.clone(),
+                urn: urn.clone(),
+                olds: read.properties.clone(),
+                news: checked.inputs.clone(),
+                old_inputs: read.inputs.clone(),
+                name: name.into(),
+                r#type: r#type.into(),
+                ..Default::default()
+            })
+            .await?
+            .into_inner();
+        if diff.changes == rpc::diff_response::DiffChanges::DiffSome as i32 {
+            return Err(EngineError::Rpc(Status::failed_precondition(format!(
+                "inputs to import do not match the existing resource: {:?}",
+                diff.diffs
+            ))));
+        }
+        let outputs = decode_struct(read.properties.as_ref()).expect("outputs");
+        let resource = StateResource {
+            urn: urn.clone(),
+            r#type: r#type.into(),
+            name: name.into(),
+            custom: true,
+            id: read.id.clone(),
+            inputs: decode_struct(checked.inputs.as_ref()).expect("inputs"),
+            outputs: outputs.clone(),
+            dependencies: Vec::new(),
+            parent: String::new(),
+            delete_before_replace: false,
+        };
+        self.core.state.lock().await.push(resource);
+        Ok(Registered { urn, id: read.id, outputs, op: Op::Import, detailed_diff: BTreeMap::new() })
+    }
+
+    /// Calls Construct for a component, serving its child registrations through this engine.
+    pub async fn construct(
+        &self,
+        deployment: &Deployment,
+        r#type: &str,
+        name: &str,
+        inputs: PropertyMap,
+    ) -> EResult<rpc::ConstructResponse> {
+        let mut client = self.client();
+        let response = client
+            .construct(rpc::ConstructRequest {
+                project: PROJECT.into(),
+                stack: STACK.into(),
+                dry_run: deployment.run.preview,
+                parallel: 16,
+                monitor_endpoint: self.address.clone(),
+                r#type: r#type.into(),
+                name: name.into(),
+                parent: stack_urn(),
+                inputs: Some(encode_struct(&inputs)),
+                accepts_output_values: true,
+                ..Default::default()
+            })
+            .await?
+            .into_inner();
+        Ok(response)
+    }
+}
+
+pub fn stack_urn() -> String {
+    format!("urn:pulumi:{STACK}::{PROJECT}::pulumi:pulumi:Stack::{PROJECT}-{STACK}")
+}
+
+/// URN = stack, project, the parent's type chain and the type, and the name.
+fn urn_of(r#type: &str, name: &str, parent_type: &str) -> String {
+    let chain =
+        if parent_type.is_empty() { r#type.to_string() } else { format!("{parent_type}${type}", type = r#type) };
+    format!("urn:pulumi:{STACK}::{PROJECT}::{chain}::{name}")
+}
+
+fn type_chain_of(urn: &str) -> String {
+    urn.split("::").nth(2).unwrap_or_default().to_string()
+}
+
+async fn delete(client: &mut ResourceProviderClient<Channel>, r: &StateResource) -> EResult<()> {
+    client
+        .delete(rpc::DeleteRequest {
+            id: r.id.clone(),
+            urn: r.urn.clone(),
+            properties: Some(encode_struct(&r.outputs)),
+            old_inputs: Some(encode_struct(&r.inputs)),
+            name: r.name.clone(),
+            r#type: r.r#type.clone(),
+            ..Default::default()
+        })
+        .await?;
+    Ok(())
+}
+
+/// One run of a program.
+pub struct Deployment {
+    core: Arc<Core>,
+    run: Arc<RunState>,
+}
+
+impl Deployment {
+    pub fn preview(&self) -> bool {
+        self.run.preview
+    }
+
+    /// Registers a custom resource: Check → Diff → Create / Update / replace.
+    pub async fn register(&self, reg: Registration) -> EResult<Registered> {
+        register_custom(&self.core, &self.run, reg).await
+    }
+
+    /// Ends the run: deletes replaced resources and those no longer registered (dependents
+    /// first) and stores the new state. A preview changes nothing.
+    pub async fn finish(self) -> EResult<Vec<(String, Op)>> {
+        *self.core.run.lock().await = None;
+        let mut steps = Vec::new();
+        let mut state = self.core.state.lock().await;
+        if self.run.preview {
+            return Ok(steps);
+        }
+        let registered = self.run.registered.lock().expect("registered").clone();
+        let mut client = self.core.provider.clone();
+        let replaced: Vec<StateResource> = self.run.replaced.lock().expect("replaced").drain(..).collect();
+        for r in replaced.iter().rev() {
+            delete(&mut client, r).await?;
+            steps.push((r.urn.clone(), Op::Delete));
+        }
+        let mut new_state: Vec<StateResource> = self.run.new_state.lock().expect("new state").drain(..).collect();
+        for r in state.iter().rev().filter(|r| !registered.contains(&r.urn)) {
+            if r.custom {
+                if let Err(e) = delete(&mut client, r).await {
+                    // Keep what could not be deleted.
+                    new_state.push(r.clone());
+                    *state = new_state;
+                    return Err(e);
+                }
+            }
+            steps.push((r.urn.clone(), Op::Delete));
+        }
+        *state = new_state;
+        Ok(steps)
+    }
+}
+
+async fn register_custom(core: &Core, run: &RunState, reg: Registration) -> EResult<Registered> {
+    let parent_type =
+        if reg.parent.is_empty() || reg.parent == stack_urn() { String::new() } else { type_chain_of(&reg.parent) };
+    let urn = urn_of(&reg.r#type, &reg.name, &parent_type);
+    let old = core.state.lock().await.iter().find(|r| r.urn == urn).cloned();
+    let mut client = core.provider.clone();
+    run.registered.lock().expect("registered").insert(urn.clone());
+
+    let checker = client.clone();
+    let check = |olds: PropertyMap| {
+        let mut client = checker.clone();
+        let reg = &reg;
+        let urn = urn.clone();
+        async move {
+            let checked = client
+                .check(rpc::CheckRequest {
+                    urn,
+                    olds: Some(encode_struct(&olds)),
+                    news: Some(encode_struct(&reg.inputs)),
+                    random_seed: rand_seed(),
+                    name: reg.name.clone(),
+                    r#type: reg.r#type.clone(),
+                    ..Default::default()
+                })
+                .await?
+                .into_inner();
+            if !checked.failures.is_empty() {
+                return Err(EngineError::CheckFailed(checked.failures));
+            }
+            Ok::<_, EngineError>(checked.inputs.unwrap_or_default())
+        }
+    };
+
+    let mut new = StateResource {
+        urn: urn.clone(),
+        r#type: reg.r#type.clone(),
+        name: reg.name.clone(),
+        custom: true,
+        id: String::new(),
+        inputs: PropertyMap::new(),
+        outputs: PropertyMap::new(),
+        dependencies: reg.dependencies.clone(),
+        parent: reg.parent.clone(),
+        delete_before_replace: reg.delete_before_replace,
+    };
+
+    let (op, detailed_diff) = match &old {
+        None => {
+            let inputs = check(PropertyMap::new()).await?;
+            create(&mut client, run, &reg, &urn, inputs, &mut new).await?;
+            (Op::Create, BTreeMap::new())
+        }
+        Some(old) => {
+            let inputs = check(old.inputs.clone()).await?;
+            let diff = client
+                .diff(rpc::DiffRequest {
+                    id: old.id.clone(),
+                    urn: urn.clone(),
+                    olds: Some(encode_struct(&old.outputs)),
+                    news: Some(inputs.clone()),
+                    ignore_changes: reg.ignore_changes.clone(),
+                    old_inputs: Some(encode_struct(&old.inputs)),
+                    name: reg.name.clone(),
+                    r#type: reg.r#type.clone(),
+                })
+                .await?
+                .into_inner();
+            let detailed: BTreeMap<String, i32> = diff.detailed_diff.iter().map(|(k, v)| (k.clone(), v.kind)).collect();
+            let changed = match diff.changes {
+                c if c == rpc::diff_response::DiffChanges::DiffSome as i32 => true,
+                c if c == rpc::diff_response::DiffChanges::DiffNone as i32 => false,
+                _ => decode_struct(Some(&inputs)).expect("inputs") != old.inputs,
+            };
+            let replace =
+                changed && (!diff.replaces.is_empty() || diff.detailed_diff.values().any(|d| d.kind % 2 == 1));
+            if !changed {
+                new.id = old.id.clone();
+                new.inputs = decode_struct(Some(&inputs)).expect("inputs");
+                new.outputs = old.outputs.clone();
+                (Op::Same, detailed)
+            } else if replace {
+                // Replacement: Check again with no olds, create the new one, delete the old one
+                // at the end (or first, when deleteBeforeReplace).
+                let inputs = check(PropertyMap::new()).await?;
+                if !run.preview && (reg.delete_before_replace || diff.delete_before_replace) {
+                    delete(&mut client, old).await?;
+                } else if !run.preview {
+                    run.replaced.lock().expect("replaced").push(old.clone());
+                }
+                create(&mut client, run, &reg, &urn, inputs, &mut new).await?;
+                (Op::Replace, detailed)
+            } else {
+                let updated = client
+                    .update(rpc::UpdateRequest {
+                        id: old.id.clone(),
+                        urn: urn.clone(),
+                        olds: Some(encode_struct(&old.outputs)),
+                        news: Some(inputs.clone()),
+                        timeout: reg.timeout_seconds,
+                        ignore_changes: reg.ignore_changes.clone(),
+                        preview: run.preview,
+                        old_inputs: Some(encode_struct(&old.inputs)),
+                        name: reg.name.clone(),
+                        r#type: reg.r#type.clone(),
+                        ..Default::default()
+                    })
+                    .await?
+                    .into_inner();
+                new.id = old.id.clone();
+                new.inputs = decode_struct(Some(&inputs)).expect("inputs");
+                new.outputs = decode_struct(updated.properties.as_ref()).expect("outputs");
+                (Op::Update, detailed)
+            }
+        }
+    };
+    let registered =
+        Registered { urn: urn.clone(), id: new.id.clone(), outputs: new.outputs.clone(), op, detailed_diff };
+    if !run.preview {
+        run.new_state.lock().expect("new state").push(new);
+    }
+    Ok(registered)
+}
+
+async fn create(
+    client: &mut ResourceProviderClient<Channel>,
+    run: &RunState,
+    reg: &Registration,
+    urn: &str,
+    inputs: prost_types::Struct,
+    new: &mut StateResource,
+) -> EResult<()> {
+    let created = client
+        .create(rpc::CreateRequest {
+            urn: urn.into(),
+            properties: Some(inputs.clone()),
+            timeout: reg.timeout_seconds,
+            preview: run.preview,
+            name: reg.name.clone(),
+            r#type: reg.r#type.clone(),
+            ..Default::default()
+        })
+        .await;
+    let created = match created {
+        Ok(c) => c.into_inner(),
+        Err(status) => {
+            // A partial creation is stored (and updated next run), as the engine does.
+            if let Some(failed) = init_failed(&status) {
+                new.id = failed.id;
+                new.inputs = decode_struct(Some(&inputs)).expect("inputs");
+                new.outputs = decode_struct(failed.properties.as_ref()).expect("outputs");
+                run.new_state.lock().expect("new state").push(new.clone());
+            }
+            return Err(status.into());
+        }
+    };
+    if !run.preview && created.id.is_empty() {
+        return Err(EngineError::Rpc(Status::internal("provider did not return an ID from Create")));
+    }
+    new.id = created.id;
+    new.inputs = decode_struct(Some(&inputs)).expect("inputs");
+    new.outputs = decode_struct(created.properties.as_ref()).expect("outputs");
+    Ok(())
+}
+
+/// The ErrorResourceInitFailed detail of a status, if it has one.
+pub fn init_failed(status: &Status) -> Option<rpc::ErrorResourceInitFailed> {
+    use prost::Message;
+    let details = tap::proto::google::rpc::Status::decode(status.details()).ok()?;
+    details
+        .details
+        .iter()
+        .find(|a| a.type_url.ends_with("pulumirpc.ErrorResourceInitFailed"))
+        .and_then(|a| rpc::ErrorResourceInitFailed::decode(a.value.as_slice()).ok())
+}
+
+fn rand_seed() -> Vec<u8> {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default();
+    (0..32).map(|i| (nanos >> (i % 16 * 8)) as u8 ^ i as u8).collect()
+}
+
+/// The Engine and ResourceMonitor services the provider calls back into.
+#[derive(Clone)]
+struct Services {
+    core: Arc<Core>,
+    address: String,
+}
+
+#[tonic::async_trait]
+impl EngineService for Services {
+    async fn log(&self, request: Request<rpc::LogRequest>) -> Result<Response<()>, Status> {
+        self.core.logs.lock().expect("logs").push(request.into_inner());
+        Ok(Response::new(()))
+    }
+}
+
+#[tonic::async_trait]
+impl ResourceMonitor for Services {
+    async fn supports_feature(
+        &self,
+        _request: Request<rpc::SupportsFeatureRequest>,
+    ) -> Result<Response<rpc::SupportsFeatureResponse>, Status> {
+        Ok(Response::new(rpc::SupportsFeatureResponse { has_support: true }))
+    }
+
+    async fn register_resource(
+        &self,
+        request: Request<rpc::RegisterResourceRequest>,
+    ) -> Result<Response<rpc::RegisterResourceResponse>, Status> {
+        let req = request.into_inner();
+        let _ = &self.address;
+        let run =
+            self.core.run.lock().await.clone().ok_or_else(|| Status::failed_precondition("no run in progress"))?;
+        let inputs = decode_struct(req.object.as_ref()).map_err(|e| Status::invalid_argument(e.to_string()))?;
+        if !req.custom {
+            let parent_type = if req.parent.is_empty() || req.parent == stack_urn() {
+                String::new()
+            } else {
+                type_chain_of(&req.parent)
+            };
+            let urn = urn_of(&req.r#type, &req.name, &parent_type);
+            run.registered.lock().expect("registered").insert(urn.clone());
+            if !run.preview {
+                run.new_state.lock().expect("new state").push(StateResource {
+                    urn: urn.clone(),
+                    r#type: req.r#type.clone(),
+                    name: req.name.clone(),
+                    custom: false,
+                    id: String::new(),
+                    inputs,
+                    outputs: PropertyMap::new(),
+                    dependencies: req.dependencies.clone(),
+                    parent: req.parent.clone(),
+                    delete_before_replace: false,
+                });
+            }
+            return Ok(Response::new(rpc::RegisterResourceResponse { urn, ..Default::default() }));
+        }
+        let reg = Registration {
+            r#type: req.r#type,
+            name: req.name,
+            inputs,
+            dependencies: req.dependencies,
+            parent: req.parent,
+            delete_before_replace: req.delete_before_replace,
+            ignore_changes: req.ignore_changes,
+            timeout_seconds: 0.0,
+        };
+        match register_custom(&self.core, &run, reg).await {
+            Ok(r) => Ok(Response::new(rpc::RegisterResourceResponse {
+                urn: r.urn,
+                id: r.id,
+                object: Some(encode_struct(&r.outputs)),
+                result: rpc::Result::Success as i32,
+                ..Default::default()
+            })),
+            Err(EngineError::Rpc(s)) => Err(s),
+            Err(e) => Err(Status::invalid_argument(e.to_string())),
+        }
+    }
+
+    async fn register_resource_outputs(
+        &self,
+        request: Request<rpc::RegisterResourceOutputsRequest>,
+    ) -> Result<Response<()>, Status> {
+        let req = request.into_inner();
+        let outputs = decode_struct(req.outputs.as_ref()).map_err(|e| Status::invalid_argument(e.to_string()))?;
+        if let Some(run) = self.core.run.lock().await.clone() {
+            if let Some(r) = run.new_state.lock().expect("new state").iter_mut().find(|r| r.urn == req.urn) {
+                r.outputs = outputs;
+            }
+        }
+        Ok(Response::new(()))
+    }
+}
+
+/// Builds a property map from pairs.
+pub fn props<const N: usize>(pairs: [(&str, Value); N]) -> PropertyMap {
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}

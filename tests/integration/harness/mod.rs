@@ -1,0 +1,78 @@
+#![allow(dead_code)] // the rig serves every test module; not each uses all of it
+
+//! The test rig: moto, the counting proxy, the stand-in engine, and direct AWS clients for
+//! checking what the provider did.
+
+pub mod engine;
+pub mod moto;
+pub mod proxy;
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, Region};
+use tap::aws::{Aws, Clients};
+use tap::value::{PropertyMap, Value};
+
+pub use engine::{props, Engine, EngineError, Op, Registration};
+pub use proxy::CountingProxy;
+
+/// An engine whose provider reaches moto through a counting proxy.
+pub struct Rig {
+    pub engine: Engine,
+    pub proxy: CountingProxy,
+    pub region: String,
+}
+
+impl Rig {
+    pub async fn new(region: &str) -> Rig {
+        Rig::with_delay(region, Duration::ZERO).await
+    }
+
+    pub async fn with_delay(region: &str, delay: Duration) -> Rig {
+        let proxy = CountingProxy::start(moto::moto().url(), delay).await;
+        let engine = Engine::start(provider_config(region, &proxy.url())).await;
+        Rig { engine, proxy, region: region.to_string() }
+    }
+
+    /// Direct clients to moto (not counted), for checking state and making out-of-band changes.
+    pub async fn aws(&self) -> Arc<Clients> {
+        aws(&self.region).await
+    }
+}
+
+pub fn provider_config(region: &str, endpoint: &str) -> PropertyMap {
+    props([
+        ("region", Value::str(region)),
+        ("endpoint", Value::str(endpoint)),
+        ("maxRetries", Value::Number(2.0)),
+        ("version", Value::str(tap::VERSION)),
+    ])
+}
+
+pub async fn aws(region: &str) -> Arc<Clients> {
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(tap::aws::http_client())
+        .region(Region::new(region.to_string()))
+        .endpoint_url(moto::moto().url())
+        .credentials_provider(aws_sdk_ec2::config::Credentials::new("testing", "testing", None, None, "tests"))
+        .load()
+        .await;
+    Aws::from_config(config).clients(region)
+}
+
+/// A name no other test (or earlier run against the same moto) uses.
+pub fn unique(prefix: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::SeqCst);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() % 1_000_000)
+        .unwrap_or(0);
+    format!("{prefix}-{}-{t}-{n}", std::process::id())
+}
+
+pub fn tags(pairs: &[(&str, &str)]) -> Value {
+    Value::Object(pairs.iter().map(|(k, v)| (k.to_string(), Value::str(*v))).collect())
+}

@@ -1,0 +1,5 @@
+//! tap's conformance suite: one test binary, driving the built provider over gRPC against moto.
+
+mod harness;
+mod protocol;
+mod vpc;
