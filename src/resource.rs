@@ -29,6 +29,11 @@ pub trait Resource: Send + Sync + 'static {
     const REGIONAL: bool = true;
     /// Inputs whose change replaces the resource (`region` is added for regional resources).
     const REPLACE_ON: &'static [&'static str];
+    /// Optional inputs AWS fills when they are left out (an availability zone, a default policy):
+    /// leaving one out is not a change.
+    const AWS_DEFAULTS: &'static [&'static str] = &[];
+    /// Whether a replacement must delete the old resource first (its name is unique).
+    const DELETE_BEFORE_REPLACE: bool = false;
 
     type Inputs: DeserializeOwned + Send + Sync;
     /// Every input as AWS reports it now, plus what AWS computes.
@@ -59,11 +64,36 @@ pub struct Ctx {
     logger: Logger,
     deadline: Instant,
     created: Mutex<Option<(String, serde_json::Value)>>,
+    /// The resource's last known state (plain JSON; null on create and import).
+    prior: serde_json::Value,
 }
 
 impl Ctx {
     pub fn new(clients: Arc<Clients>, urn: String, logger: Logger, timeout: Duration) -> Ctx {
-        Ctx { clients, urn, logger, deadline: Instant::now() + timeout, created: Mutex::new(None) }
+        Ctx {
+            clients,
+            urn,
+            logger,
+            deadline: Instant::now() + timeout,
+            created: Mutex::new(None),
+            prior: serde_json::Value::Null,
+        }
+    }
+
+    /// Gives the operation the resource's last known state.
+    pub fn with_prior(mut self, state: &PropertyMap) -> Ctx {
+        self.prior = to_json(state);
+        self
+    }
+
+    /// A flag from the last known state (false when unknown).
+    pub fn prior_bool(&self, key: &str) -> bool {
+        self.prior.get(key).and_then(|v| v.as_bool()).unwrap_or(false)
+    }
+
+    /// A string from the last known state (None on import).
+    pub fn prior(&self, key: &str) -> Option<&str> {
+        self.prior.get(key).and_then(|v| v.as_str()).filter(|s| !s.is_empty())
     }
 
     pub fn region(&self) -> &str {
@@ -104,13 +134,14 @@ impl Ctx {
             if let Some(v) = probe().await? {
                 return Ok(v);
             }
-            if Instant::now() + delay > self.deadline {
+            let now = Instant::now();
+            if now >= self.deadline {
                 return Err(Error::Timeout { what: what.to_string(), seconds: started.elapsed().as_secs() });
             }
             if started.elapsed() > Duration::from_secs(2) {
                 self.progress(format!("waiting for {what}"));
             }
-            tokio::time::sleep(delay).await;
+            tokio::time::sleep(delay.min(self.deadline - now)).await;
             delay = (delay * 2).min(Duration::from_secs(5));
         }
     }
@@ -128,11 +159,12 @@ impl Ctx {
         loop {
             match op().await {
                 Err(e) if retryable(&e) => {
-                    if Instant::now() + delay > self.deadline {
+                    let now = Instant::now();
+                    if now >= self.deadline {
                         return Err(Error::StillInUse(format!("{what}: still failing when the deadline came: {e}")));
                     }
                     self.progress(format!("{what}: {e}; retrying"));
-                    tokio::time::sleep(delay).await;
+                    tokio::time::sleep(delay.min(self.deadline - now)).await;
                     delay = (delay * 2).min(Duration::from_secs(10));
                 }
                 other => return other,
@@ -350,6 +382,101 @@ impl<'a> Checker<'a> {
         f
     }
 
+    /// A list of strings (ids, CIDRs). Absent becomes `[]`.
+    pub fn string_list(&mut self, key: &str) -> Field<Vec<String>> {
+        self.default(key, Value::Array(Vec::new()));
+        match self.plain(key) {
+            Field::Known(Value::Array(items)) => {
+                let mut out = Vec::new();
+                for item in items {
+                    match item {
+                        Value::String(s) => out.push(s),
+                        other => {
+                            self.fail(key, format!("must be a list of strings; found {}", describe(&other)));
+                            return Field::Unknown;
+                        }
+                    }
+                }
+                Field::Known(out)
+            }
+            Field::Known(other) => {
+                self.fail(key, format!("must be a list of strings, not {}", describe(&other)));
+                Field::Unknown
+            }
+            Field::Absent => Field::Absent,
+            Field::Unknown => Field::Unknown,
+        }
+    }
+
+    /// The list of objects under `key` (each as its plain property map), or `None` when unknown.
+    pub fn object_list(&mut self, key: &str) -> Option<Vec<PropertyMap>> {
+        self.default(key, Value::Array(Vec::new()));
+        match self.news.get(key).map(Value::unwrap_plain) {
+            Some(Value::Array(items)) => {
+                let mut out = Vec::new();
+                for (i, item) in items.into_iter().enumerate() {
+                    match item {
+                        Value::Object(map) => out.push(map),
+                        v if v.contains_unknowns() => return None,
+                        other => {
+                            self.fail(key, format!("item {i} must be an object, not {}", describe(&other)));
+                            return None;
+                        }
+                    }
+                }
+                Some(out)
+            }
+            Some(v) if v.contains_unknowns() => None,
+            Some(other) => {
+                self.fail(key, format!("must be a list of objects, not {}", describe(&other)));
+                None
+            }
+            None => Some(Vec::new()),
+        }
+    }
+
+    /// Names the resource when the program gave neither `key` nor `prefix_key`: the old name when
+    /// there is one (so an update never renames), else `<prefix or resource name>-<7 hex>` from
+    /// the engine's random seed. `max_len` bounds the whole name.
+    pub fn autoname(&mut self, key: &str, prefix_key: &str, max_len: usize) -> Field<String> {
+        let default_prefix = format!("{}-", self.name);
+        self.autoname_from(key, prefix_key, max_len, &default_prefix)
+    }
+
+    /// `autoname` with the prefix used when the program gives no `prefix_key`.
+    pub fn autoname_from(
+        &mut self,
+        key: &str,
+        prefix_key: &str,
+        max_len: usize,
+        default_prefix: &str,
+    ) -> Field<String> {
+        match self.string(key) {
+            Field::Absent => {}
+            other => return other,
+        }
+        let prefix = match self.string(prefix_key) {
+            Field::Known(p) => p,
+            Field::Absent => default_prefix.to_string(),
+            Field::Unknown => {
+                self.news.insert(key.to_string(), Value::Unknown(crate::value::Unknown::Any));
+                return Field::Unknown;
+            }
+        };
+        if let Some(Value::String(old)) = self.olds.get(key).map(Value::unwrap_plain) {
+            if old.starts_with(&prefix) {
+                self.news.insert(key.to_string(), Value::str(&old));
+                return Field::Known(old);
+            }
+        }
+        let suffix = random_hex(self.random_seed, 7);
+        let keep = max_len.saturating_sub(suffix.len());
+        let prefix: String = prefix.chars().take(keep).collect();
+        let name = format!("{prefix}{suffix}");
+        self.news.insert(key.to_string(), Value::str(&name));
+        Field::Known(name)
+    }
+
     /// An IPv4 CIDR block whose prefix is within `min..=max`.
     pub fn cidr(&mut self, key: &str, min: u8, max: u8, required: bool) -> Field<validate::Cidr> {
         let hint = format!("an IPv4 block from /{min} to /{max}, such as 10.0.0.0/{min}");
@@ -366,6 +493,12 @@ impl<'a> Checker<'a> {
             Field::Unknown => Field::Unknown,
         }
     }
+}
+
+/// `len` hex digits from the engine's random seed (or fresh randomness when there is none).
+pub fn random_hex(seed: &[u8], len: usize) -> String {
+    let bytes: Vec<u8> = if seed.is_empty() { (0..len).map(|_| rand::random::<u8>()).collect() } else { seed.to_vec() };
+    bytes.iter().map(|b| format!("{b:02x}")).collect::<String>().chars().take(len).collect()
 }
 
 fn describe(v: &Value) -> String {
@@ -405,6 +538,7 @@ impl DiffOutcome {
 pub trait DynResource: Send + Sync {
     fn token(&self) -> &'static str;
     fn regional(&self) -> bool;
+    fn delete_before_replace(&self) -> bool;
     fn check(
         &self,
         olds: &PropertyMap,
@@ -450,6 +584,10 @@ impl<R: Resource> DynResource for R {
         R::REGIONAL
     }
 
+    fn delete_before_replace(&self) -> bool {
+        R::DELETE_BEFORE_REPLACE
+    }
+
     fn check(
         &self,
         olds: &PropertyMap,
@@ -491,6 +629,7 @@ impl<R: Resource> DynResource for R {
             let new = news.get(key).map(Value::unwrap_plain).filter(|v| *v != Value::Null);
             let change = match (&old, &new) {
                 (None, None) => continue,
+                (Some(_), None) if R::AWS_DEFAULTS.contains(&key) => continue,
                 (None, Some(_)) => Change::Add,
                 (Some(_), None) => Change::Delete,
                 (Some(o), Some(n)) => {

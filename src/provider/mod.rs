@@ -97,8 +97,11 @@ impl Provider {
         if *cancel.borrow() {
             return Err(Error::Cancelled);
         }
+        // The operation's own waits stop at the deadline with a precise message; this is the
+        // backstop for a call that hangs.
+        let backstop = timeout + Duration::from_secs(2);
         tokio::select! {
-            r = tokio::time::timeout(timeout, op) => r.unwrap_or_else(|_| Err(Error::Timeout { what: what.to_string(), seconds: timeout.as_secs() })),
+            r = tokio::time::timeout(backstop, op) => r.unwrap_or_else(|_| Err(Error::Timeout { what: what.to_string(), seconds: timeout.as_secs() })),
             _ = cancel.wait_for(|c| *c) => Err(Error::Cancelled),
         }
     }
@@ -246,7 +249,9 @@ impl ResourceProvider for Provider {
         let res = self.resource(&req.r#type)?;
         let olds = decode(req.olds.as_ref())?;
         let news = decode(req.news.as_ref())?;
-        Ok(Response::new(diff_response(&res.diff(&olds, &news, &req.ignore_changes))))
+        let mut response = diff_response(&res.diff(&olds, &news, &req.ignore_changes));
+        response.delete_before_replace = !response.replaces.is_empty() && res.delete_before_replace();
+        Ok(Response::new(response))
     }
 
     #[tracing::instrument(skip_all, fields(urn = %request.get_ref().urn))]
@@ -295,7 +300,7 @@ impl ResourceProvider for Provider {
         let (id, explicit_region) = split_id(&req.id);
         let region = self.region_for(res, explicit_region, &[&state, &old_inputs])?;
         let timeout = timeout_of(req.timeout, DEFAULT_READ_TIMEOUT);
-        let ctx = self.ctx(&req.urn, &region, timeout)?;
+        let ctx = self.ctx(&req.urn, &region, timeout)?.with_prior(&state);
         let found = self.run(&format!("reading {}", req.urn), timeout, res.read(&ctx, id)).await?;
         let Some(outputs) = found else {
             return Ok(Response::new(rpc::ReadResponse::default()));
@@ -325,7 +330,7 @@ impl ResourceProvider for Provider {
         }
         let region = self.region_for(res, None, &[&olds, &news])?;
         let timeout = timeout_of(req.timeout, DEFAULT_TIMEOUT);
-        let ctx = self.ctx(&req.urn, &region, timeout)?;
+        let ctx = self.ctx(&req.urn, &region, timeout)?.with_prior(&olds);
         let outputs =
             self.run(&format!("updating {}", req.urn), timeout, res.update(&ctx, &req.id, &olds, &news)).await?;
         let outputs = mark_secrets(outputs, &[&news]);
@@ -340,7 +345,7 @@ impl ResourceProvider for Provider {
         let old_inputs = decode(req.old_inputs.as_ref())?;
         let region = self.region_for(res, None, &[&olds, &old_inputs])?;
         let timeout = timeout_of(req.timeout, DEFAULT_TIMEOUT);
-        let ctx = self.ctx(&req.urn, &region, timeout)?;
+        let ctx = self.ctx(&req.urn, &region, timeout)?.with_prior(&olds);
         self.run(&format!("deleting {}", req.urn), timeout, res.delete(&ctx, &req.id, &olds)).await?;
         Ok(Response::new(()))
     }

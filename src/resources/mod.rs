@@ -1,6 +1,7 @@
 //! Every resource tap implements, by token.
 
 pub mod ec2;
+pub mod policy;
 
 use std::collections::BTreeMap;
 
@@ -13,7 +14,15 @@ pub struct Registry {
 
 impl Registry {
     pub fn new() -> Registry {
-        let all: Vec<Box<dyn DynResource>> = vec![Box::new(ec2::vpc::Vpc)];
+        let all: Vec<Box<dyn DynResource>> = vec![
+            Box::new(ec2::vpc::Vpc),
+            Box::new(ec2::subnet::Subnet),
+            Box::new(ec2::internet_gateway::InternetGateway),
+            Box::new(ec2::route_table::RouteTable),
+            Box::new(ec2::route_table_association::RouteTableAssociation),
+            Box::new(ec2::security_group::SecurityGroup),
+            Box::new(ec2::vpc_endpoint::VpcEndpoint),
+        ];
         Registry { resources: all.into_iter().map(|r| (r.token(), r)).collect() }
     }
 

@@ -1,6 +1,12 @@
 //! EC2 resources, and what they share: tags and EC2's string error codes.
 
+pub mod internet_gateway;
+pub mod route_table;
+pub mod route_table_association;
+pub mod security_group;
+pub mod subnet;
 pub mod vpc;
+pub mod vpc_endpoint;
 
 use std::collections::BTreeMap;
 
@@ -9,6 +15,9 @@ use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 use crate::error::{aws, Error, Result};
 
 pub type Tags = BTreeMap<String, String>;
+
+/// The tag that carries a VPC endpoint's client token (tap's, not the user's).
+pub const CLIENT_TOKEN_TAG: &str = "tap:client-token";
 
 /// Tags to attach at creation.
 pub fn tag_spec(resource_type: ResourceType, tags: &Tags) -> Option<TagSpecification> {
@@ -26,7 +35,7 @@ fn to_tags(tags: &Tags) -> Vec<Tag> {
 pub fn from_tags(tags: &[Tag]) -> Tags {
     tags.iter()
         .filter_map(|t| Some((t.key()?.to_string(), t.value().unwrap_or_default().to_string())))
-        .filter(|(k, _)| !k.starts_with("aws:"))
+        .filter(|(k, _)| !k.starts_with("aws:") && k != CLIENT_TOKEN_TAG)
         .collect()
 }
 

@@ -1,0 +1,626 @@
+//! `tap:ec2:SecurityGroup`: a VPC security group with CIDR ingress and egress rules.
+//!
+//! AWS APIs: CreateSecurityGroup (tags at creation), RevokeSecurityGroupEgress (AWS's default
+//! allow-all egress is always removed, so egress is exactly what is given),
+//! AuthorizeSecurityGroupIngress / -Egress, RevokeSecurityGroupIngress / -Egress (rules are updated
+//! in place by difference), DescribeSecurityGroups, CreateTags / DeleteTags, DeleteSecurityGroup.
+//! Id: the group id (`sg-…`). Replaced when vpcId, name, description or region change. Autonamed
+//! `<resource name>-<7 hex>` (or `<namePrefix><7 hex>`) when no name is given.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use async_trait::async_trait;
+use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType};
+use serde::{Deserialize, Serialize};
+
+use super::{from_tags, is_in_use, is_not_found, tag_spec, update_tags, Tags};
+use crate::error::{aws, Error, Result};
+use crate::resource::{Checker, Ctx, Field, Resource};
+use crate::validate;
+use crate::value::Value;
+
+pub struct SecurityGroup;
+
+/// One rule: a protocol, a port range and the blocks it applies to.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rule {
+    /// `tcp`, `udp`, `icmp`, `-1` (all) or an IP protocol number.
+    pub protocol: String,
+    pub from_port: i64,
+    pub to_port: i64,
+    #[serde(default)]
+    pub cidr_blocks: Vec<String>,
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecurityGroupInputs {
+    pub vpc_id: String,
+    pub name: String,
+    #[serde(default)]
+    pub name_prefix: Option<String>,
+    pub description: String,
+    #[serde(default)]
+    pub ingress: Vec<Rule>,
+    #[serde(default)]
+    pub egress: Vec<Rule>,
+    #[serde(default)]
+    pub revoke_rules_on_delete: bool,
+    pub region: String,
+    #[serde(default)]
+    pub tags: Tags,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecurityGroupOutputs {
+    pub vpc_id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name_prefix: Option<String>,
+    pub description: String,
+    #[serde(default)]
+    pub ingress: Vec<Rule>,
+    #[serde(default)]
+    pub egress: Vec<Rule>,
+    #[serde(default)]
+    pub revoke_rules_on_delete: bool,
+    pub region: String,
+    #[serde(default)]
+    pub tags: Tags,
+    #[serde(default)]
+    pub arn: String,
+    #[serde(default)]
+    pub owner_id: String,
+}
+
+/// The unit AWS authorizes and revokes: one protocol/port range for one block.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Atom {
+    protocol: String,
+    from: i64,
+    to: i64,
+    cidr: String,
+    description: String,
+}
+
+fn atoms(rules: &[Rule]) -> BTreeSet<Atom> {
+    rules
+        .iter()
+        .flat_map(|r| {
+            r.cidr_blocks.iter().map(|c| Atom {
+                protocol: r.protocol.clone(),
+                from: r.from_port,
+                to: r.to_port,
+                cidr: c.clone(),
+                description: r.description.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Rules in their canonical order, with each rule's blocks sorted.
+fn canonical(mut rules: Vec<Rule>) -> Vec<Rule> {
+    for r in &mut rules {
+        r.cidr_blocks.sort();
+        r.cidr_blocks.dedup();
+    }
+    rules.sort();
+    rules
+}
+
+/// Regroups atoms into rules (one per protocol, ports and description).
+fn rules_of(atoms: impl IntoIterator<Item = Atom>) -> Vec<Rule> {
+    let mut grouped: BTreeMap<(String, i64, i64, String), Vec<String>> = BTreeMap::new();
+    for a in atoms {
+        grouped.entry((a.protocol, a.from, a.to, a.description)).or_default().push(a.cidr);
+    }
+    canonical(
+        grouped
+            .into_iter()
+            .map(|((protocol, from_port, to_port, description), cidr_blocks)| Rule {
+                protocol,
+                from_port,
+                to_port,
+                cidr_blocks,
+                description,
+            })
+            .collect(),
+    )
+}
+
+/// `tcp`/`udp`/`icmp`/`-1` for the protocols AWS names, else the number.
+fn canonical_protocol(p: &str) -> Option<String> {
+    let p = p.trim().to_ascii_lowercase();
+    let named = match p.as_str() {
+        "tcp" | "6" => "tcp",
+        "udp" | "17" => "udp",
+        "icmp" | "1" => "icmp",
+        "-1" | "all" => "-1",
+        other => return other.parse::<u8>().ok().map(|n| n.to_string()),
+    };
+    Some(named.to_string())
+}
+
+fn check_rules(c: &mut Checker<'_>, key: &str) {
+    let Some(rules) = c.object_list(key) else { return };
+    let mut out = Vec::new();
+    let mut all_known = true;
+    for (i, rule) in rules.iter().enumerate() {
+        let at = format!("{key}[{i}]");
+        for k in rule
+            .keys()
+            .filter(|k| !["protocol", "fromPort", "toPort", "cidrBlocks", "description"].contains(&k.as_str()))
+        {
+            c.fail(key, format!("{at} has {k:?}; a rule has protocol, fromPort, toPort, cidrBlocks and description"));
+        }
+        if rule.values().any(Value::contains_unknowns) {
+            all_known = false;
+            continue;
+        }
+        let protocol = match rule.get("protocol") {
+            Some(Value::String(p)) => canonical_protocol(p),
+            Some(Value::Number(n)) => canonical_protocol(&n.to_string()),
+            _ => None,
+        };
+        let Some(protocol) = protocol else {
+            c.fail(key, format!("{at}: protocol must be tcp, udp, icmp, -1 (all) or a protocol number 0-255"));
+            continue;
+        };
+        let port = |name: &str| match rule.get(name) {
+            Some(Value::Number(n)) if n.fract() == 0.0 => Some(*n as i64),
+            Some(Value::String(s)) => s.parse::<i64>().ok(),
+            _ => None,
+        };
+        let (Some(from), Some(to)) = (port("fromPort"), port("toPort")) else {
+            c.fail(key, format!("{at}: fromPort and toPort are required whole numbers (0 and 0 for protocol -1)"));
+            continue;
+        };
+        let ports = |r: std::ops::RangeInclusive<i64>| r.contains(&from) && r.contains(&to);
+        let problem = match protocol.as_str() {
+            "tcp" | "udp" if !ports(0..=65535) => Some(format!("ports must be between 0 and 65535, not {from}-{to}")),
+            "tcp" | "udp" if from > to => Some(format!("fromPort {from} is greater than toPort {to}")),
+            "icmp" if !ports(-1..=255) => {
+                Some("for icmp, fromPort is the type and toPort the code, each -1 to 255".into())
+            }
+            "-1" if from != 0 || to != 0 => Some("protocol -1 covers every port; give fromPort 0 and toPort 0".into()),
+            _ => None,
+        };
+        if let Some(problem) = problem {
+            c.fail(key, format!("{at}: {problem}"));
+        }
+        let cidrs = match rule.get("cidrBlocks") {
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(|v| match v {
+                    Value::String(s) => Some(s.clone()),
+                    _ => None,
+                })
+                .collect::<Vec<_>>(),
+            None => Vec::new(),
+            Some(_) => {
+                c.fail(key, format!("{at}: cidrBlocks must be a list of IPv4 blocks"));
+                continue;
+            }
+        };
+        if cidrs.is_empty() {
+            c.fail(key, format!("{at}: give at least one block in cidrBlocks, such as 10.0.0.0/16"));
+        }
+        for cidr in &cidrs {
+            if let Err(reason) = validate::cidr(cidr, 0, 32) {
+                c.fail(key, format!("{at}: cidrBlocks {reason}"));
+            }
+        }
+        let description = match rule.get("description") {
+            Some(Value::String(d)) => d.clone(),
+            None | Some(Value::Null) => String::new(),
+            Some(_) => {
+                c.fail(key, format!("{at}: description must be a string"));
+                continue;
+            }
+        };
+        if description.len() > 255 {
+            c.fail(key, format!("{at}: description is longer than 255 characters"));
+        }
+        out.push(Rule { protocol, from_port: from, to_port: to, cidr_blocks: cidrs, description });
+    }
+    if all_known {
+        let json = serde_json::to_value(canonical(out)).unwrap_or_default();
+        c.news.insert(key.to_string(), Value::from_json(&json));
+    }
+}
+
+#[async_trait]
+impl Resource for SecurityGroup {
+    const TOKEN: &'static str = "tap:ec2:SecurityGroup";
+    const REPLACE_ON: &'static [&'static str] = &["vpcId", "name", "description"];
+    type Inputs = SecurityGroupInputs;
+    type Outputs = SecurityGroupOutputs;
+
+    fn check(&self, c: &mut Checker<'_>) {
+        c.required_string("vpcId", "the id of the VPC, such as vpc-0123456789abcdef0");
+        if c.news.contains_key("name") && c.news.contains_key("namePrefix") {
+            c.fail("namePrefix", "give name or namePrefix, not both");
+        }
+        // An autoname from a resource called `sg…` must still be a valid group name.
+        let mut prefix = format!("{}-", c.name);
+        if prefix.starts_with("sg-") {
+            prefix = format!("tap-{prefix}");
+        }
+        if let Field::Known(name) = c.autoname_from("name", "namePrefix", 255, &prefix) {
+            if name.starts_with("sg-") {
+                c.fail("name", format!("{name:?} starts with `sg-`, which AWS reserves for group ids"));
+            }
+            if name.len() > 255 {
+                c.fail("name", "is longer than 255 characters");
+            }
+        }
+        c.default("description", Value::str("Managed by Pulumi"));
+        if let Field::Known(d) = c.string("description") {
+            if d.is_empty() || d.len() > 255 || !d.is_ascii() {
+                c.fail("description", "must be 1 to 255 ASCII characters");
+            }
+        }
+        check_rules(c, "ingress");
+        check_rules(c, "egress");
+        c.default("revokeRulesOnDelete", Value::Bool(false));
+        c.bool("revokeRulesOnDelete");
+        c.tags();
+    }
+
+    fn normalize(&self, key: &str, value: serde_json::Value) -> serde_json::Value {
+        match key {
+            "ingress" | "egress" => match serde_json::from_value::<Vec<Rule>>(value.clone()) {
+                Ok(rules) => serde_json::to_value(rules_of(atoms(&rules))).unwrap_or(value),
+                Err(_) => value,
+            },
+            _ => value,
+        }
+    }
+
+    async fn create(&self, ctx: &Ctx, inputs: SecurityGroupInputs) -> Result<(String, SecurityGroupOutputs)> {
+        let ec2 = &ctx.clients.ec2;
+        let created = ec2
+            .create_security_group()
+            .group_name(&inputs.name)
+            .description(&inputs.description)
+            .vpc_id(&inputs.vpc_id)
+            .set_tag_specifications(tag_spec(ResourceType::SecurityGroup, &inputs.tags).map(|t| vec![t]))
+            .send()
+            .await
+            .map_err(aws("CreateSecurityGroup"))?;
+        let id = created.group_id().unwrap_or_default().to_string();
+        let mut state = SecurityGroupOutputs {
+            vpc_id: inputs.vpc_id.clone(),
+            name: inputs.name.clone(),
+            name_prefix: inputs.name_prefix.clone(),
+            description: inputs.description.clone(),
+            ingress: Vec::new(),
+            egress: vec![Rule {
+                protocol: "-1".into(),
+                from_port: 0,
+                to_port: 0,
+                cidr_blocks: vec!["0.0.0.0/0".into()],
+                description: String::new(),
+            }],
+            revoke_rules_on_delete: inputs.revoke_rules_on_delete,
+            region: inputs.region.clone(),
+            tags: inputs.tags.clone(),
+            arn: String::new(),
+            owner_id: String::new(),
+        };
+        ctx.record_created(&id, &state);
+
+        // AWS's own allow-all egress goes, so that egress is exactly what the program gives.
+        let default_egress = atoms(&state.egress);
+        let result = change(ctx, &id, Direction::Egress, Action::Revoke, &default_egress).await;
+        match result {
+            Err(e) if e.aws_code() == Some("InvalidPermission.NotFound") => {}
+            other => other?,
+        }
+        state.egress.clear();
+        ctx.record_created(&id, &state);
+        change(ctx, &id, Direction::Ingress, Action::Authorize, &atoms(&inputs.ingress)).await?;
+        state.ingress = inputs.ingress.clone();
+        ctx.record_created(&id, &state);
+        change(ctx, &id, Direction::Egress, Action::Authorize, &atoms(&inputs.egress)).await?;
+        let mut outputs = read_group(ctx, &id).await?.ok_or_else(|| Error::Internal(format!("group {id} vanished")))?;
+        outputs.name_prefix = inputs.name_prefix;
+        outputs.revoke_rules_on_delete = inputs.revoke_rules_on_delete;
+        Ok((id, outputs))
+    }
+
+    async fn read(&self, ctx: &Ctx, id: &str) -> Result<Option<SecurityGroupOutputs>> {
+        let mut found = read_group(ctx, id).await?;
+        if let Some(g) = &mut found {
+            g.name_prefix = ctx.prior("namePrefix").map(str::to_string);
+            g.revoke_rules_on_delete = ctx.prior_bool("revokeRulesOnDelete");
+        }
+        Ok(found)
+    }
+
+    async fn update(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+        olds: SecurityGroupOutputs,
+        news: SecurityGroupInputs,
+    ) -> Result<SecurityGroupOutputs> {
+        for (direction, old, new) in
+            [(Direction::Ingress, &olds.ingress, &news.ingress), (Direction::Egress, &olds.egress, &news.egress)]
+        {
+            let (old, new) = (atoms(old), atoms(new));
+            let removed: BTreeSet<Atom> = old.difference(&new).cloned().collect();
+            let added: BTreeSet<Atom> = new.difference(&old).cloned().collect();
+            change(ctx, id, direction, Action::Revoke, &removed).await?;
+            change(ctx, id, direction, Action::Authorize, &added).await?;
+        }
+        update_tags(&ctx.clients.ec2, id, &olds.tags, &news.tags).await?;
+        let mut outputs = read_group(ctx, id)
+            .await?
+            .ok_or_else(|| Error::Internal(format!("group {id} vanished during the update")))?;
+        outputs.name_prefix = news.name_prefix;
+        outputs.revoke_rules_on_delete = news.revoke_rules_on_delete;
+        Ok(outputs)
+    }
+
+    async fn delete(&self, ctx: &Ctx, id: &str, olds: SecurityGroupOutputs) -> Result<()> {
+        if olds.revoke_rules_on_delete {
+            if let Some(current) = read_group(ctx, id).await? {
+                change(ctx, id, Direction::Ingress, Action::Revoke, &atoms(&current.ingress)).await?;
+                change(ctx, id, Direction::Egress, Action::Revoke, &atoms(&current.egress)).await?;
+            }
+        }
+        let ec2 = &ctx.clients.ec2;
+        let result = ctx
+            .retry_while(
+                &format!("deleting security group {id} (network interfaces or other groups still use it)"),
+                is_in_use,
+                || async { ec2.delete_security_group().group_id(id).send().await.map_err(aws("DeleteSecurityGroup")) },
+            )
+            .await;
+        match result {
+            Err(e) if is_not_found(&e) => Ok(()),
+            other => other.map(|_| ()),
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Direction {
+    Ingress,
+    Egress,
+}
+
+#[derive(Clone, Copy)]
+enum Action {
+    Authorize,
+    Revoke,
+}
+
+/// The IpPermissions for a set of atoms: one per protocol and port range.
+fn permissions(atoms: &BTreeSet<Atom>, with_descriptions: bool) -> Vec<IpPermission> {
+    let mut grouped: BTreeMap<(String, i64, i64), Vec<IpRange>> = BTreeMap::new();
+    for a in atoms {
+        let range = IpRange::builder()
+            .cidr_ip(&a.cidr)
+            .set_description((with_descriptions && !a.description.is_empty()).then(|| a.description.clone()))
+            .build();
+        grouped.entry((a.protocol.clone(), a.from, a.to)).or_default().push(range);
+    }
+    grouped
+        .into_iter()
+        .map(|((protocol, from, to), ranges)| {
+            let all = protocol == "-1";
+            IpPermission::builder()
+                .ip_protocol(protocol)
+                .set_from_port((!all).then_some(from as i32))
+                .set_to_port((!all).then_some(to as i32))
+                .set_ip_ranges(Some(ranges))
+                .build()
+        })
+        .collect()
+}
+
+async fn change(ctx: &Ctx, id: &str, direction: Direction, action: Action, atoms: &BTreeSet<Atom>) -> Result<()> {
+    if atoms.is_empty() {
+        return Ok(());
+    }
+    let ec2 = &ctx.clients.ec2;
+    let perms = Some(permissions(atoms, matches!(action, Action::Authorize)));
+    match (direction, action) {
+        (Direction::Ingress, Action::Authorize) => {
+            ec2.authorize_security_group_ingress()
+                .group_id(id)
+                .set_ip_permissions(perms)
+                .send()
+                .await
+                .map_err(aws("AuthorizeSecurityGroupIngress"))?;
+        }
+        (Direction::Egress, Action::Authorize) => {
+            ec2.authorize_security_group_egress()
+                .group_id(id)
+                .set_ip_permissions(perms)
+                .send()
+                .await
+                .map_err(aws("AuthorizeSecurityGroupEgress"))?;
+        }
+        (Direction::Ingress, Action::Revoke) => {
+            ec2.revoke_security_group_ingress()
+                .group_id(id)
+                .set_ip_permissions(perms)
+                .send()
+                .await
+                .map_err(aws("RevokeSecurityGroupIngress"))?;
+        }
+        (Direction::Egress, Action::Revoke) => {
+            ec2.revoke_security_group_egress()
+                .group_id(id)
+                .set_ip_permissions(perms)
+                .send()
+                .await
+                .map_err(aws("RevokeSecurityGroupEgress"))?;
+        }
+    }
+    Ok(())
+}
+
+fn rules_from(perms: &[IpPermission]) -> Vec<Rule> {
+    let atoms = perms.iter().flat_map(|p| {
+        let protocol = canonical_protocol(p.ip_protocol().unwrap_or("-1")).unwrap_or_else(|| "-1".into());
+        let all = protocol == "-1";
+        let from = if all { 0 } else { i64::from(p.from_port().unwrap_or(0)) };
+        let to = if all { 0 } else { i64::from(p.to_port().unwrap_or(0)) };
+        p.ip_ranges().iter().filter_map(move |r| {
+            Some(Atom {
+                protocol: protocol.clone(),
+                from,
+                to,
+                cidr: r.cidr_ip()?.to_string(),
+                description: r.description().unwrap_or_default().to_string(),
+            })
+        })
+    });
+    rules_of(atoms)
+}
+
+async fn read_group(ctx: &Ctx, id: &str) -> Result<Option<SecurityGroupOutputs>> {
+    let out = match ctx
+        .clients
+        .ec2
+        .describe_security_groups()
+        .group_ids(id)
+        .send()
+        .await
+        .map_err(aws("DescribeSecurityGroups"))
+    {
+        Ok(out) => out,
+        Err(e) if is_not_found(&e) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    Ok(out.security_groups().first().map(|g| {
+        let owner = g.owner_id().unwrap_or_default().to_string();
+        SecurityGroupOutputs {
+            vpc_id: g.vpc_id().unwrap_or_default().to_string(),
+            name: g.group_name().unwrap_or_default().to_string(),
+            name_prefix: None,
+            description: g.description().unwrap_or_default().to_string(),
+            ingress: rules_from(g.ip_permissions()),
+            egress: rules_from(g.ip_permissions_egress()),
+            revoke_rules_on_delete: false,
+            region: ctx.region().to_string(),
+            tags: from_tags(g.tags()),
+            arn: g
+                .security_group_arn()
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("arn:aws:ec2:{}:{owner}:security-group/{id}", ctx.region())),
+            owner_id: owner,
+        }
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resource::DynResource;
+    use crate::value::PropertyMap;
+
+    fn rule(protocol: &str, from: i64, to: i64, cidrs: &[&str], description: &str) -> Rule {
+        Rule {
+            protocol: protocol.into(),
+            from_port: from,
+            to_port: to,
+            cidr_blocks: cidrs.iter().map(|c| c.to_string()).collect(),
+            description: description.into(),
+        }
+    }
+
+    #[test]
+    fn rules_compare_as_sets_of_atoms() {
+        let a = vec![rule("tcp", 443, 443, &["10.0.0.0/16", "10.1.0.0/16"], "https")];
+        let b =
+            vec![rule("tcp", 443, 443, &["10.1.0.0/16"], "https"), rule("tcp", 443, 443, &["10.0.0.0/16"], "https")];
+        assert_eq!(rules_of(atoms(&a)), rules_of(atoms(&b)));
+        let json = |r: &Vec<Rule>| serde_json::to_value(r).unwrap_or_default();
+        assert_eq!(SecurityGroup.normalize("ingress", json(&a)), SecurityGroup.normalize("ingress", json(&b)));
+    }
+
+    #[test]
+    fn permissions_group_ranges_and_drop_ports_for_all_traffic() {
+        let set = atoms(&[rule("-1", 0, 0, &["0.0.0.0/0"], "all"), rule("tcp", 22, 22, &["10.0.0.0/24"], "ssh")]);
+        let perms = permissions(&set, true);
+        assert_eq!(perms.len(), 2);
+        let all = perms.iter().find(|p| p.ip_protocol() == Some("-1")).expect("all");
+        assert_eq!(all.from_port(), None);
+        assert_eq!(all.ip_ranges()[0].description(), Some("all"));
+        let revoke = permissions(&set, false);
+        assert_eq!(revoke[0].ip_ranges()[0].description(), None);
+    }
+
+    fn check(news: Vec<(&str, Value)>) -> (PropertyMap, Vec<crate::resource::Failure>) {
+        let news = news.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        DynResource::check(&SecurityGroup, &PropertyMap::new(), news, "web", &[1, 2, 3, 4], Some("us-east-1"))
+    }
+
+    fn rule_value(protocol: Value, from: f64, to: f64, cidrs: &[&str]) -> Value {
+        Value::Array(vec![Value::Object(
+            [
+                ("protocol".to_string(), protocol),
+                ("fromPort".to_string(), Value::Number(from)),
+                ("toPort".to_string(), Value::Number(to)),
+                ("cidrBlocks".to_string(), Value::Array(cidrs.iter().map(|c| Value::str(*c)).collect())),
+            ]
+            .into_iter()
+            .collect(),
+        )])
+    }
+
+    #[test]
+    fn check_autonames_and_normalizes_protocols() {
+        let (inputs, failures) = check(vec![
+            ("vpcId", Value::str("vpc-1")),
+            ("ingress", rule_value(Value::str("6"), 443.0, 443.0, &["10.0.0.0/16"])),
+        ]);
+        assert!(failures.is_empty(), "{failures:?}");
+        assert_eq!(inputs["name"], Value::str("web-0102030"));
+        assert_eq!(inputs["description"], Value::str("Managed by Pulumi"));
+        let Value::Array(rules) = &inputs["ingress"] else { panic!() };
+        let Value::Object(r) = &rules[0] else { panic!() };
+        assert_eq!(r["protocol"], Value::str("tcp"));
+        assert_eq!(r["description"], Value::str(""));
+    }
+
+    #[test]
+    fn check_reuses_the_old_name() {
+        let olds: PropertyMap = [("name".to_string(), Value::str("web-abcdef0"))].into_iter().collect();
+        let news = [("vpcId".to_string(), Value::str("vpc-1"))].into_iter().collect();
+        let (inputs, _) = DynResource::check(&SecurityGroup, &olds, news, "web", &[9; 32], Some("us-east-1"));
+        assert_eq!(inputs["name"], Value::str("web-abcdef0"));
+    }
+
+    #[test]
+    fn check_rejects_bad_rules_naming_the_property() {
+        for (ingress, needle) in [
+            (rule_value(Value::str("tcp"), 0.0, 70000.0, &["10.0.0.0/16"]), "between 0 and 65535"),
+            (rule_value(Value::str("tcp"), 443.0, 80.0, &["10.0.0.0/16"]), "greater than toPort"),
+            (rule_value(Value::str("gre"), 0.0, 0.0, &["10.0.0.0/16"]), "protocol must be"),
+            (rule_value(Value::str("-1"), 0.0, 65535.0, &["10.0.0.0/16"]), "fromPort 0 and toPort 0"),
+            (rule_value(Value::str("tcp"), 22.0, 22.0, &["10.0.0.300/24"]), "not an IPv4 address"),
+            (rule_value(Value::str("tcp"), 22.0, 22.0, &[]), "at least one block"),
+        ] {
+            let (_, failures) = check(vec![("vpcId", Value::str("vpc-1")), ("ingress", ingress)]);
+            assert!(
+                failures.iter().any(|f| f.property == "ingress" && f.reason.contains(needle)),
+                "{needle}: {failures:?}"
+            );
+        }
+        let (_, failures) = check(vec![("vpcId", Value::str("vpc-1")), ("name", Value::str("sg-web"))]);
+        assert_eq!(failures[0].property, "name");
+        let (_, failures) =
+            check(vec![("vpcId", Value::str("vpc-1")), ("name", Value::str("a")), ("namePrefix", Value::str("b"))]);
+        assert_eq!(failures[0].property, "namePrefix");
+    }
+}
