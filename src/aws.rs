@@ -34,6 +34,20 @@ pub struct Clients {
     pub iam: aws_sdk_iam::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub sts: aws_sdk_sts::Client,
+    account: tokio::sync::OnceCell<String>,
+}
+
+impl Clients {
+    /// The account id (STS GetCallerIdentity, a read-only call), asked once per region.
+    pub async fn account_id(&self) -> Result<String> {
+        self.account
+            .get_or_try_init(|| async {
+                let me = self.sts.get_caller_identity().send().await.map_err(crate::error::aws("GetCallerIdentity"))?;
+                Ok(me.account().unwrap_or_default().to_string())
+            })
+            .await
+            .cloned()
+    }
 }
 
 /// The HTTP client for every AWS call: hyper with rustls on ring (no C toolchain needed).
@@ -115,6 +129,7 @@ impl Aws {
             iam: aws_sdk_iam::Client::new(&config),
             logs: aws_sdk_cloudwatchlogs::Client::new(&config),
             sts: aws_sdk_sts::Client::new(&config),
+            account: tokio::sync::OnceCell::new(),
         }
     }
 }

@@ -50,6 +50,11 @@ impl Error {
         }
     }
 
+    /// Whether this is an AWS error with one of `codes`.
+    pub fn is_code(&self, codes: &[&str]) -> bool {
+        self.aws_code().is_some_and(|c| codes.contains(&c))
+    }
+
     pub fn input(property: &str, reason: impl Into<String>) -> Error {
         Error::Input { property: property.into(), reason: reason.into() }
     }

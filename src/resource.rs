@@ -91,6 +91,11 @@ impl Ctx {
         self.prior.get(key).and_then(|v| v.as_bool()).unwrap_or(false)
     }
 
+    /// A number from the last known state.
+    pub fn prior_i64(&self, key: &str) -> Option<i64> {
+        self.prior.get(key).and_then(|v| v.as_i64())
+    }
+
     /// A string from the last known state (None on import).
     pub fn prior(&self, key: &str) -> Option<&str> {
         self.prior.get(key).and_then(|v| v.as_str()).filter(|s| !s.is_empty())
@@ -149,22 +154,40 @@ impl Ctx {
     /// Runs `op` again while it fails with an error `retryable` accepts (a dependency still being
     /// torn down, an IAM principal not yet visible), with backoff, until the deadline; then fails
     /// with `explain` and the last error.
-    pub async fn retry_while<T, F, Fut>(&self, what: &str, retryable: fn(&Error) -> bool, mut op: F) -> Result<T>
+    pub async fn retry_while<T, F, Fut>(&self, what: &str, retryable: fn(&Error) -> bool, op: F) -> Result<T>
     where
         F: FnMut() -> Fut + Send,
         Fut: Future<Output = Result<T>> + Send,
         T: Send,
     {
+        self.retry_for(what, self.deadline.saturating_duration_since(Instant::now()), retryable, op).await
+    }
+
+    /// `retry_while`, but for at most `max` (an eventual-consistency wait that must not last as
+    /// long as the whole operation may).
+    pub async fn retry_for<T, F, Fut>(
+        &self,
+        what: &str,
+        max: Duration,
+        retryable: fn(&Error) -> bool,
+        mut op: F,
+    ) -> Result<T>
+    where
+        F: FnMut() -> Fut + Send,
+        Fut: Future<Output = Result<T>> + Send,
+        T: Send,
+    {
+        let deadline = self.deadline.min(Instant::now() + max);
         let mut delay = Duration::from_millis(250);
         loop {
             match op().await {
                 Err(e) if retryable(&e) => {
                     let now = Instant::now();
-                    if now >= self.deadline {
+                    if now >= deadline {
                         return Err(Error::StillInUse(format!("{what}: still failing when the deadline came: {e}")));
                     }
                     self.progress(format!("{what}: {e}; retrying"));
-                    tokio::time::sleep(delay.min(self.deadline - now)).await;
+                    tokio::time::sleep(delay.min(deadline - now)).await;
                     delay = (delay * 2).min(Duration::from_secs(10));
                 }
                 other => return other,

@@ -1,11 +1,26 @@
 //! Every resource tap implements, by token.
 
+pub mod apigateway;
+pub mod cloudwatch;
 pub mod ec2;
+pub mod iam;
+pub mod kms;
 pub mod policy;
+pub mod s3;
 
 use std::collections::BTreeMap;
 
 use crate::resource::DynResource;
+
+/// Tags as the program gives them.
+pub type Tags = BTreeMap<String, String>;
+
+/// What to set (new or changed values) and what to remove to bring tags from `old` to `new`.
+pub fn tag_diff(old: &Tags, new: &Tags) -> (Tags, Vec<String>) {
+    let set = new.iter().filter(|(k, v)| old.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let removed = old.keys().filter(|k| !new.contains_key(*k)).cloned().collect();
+    (set, removed)
+}
 
 /// Dispatch from a type token to its resource.
 pub struct Registry {
@@ -22,6 +37,17 @@ impl Registry {
             Box::new(ec2::route_table_association::RouteTableAssociation),
             Box::new(ec2::security_group::SecurityGroup),
             Box::new(ec2::vpc_endpoint::VpcEndpoint),
+            Box::new(kms::key::Key),
+            Box::new(kms::alias::Alias),
+            Box::new(iam::role::Role),
+            Box::new(iam::role_policy_attachment::RolePolicyAttachment),
+            Box::new(iam::account_password_policy::AccountPasswordPolicy),
+            Box::new(apigateway::rest_api::RestApi),
+            Box::new(cloudwatch::log_group::LogGroup),
+            Box::new(s3::bucket::Bucket),
+            Box::new(s3::bucket_policy::BucketPolicy),
+            Box::new(s3::server_side_encryption::BucketServerSideEncryptionConfiguration),
+            Box::new(s3::public_access_block::BucketPublicAccessBlock),
         ];
         Registry { resources: all.into_iter().map(|r| (r.token(), r)).collect() }
     }

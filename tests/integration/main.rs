@@ -2,5 +2,6 @@
 
 mod harness;
 mod network;
+mod platform;
 mod protocol;
 mod vpc;

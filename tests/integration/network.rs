@@ -1,95 +1,12 @@
 //! The network resources against moto, through the stand-in engine over gRPC: subnet, internet
 //! gateway, route table and association, security group, VPC endpoint, and the seed's network.
 
-use std::collections::BTreeMap;
-
 use tap::value::{PropertyMap, Value};
 
-use crate::harness::engine::{Deployment, Registered};
+use crate::harness::engine::Deployment;
+use crate::harness::program::*;
 use crate::harness::proxy::closed_port_url;
 use crate::harness::{props, provider_config, tags, unique, Engine, EngineError, Op, Registration, Rig};
-
-fn s(v: &str) -> Value {
-    Value::str(v)
-}
-
-fn list(items: &[&str]) -> Value {
-    Value::Array(items.iter().map(|i| Value::str(*i)).collect())
-}
-
-fn obj(pairs: &[(&str, Value)]) -> Value {
-    Value::Object(pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
-}
-
-async fn reg(d: &Deployment, t: &str, name: &str, inputs: PropertyMap) -> Registered {
-    d.register(Registration::new(t, name, inputs)).await.unwrap_or_else(|e| panic!("{t} {name}: {e}"))
-}
-
-async fn vpc(d: &Deployment, name: &str, cidr: &str) -> Registered {
-    reg(d, "tap:ec2:Vpc", name, props([("cidrBlock", s(cidr)), ("tags", tags(&[("Name", name)]))])).await
-}
-
-/// Runs `program` as one `pulumi up` and returns what it registered, by name.
-async fn up<F, Fut>(rig: &Rig, program: F) -> (BTreeMap<String, Registered>, Vec<(String, Op)>)
-where
-    F: FnOnce(Deployment) -> Fut,
-    Fut: std::future::Future<Output = (Deployment, Vec<(&'static str, Registered)>)>,
-{
-    let d = rig.engine.run(false).await;
-    let (d, registered) = program(d).await;
-    let deleted = d.finish().await.expect("finish");
-    (registered.into_iter().map(|(k, v)| (k.to_string(), v)).collect(), deleted)
-}
-
-fn ops(r: &BTreeMap<String, Registered>) -> BTreeMap<String, Op> {
-    r.iter().map(|(k, v)| (k.clone(), v.op)).collect()
-}
-
-fn all(r: &BTreeMap<String, Registered>, op: Op) -> bool {
-    r.values().all(|v| v.op == op)
-}
-
-/// Deletes an already deleted resource again: must succeed.
-async fn delete_again(rig: &Rig, t: &str, r: &Registered) {
-    rig.engine
-        .client()
-        .delete(tap::proto::pulumirpc::DeleteRequest {
-            id: r.id.clone(),
-            urn: r.urn.clone(),
-            properties: Some(tap::value::encode_struct(&r.outputs)),
-            r#type: t.into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap_or_else(|e| panic!("deleting {t} {} twice: {e}", r.id));
-}
-
-/// Reads a resource by id as import does; None when the provider reports it gone.
-async fn read(rig: &Rig, t: &str, id: &str) -> Option<PropertyMap> {
-    let resp = rig
-        .engine
-        .client()
-        .read(tap::proto::pulumirpc::ReadRequest {
-            id: id.into(),
-            urn: format!("urn:pulumi:test::tap-tests::{t}::read"),
-            r#type: t.into(),
-            name: "read".into(),
-            ..Default::default()
-        })
-        .await
-        .expect("read")
-        .into_inner();
-    (!resp.id.is_empty()).then(|| tap::value::decode_struct(resp.properties.as_ref()).expect("props"))
-}
-
-fn no_mutations(rig: &Rig) {
-    let calls = rig.proxy.calls();
-    assert!(calls.is_empty(), "a run with no changes made AWS calls: {calls:?}");
-}
-
-fn mutations(rig: &Rig) -> Vec<String> {
-    rig.proxy.mutating().into_iter().map(|c| c.operation).collect()
-}
 
 #[tokio::test]
 async fn subnet_lifecycle_create_noop_update_replace_drift_gone_import_delete_twice() {

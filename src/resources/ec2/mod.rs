@@ -8,13 +8,11 @@ pub mod subnet;
 pub mod vpc;
 pub mod vpc_endpoint;
 
-use std::collections::BTreeMap;
-
 use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
 
 use crate::error::{aws, Error, Result};
 
-pub type Tags = BTreeMap<String, String>;
+pub use crate::resources::Tags;
 
 /// The tag that carries a VPC endpoint's client token (tap's, not the user's).
 pub const CLIENT_TOKEN_TAG: &str = "tap:client-token";

@@ -5,6 +5,7 @@
 
 pub mod engine;
 pub mod moto;
+pub mod program;
 pub mod proxy;
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -61,6 +62,9 @@ pub async fn aws(region: &str) -> Arc<Clients> {
         .await;
     Aws::from_config(config).clients(region)
 }
+
+/// Held by tests that touch account-wide state (the IAM password policy).
+pub static ACCOUNT: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// A name no other test (or earlier run against the same moto) uses.
 pub fn unique(prefix: &str) -> String {

@@ -1,0 +1,3 @@
+//! API Gateway resources.
+
+pub mod rest_api;

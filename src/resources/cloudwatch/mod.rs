@@ -1,0 +1,3 @@
+//! CloudWatch Logs resources.
+
+pub mod log_group;
