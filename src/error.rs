@@ -7,7 +7,7 @@ use tonic::{Code, Status};
 use crate::proto::pulumirpc::ErrorResourceInitFailed;
 use crate::value::{self, PropertyMap};
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// The engine sent something tap cannot read.
     #[error("invalid request: {0}")]
@@ -39,6 +39,12 @@ pub enum Error {
     PartialCreate { id: String, outputs: PropertyMap, inputs: Option<PropertyMap>, message: String },
     #[error("internal error: {0}")]
     Internal(String),
+    /// A component's child failed to register (the engine shows its own error too).
+    #[error("child {name} ({token}) failed: {message}")]
+    Child { name: String, token: String, message: String },
+    /// A component's inputs are invalid: each input and what is wrong with it.
+    #[error("{}", .0.iter().map(|(p, r)| format!("{p}: {r}")).collect::<Vec<_>>().join("; "))]
+    InvalidInputs(Vec<(String, String)>),
 }
 
 impl Error {
@@ -71,6 +77,27 @@ impl From<Error> for Status {
             Error::Cancelled => Status::cancelled(message),
             Error::NotImplemented(_) => Status::unimplemented(message),
             Error::Internal(_) => Status::internal(message),
+            Error::Child { .. } => Status::failed_precondition(message),
+            Error::InvalidInputs(list) => {
+                let detail = crate::proto::pulumirpc::InputPropertiesError {
+                    errors: list
+                        .into_iter()
+                        .map(|(property_path, reason)| crate::proto::pulumirpc::input_properties_error::PropertyError {
+                            property_path,
+                            reason,
+                        })
+                        .collect(),
+                };
+                let status = crate::proto::google::rpc::Status {
+                    code: Code::InvalidArgument as i32,
+                    message: message.clone(),
+                    details: vec![prost_types::Any {
+                        type_url: "type.googleapis.com/pulumirpc.InputPropertiesError".into(),
+                        value: detail.encode_to_vec(),
+                    }],
+                };
+                Status::with_details(Code::InvalidArgument, message, status.encode_to_vec().into())
+            }
             Error::PartialCreate { id, outputs, inputs, message } => {
                 let detail = ErrorResourceInitFailed {
                     id,

@@ -3,6 +3,7 @@
 //! `serve` is the whole provider behind a listener; `main` only binds, prints the port and calls it.
 
 pub mod aws;
+pub mod component;
 pub mod error;
 pub mod log;
 pub mod provider;

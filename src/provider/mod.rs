@@ -350,15 +350,18 @@ impl ResourceProvider for Provider {
         Ok(Response::new(()))
     }
 
+    #[tracing::instrument(skip_all, fields(name = %request.get_ref().name))]
     async fn construct(&self, request: Request<rpc::ConstructRequest>) -> RpcResult<rpc::ConstructResponse> {
-        let token = &request.get_ref().r#type;
-        match schema::resources().get(token.as_str()) {
-            Some(t) if t.is_component => Err(Error::NotImplemented(format!(
-                "{token} is not implemented yet in tap {}: the component's Construct arrives in a later release",
-                crate::VERSION
-            ))
-            .into()),
-            _ => Err(Error::UnknownType(token.clone()).into()),
+        let req = request.into_inner();
+        if req.r#type != crate::component::secure_region::TOKEN {
+            return Err(Error::UnknownType(req.r#type).into());
+        }
+        let aws = self.aws()?;
+        let clients_for = |region: &str| Ok(aws.clients(region));
+        let mut cancel = self.cancel.subscribe();
+        tokio::select! {
+            r = crate::component::secure_region::construct(req, clients_for) => Ok(Response::new(r?)),
+            _ = cancel.wait_for(|c| *c) => Err(Error::Cancelled.into()),
         }
     }
 

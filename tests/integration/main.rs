@@ -4,4 +4,5 @@ mod harness;
 mod network;
 mod platform;
 mod protocol;
+mod secure_region;
 mod vpc;

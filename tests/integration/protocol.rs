@@ -88,15 +88,14 @@ async fn configure_answers_every_capability() {
 }
 
 #[tokio::test]
-async fn construct_of_secure_region_says_it_is_not_implemented_yet() {
+async fn construct_of_an_unknown_component_type_is_rejected() {
     let engine = Engine::start(provider_config("us-east-1", &crate::harness::proxy::closed_port_url())).await;
     let run = engine.run(true).await;
     let err = engine
-        .construct(&run, "tap:index:SecureRegion", "r", props([("region", Value::str("us-east-1"))]))
+        .construct(&run, "tap:index:Nope", "r", props([("region", Value::str("us-east-1"))]))
         .await
-        .expect_err("construct is not implemented yet");
-    let text = err.to_string();
-    assert!(text.contains("SecureRegion is not implemented yet"), "{text}");
+        .expect_err("unknown component");
+    assert!(err.to_string().contains("does not implement the resource type tap:index:Nope"), "{err}");
 }
 
 #[tokio::test]

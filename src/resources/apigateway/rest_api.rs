@@ -271,7 +271,12 @@ impl Resource for RestApi {
                 .await
                 .map_err(aws("TagResource"))?;
         }
-        read_api(ctx, id).await?.ok_or_else(|| Error::Internal(format!("REST API {id} vanished during the update")))
+        let mut outputs = read_api(ctx, id)
+            .await?
+            .ok_or_else(|| Error::Internal(format!("REST API {id} vanished during the update")))?;
+        // TagResource is synchronous: the tags are what was just set.
+        outputs.tags = news.tags;
+        Ok(outputs)
     }
 
     async fn delete(&self, ctx: &Ctx, id: &str, _olds: RestApiOutputs) -> Result<()> {

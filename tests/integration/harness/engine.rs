@@ -173,12 +173,16 @@ struct Core {
     /// The run in progress (for registrations arriving through the monitor).
     run: Mutex<Option<Arc<RunState>>>,
     logs: StdMutex<Vec<rpc::LogRequest>>,
+    /// Every RegisterResource the monitor received, as sent.
+    registrations: StdMutex<Vec<rpc::RegisterResourceRequest>>,
 }
 
 #[derive(Default)]
 struct RunState {
     preview: bool,
     registered: StdMutex<BTreeSet<String>>,
+    /// What each custom registration did, in completion order.
+    steps: StdMutex<Vec<(String, Op)>>,
     new_state: StdMutex<Vec<StateResource>>,
     replaced: StdMutex<Vec<StateResource>>,
 }
@@ -201,8 +205,9 @@ impl Engine {
             state: Mutex::new(Vec::new()),
             run: Mutex::new(None),
             logs: StdMutex::new(Vec::new()),
+            registrations: StdMutex::new(Vec::new()),
         });
-        let services = Services { core: core.clone(), address: address.clone() };
+        let services = Services { core: core.clone() };
         tokio::spawn(
             tonic::transport::Server::builder()
                 .add_service(EngineServer::new(services.clone()))
@@ -274,6 +279,11 @@ impl Engine {
 
     pub fn logs(&self) -> Vec<rpc::LogRequest> {
         self.core.logs.lock().expect("logs").clone()
+    }
+
+    /// Every registration the monitor received so far (components and children).
+    pub fn registrations(&self) -> Vec<rpc::RegisterResourceRequest> {
+        self.core.registrations.lock().expect("registrations").clone()
     }
 
     /// `pulumi refresh`: Read every custom resource; gone ones leave the state.
@@ -405,6 +415,19 @@ impl Engine {
         name: &str,
         inputs: PropertyMap,
     ) -> EResult<rpc::ConstructResponse> {
+        self.construct_with(deployment, r#type, name, inputs, rpc::ConstructRequest::default()).await
+    }
+
+    /// Construct with the request's options (protect, dependencies, customTimeouts, providers …)
+    /// taken from `options`.
+    pub async fn construct_with(
+        &self,
+        deployment: &Deployment,
+        r#type: &str,
+        name: &str,
+        inputs: PropertyMap,
+        options: rpc::ConstructRequest,
+    ) -> EResult<rpc::ConstructResponse> {
         let mut client = self.client();
         let response = client
             .construct(rpc::ConstructRequest {
@@ -418,7 +441,7 @@ impl Engine {
                 parent: stack_urn(),
                 inputs: Some(encode_struct(&inputs)),
                 accepts_output_values: true,
-                ..Default::default()
+                ..options
             })
             .await?
             .into_inner();
@@ -467,6 +490,11 @@ impl Deployment {
         self.run.preview
     }
 
+    /// What each custom resource registered so far did (URN, step).
+    pub fn steps(&self) -> Vec<(String, Op)> {
+        self.run.steps.lock().expect("steps").clone()
+    }
+
     /// Registers a custom resource: Check → Diff → Create / Update / replace.
     pub async fn register(&self, reg: Registration) -> EResult<Registered> {
         register_custom(&self.core, &self.run, reg).await
@@ -509,9 +537,13 @@ async fn register_custom(core: &Core, run: &RunState, reg: Registration) -> ERes
     let parent_type =
         if reg.parent.is_empty() || reg.parent == stack_urn() { String::new() } else { type_chain_of(&reg.parent) };
     let urn = urn_of(&reg.r#type, &reg.name, &parent_type);
+    if !run.registered.lock().expect("registered").insert(urn.clone()) {
+        return Err(EngineError::Rpc(Status::already_exists(format!(
+            "Duplicate resource URN '{urn}'; try giving it a unique name"
+        ))));
+    }
     let old = core.state.lock().await.iter().find(|r| r.urn == urn).cloned();
     let mut client = core.provider.clone();
-    run.registered.lock().expect("registered").insert(urn.clone());
 
     let checker = client.clone();
     let check = |olds: PropertyMap| {
@@ -620,6 +652,7 @@ async fn register_custom(core: &Core, run: &RunState, reg: Registration) -> ERes
             }
         }
     };
+    run.steps.lock().expect("steps").push((urn.clone(), op));
     let registered =
         Registered { urn: urn.clone(), id: new.id.clone(), outputs: new.outputs.clone(), op, detailed_diff };
     if !run.preview {
@@ -680,6 +713,19 @@ pub fn init_failed(status: &Status) -> Option<rpc::ErrorResourceInitFailed> {
         .and_then(|a| rpc::ErrorResourceInitFailed::decode(a.value.as_slice()).ok())
 }
 
+/// The (property, reason) pairs of a status's InputPropertiesError detail.
+pub fn input_errors(status: &Status) -> Vec<(String, String)> {
+    use prost::Message;
+    let Ok(details) = tap::proto::google::rpc::Status::decode(status.details()) else { return Vec::new() };
+    details
+        .details
+        .iter()
+        .filter(|a| a.type_url.ends_with("pulumirpc.InputPropertiesError"))
+        .filter_map(|a| rpc::InputPropertiesError::decode(a.value.as_slice()).ok())
+        .flat_map(|e| e.errors.into_iter().map(|p| (p.property_path, p.reason)))
+        .collect()
+}
+
 fn rand_seed() -> Vec<u8> {
     use std::time::{SystemTime, UNIX_EPOCH};
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or_default();
@@ -690,7 +736,6 @@ fn rand_seed() -> Vec<u8> {
 #[derive(Clone)]
 struct Services {
     core: Arc<Core>,
-    address: String,
 }
 
 #[tonic::async_trait]
@@ -715,7 +760,7 @@ impl ResourceMonitor for Services {
         request: Request<rpc::RegisterResourceRequest>,
     ) -> Result<Response<rpc::RegisterResourceResponse>, Status> {
         let req = request.into_inner();
-        let _ = &self.address;
+        self.core.registrations.lock().expect("registrations").push(req.clone());
         let run =
             self.core.run.lock().await.clone().ok_or_else(|| Status::failed_precondition("no run in progress"))?;
         let inputs = decode_struct(req.object.as_ref()).map_err(|e| Status::invalid_argument(e.to_string()))?;
@@ -726,7 +771,11 @@ impl ResourceMonitor for Services {
                 type_chain_of(&req.parent)
             };
             let urn = urn_of(&req.r#type, &req.name, &parent_type);
-            run.registered.lock().expect("registered").insert(urn.clone());
+            if !run.registered.lock().expect("registered").insert(urn.clone()) {
+                return Err(Status::already_exists(format!(
+                    "Duplicate resource URN '{urn}'; try giving it a unique name"
+                )));
+            }
             if !run.preview {
                 run.new_state.lock().expect("new state").push(StateResource {
                     urn: urn.clone(),

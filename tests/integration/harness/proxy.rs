@@ -28,6 +28,13 @@ pub struct CountingProxy {
     failing: Arc<Mutex<Vec<String>>>,
 }
 
+/// moto routes API Gateway's TagResource / UntagResource (`/tags/<arn>`) to an HTML 404; the
+/// proxy answers them as AWS does (204, nothing stored) so programs that retag a REST API can run.
+/// What tap sends there is covered by a unit test.
+fn is_apigateway_tagging(call: &Call, path: &str) -> bool {
+    call.service == "apigateway" && path.starts_with("/tags/")
+}
+
 impl CountingProxy {
     /// Starts a proxy to `upstream` (`http://127.0.0.1:port`) adding `delay` to every call.
     pub async fn start(upstream: String, delay: Duration) -> CountingProxy {
@@ -105,7 +112,11 @@ async fn forward(
     let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
     let call = classify(&parts, &body);
     let fail = failing.lock().expect("failing").contains(&call.operation);
+    let emulate = is_apigateway_tagging(&call, parts.uri.path());
     calls.lock().expect("calls").push(call);
+    if emulate {
+        return Ok(Response::builder().status(204).body(Full::new(Bytes::new())).expect("204"));
+    }
     if fail {
         let xml = "<Response><Errors><Error><Code>InjectedFailure</Code><Message>injected by the test proxy</Message></Error></Errors><RequestID>injected</RequestID></Response>";
         return Ok(Response::builder().status(400).body(Full::new(Bytes::from(xml))).expect("400"));
