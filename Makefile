@@ -1,9 +1,15 @@
-# tap's front door. Build caches live outside the clone so every checkout (and CI) reuses them.
+# tap's front door. Build caches live outside the clone (cargo target dir under $(TAP_CACHE), Go's
+# module and build caches in their defaults under $HOME) so every checkout, and CI, reuses them.
 TAP_CACHE ?= $(HOME)/.cache/tap
 export CARGO_TARGET_DIR ?= $(TAP_CACHE)/target
 export TAP_CACHE
 
-.PHONY: build release test lint fmt moto check-protos clean
+PULUMI_VERSION := v3.274.1
+PULUMI_YAML_VERSION := v1.25.0
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
+BIN := $(CURDIR)/bin
+
+.PHONY: build release test lint fmt moto check-protos clean pulumi sdk sdk-check dist demo demo-destroy
 
 build:
 	cargo build
@@ -11,10 +17,12 @@ build:
 release:
 	cargo build --release
 
-## test: everything: unit tests, then the integration suite against moto (installed when missing).
-test:
+## test: unit tests, the integration suite against moto (stand-in engine and the real Pulumi CLI),
+## and the generated SDKs built with tsc and imported in Python.
+test: pulumi
 	bash scripts/ensure-moto.sh >/dev/null
 	cargo test --all-targets
+	bash scripts/check-sdks.sh
 
 lint:
 	cargo fmt --check
@@ -30,5 +38,37 @@ moto:
 check-protos:
 	../shared/tools/check-protos proto --allow-missing-rpcs
 
+## pulumi: the pinned Pulumi CLI, YAML language host and SDK generator, built from Go modules into bin/
+pulumi: $(BIN)/pulumi $(BIN)/pulumi-language-yaml $(BIN)/gensdk
+
+$(BIN)/pulumi: tools/pulumi/go.mod tools/pulumi/go.sum
+	cd tools/pulumi && go build -trimpath -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$(PULUMI_VERSION)" -o $@ github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+
+$(BIN)/pulumi-language-yaml: tools/pulumi-language-yaml/go.mod tools/pulumi-language-yaml/go.sum
+	cd tools/pulumi-language-yaml && go build -trimpath -ldflags "-X github.com/pulumi/pulumi-yaml/pkg/version.Version=$(PULUMI_YAML_VERSION)" -o $@ github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml
+
+$(BIN)/gensdk: tools/pulumi/go.mod tools/pulumi/go.sum tools/pulumi/gensdk/main.go
+	cd tools/pulumi && go build -trimpath -o $@ ./gensdk
+
+## sdk: regenerate sdk/ from schema.json (never edit sdk/ by hand)
+sdk: $(BIN)/gensdk
+	$(BIN)/gensdk schema.json sdk nodejs python go
+
+## sdk-check: build the TypeScript SDK with tsc and import the Python SDK in a venv
+sdk-check:
+	bash scripts/check-sdks.sh
+
+## dist: release tarball(s) in dist/: pulumi-resource-tap-v$(VERSION)-linux-amd64.tar.gz
+dist: release
+	bash scripts/dist.sh $(CARGO_TARGET_DIR)/release/pulumi-resource-tap dist linux amd64
+
+## demo: deploy the three-region YAML example into a local moto with the real CLI (left running)
+demo: pulumi build
+	bash scripts/demo.sh up
+
+demo-destroy: pulumi
+	bash scripts/demo.sh destroy
+
 clean:
 	cargo clean
+	rm -rf bin dist

@@ -1,0 +1,38 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as tap from "@tap/pulumi-tap";
+
+const config = new pulumi.Config();
+const logRetentionInDays = config.getNumber("logRetentionInDays") ?? 90;
+
+const east = new tap.SecureRegion("east", {
+    region: "us-east-1",
+    logRetentionInDays,
+    passwordPolicy: {},
+});
+const west = new tap.SecureRegion("west", {
+    region: "us-west-2",
+    cidrBlock: "10.1.0.0/16",
+    logRetentionInDays,
+});
+const central = new tap.SecureRegion("central", {
+    region: "eu-central-1",
+    cidrBlock: "10.2.0.0/16",
+    availabilityZoneCount: 3,
+    logRetentionInDays,
+});
+
+function outputsOf(r: tap.SecureRegion) {
+    return {
+        vpcId: r.vpcId,
+        subnetIds: r.subnetIds,
+        restApiId: r.restApiId,
+        vpcEndpointId: r.vpcEndpointId,
+        kmsAliasName: r.kmsAliasName,
+        logGroupName: r.logGroupName,
+        bucketName: r.bucketName,
+    };
+}
+
+export const eastOutputs = outputsOf(east);
+export const westOutputs = outputsOf(west);
+export const centralOutputs = outputsOf(central);

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Packages a built pulumi-resource-tap into the release tarball Pulumi installs:
+#   pulumi-resource-tap-v<version>-<os>-<arch>.tar.gz, the stripped binary at the archive root.
+# Usage: scripts/dist.sh <binary> <out-dir> [os] [arch]
+set -euo pipefail
+binary="$1"; out="$2"
+os="${3:-linux}"; arch="${4:-amd64}"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+version="$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n1)"
+stage="$(mktemp -d)"
+trap 'rm -rf "$stage"' EXIT
+cp "$binary" "$stage/pulumi-resource-tap"
+strip "$stage/pulumi-resource-tap" 2>/dev/null || true
+chmod 755 "$stage/pulumi-resource-tap"
+mkdir -p "$out"
+tarball="$out/pulumi-resource-tap-v$version-$os-$arch.tar.gz"
+# GNU format: no pax global header (Pulumi's installer rejects one).
+tar --format=gnu --owner=0 --group=0 -czf "$tarball" -C "$stage" pulumi-resource-tap
+echo "$tarball"
