@@ -25,11 +25,19 @@ function outputsOf(r: tap.SecureRegion) {
     return {
         vpcId: r.vpcId,
         subnetIds: r.subnetIds,
-        restApiId: r.restApiId,
-        vpcEndpointId: r.vpcEndpointId,
+        internetGatewayId: r.internetGatewayId,
+        routeTableId: r.routeTableId,
+        securityGroupId: r.securityGroupId,
+        kmsKeyId: r.kmsKeyId,
+        kmsKeyArn: r.kmsKeyArn,
         kmsAliasName: r.kmsAliasName,
+        apiGatewayRoleArn: r.apiGatewayRoleArn,
+        vpcEndpointId: r.vpcEndpointId,
+        restApiId: r.restApiId,
         logGroupName: r.logGroupName,
+        logGroupArn: r.logGroupArn,
         bucketName: r.bucketName,
+        bucketArn: r.bucketArn,
     };
 }
 

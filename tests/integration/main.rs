@@ -1,5 +1,6 @@
 //! tap's conformance suite: one test binary, driving the built provider over gRPC against moto.
 
+mod cli;
 mod harness;
 mod network;
 mod platform;

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds the generated TypeScript SDK with tsc against @pulumi/pulumi from npm (and type-checks the
+# TypeScript example against it), and installs the generated Python SDK into a venv and imports
+# it. Work directories live under $TAP_CACHE so npm and pip downloads are reused.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cache="${TAP_CACHE:-$HOME/.cache/tap}/sdk-check"
+mkdir -p "$cache"
+
+echo "== TypeScript SDK: npm install + tsc"
+work="$cache/nodejs"
+rm -rf "$work/sdk" "$work/example"
+mkdir -p "$work"
+cp -r "$root/sdk/nodejs" "$work/sdk"
+(cd "$work/sdk" && npm install --no-audit --no-fund --loglevel=error @pulumi/pulumi@3.270.0 typescript@5.9 @types/node@20 >/dev/null && npx --no-install tsc)
+test -f "$work/sdk/bin/index.js"
+echo "ok: sdk/nodejs compiles"
+
+echo "== TypeScript example: type-checks against the SDK"
+cp -r "$root/examples/typescript" "$work/example"
+mkdir -p "$work/example/node_modules/@tap"
+ln -s "$work/sdk/bin" "$work/example/node_modules/@tap/pulumi-tap"
+ln -s "$work/sdk/node_modules/@pulumi" "$work/example/node_modules/@pulumi"
+ln -s "$work/sdk/node_modules/@types" "$work/example/node_modules/@types"
+(cd "$work/example" && "$work/sdk/node_modules/.bin/tsc" --noEmit -p .)
+echo "ok: examples/typescript compiles"
+
+echo "== Python SDK: venv + import"
+venv="$cache/venv"
+if ! "$venv/bin/python" -c 'import pulumi' >/dev/null 2>&1; then
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check "pulumi==3.272.0"
+fi
+"$venv/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps "$root/sdk/python"
+"$venv/bin/python" -c 'import pulumi_tap, pulumi_tap.ec2, pulumi_tap.s3; print("ok: pulumi_tap", pulumi_tap.SecureRegion.__name__, pulumi_tap.ec2.Vpc.__name__)'

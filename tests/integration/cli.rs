@@ -1,0 +1,396 @@
+//! The real Pulumi CLI (built by `make pulumi` into bin/ from pinned Go modules) running the
+//! examples against moto: preview, up, no-op up, refresh, an in-place update, destroy, import, a bad
+//! input, explicit providers, the installed release tarball, get-schema and the generated SDKs.
+//!
+//! Every run is isolated: a temporary PULUMI_HOME and file backend, a passphrase, no update check,
+//! no plugin downloads. The TypeScript example needs `pulumi-language-nodejs`, which cannot be built
+//! here (its Go module is not served by the module proxy); it is compiled by scripts/check-sdks.sh.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use tap::value::{PropertyMap, Value};
+
+use crate::harness::proxy::CountingProxy;
+use crate::harness::{moto, unique, ACCOUNT};
+use crate::secure_region::{verify_password_policy, verify_region, Instance};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn pulumi_bin() -> PathBuf {
+    let bin = Path::new(ROOT).join("bin/pulumi");
+    assert!(bin.exists(), "{} is missing: run `make pulumi` (make test does)", bin.display());
+    bin
+}
+
+fn plugin_dir() -> PathBuf {
+    Path::new(env!("CARGO_BIN_EXE_pulumi-resource-tap")).parent().expect("plugin dir").to_path_buf()
+}
+
+/// One isolated Pulumi workspace: home, backend and a copy of a program.
+struct Workspace {
+    dir: PathBuf,
+    program: PathBuf,
+    /// Whether the plugin is found on PATH (else only installed plugins are used).
+    plugin_on_path: bool,
+}
+
+impl Workspace {
+    fn new(program_yaml: &str) -> Workspace {
+        let dir = std::env::temp_dir().join(unique("tap-cli"));
+        let program = dir.join("program");
+        std::fs::create_dir_all(&program).expect("program dir");
+        std::fs::create_dir_all(dir.join("home")).expect("home");
+        std::fs::create_dir_all(dir.join("state")).expect("state");
+        std::fs::write(program.join("Pulumi.yaml"), program_yaml).expect("Pulumi.yaml");
+        Workspace { dir, program, plugin_on_path: true }
+    }
+
+    fn example() -> Workspace {
+        Workspace::new(&std::fs::read_to_string(Path::new(ROOT).join("examples/yaml/Pulumi.yaml")).expect("example"))
+    }
+
+    fn command(&self, args: &[&str]) -> tokio::process::Command {
+        let mut path = vec![Path::new(ROOT).join("bin")];
+        if self.plugin_on_path {
+            path.push(plugin_dir());
+        }
+        path.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+        let mut cmd = tokio::process::Command::new(pulumi_bin());
+        cmd.kill_on_drop(true)
+            .args(args)
+            .current_dir(&self.program)
+            .env("PATH", std::env::join_paths(path).expect("PATH"))
+            .env("PULUMI_HOME", self.dir.join("home"))
+            .env("PULUMI_BACKEND_URL", format!("file://{}", self.dir.join("state").display()))
+            .env("PULUMI_CONFIG_PASSPHRASE", "tap-tests")
+            .env("PULUMI_SKIP_UPDATE_CHECK", "true")
+            .env("PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", "true")
+            .env("PULUMI_SKIP_CONFIRMATIONS", "true")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_ENDPOINT_URL");
+        if !self.plugin_on_path {
+            cmd.env("PULUMI_IGNORE_AMBIENT_PLUGINS", "true");
+        }
+        cmd
+    }
+
+    /// Runs `pulumi <args>`; returns stdout+stderr, failing the test (with the output) on error.
+    async fn pulumi(&self, args: &[&str]) -> String {
+        let out = self.try_pulumi(args).await;
+        let text = text(&out);
+        assert!(out.status.success(), "pulumi {} failed:\n{text}", args.join(" "));
+        text
+    }
+
+    /// Runs pulumi without blocking the runtime (the counting proxy serves on it meanwhile).
+    async fn try_pulumi(&self, args: &[&str]) -> Output {
+        self.command(args).output().await.unwrap_or_else(|e| panic!("running pulumi: {e}"))
+    }
+
+    async fn init(&self, endpoint: &str) {
+        self.pulumi(&["stack", "init", "test", "--non-interactive"]).await;
+        self.pulumi(&["config", "set", "tap:region", "us-east-1"]).await;
+        self.pulumi(&["config", "set", "tap:endpoint", endpoint]).await;
+    }
+
+    async fn outputs(&self) -> serde_json::Value {
+        serde_json::from_str(&self.pulumi(&["stack", "output", "--json", "--show-secrets"]).await)
+            .expect("stack output JSON")
+    }
+}
+
+impl Drop for Workspace {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn text(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+fn example_instances(retention: f64) -> Vec<(Instance, u8, usize)> {
+    let inputs = |region: &str| -> PropertyMap {
+        [("region".to_string(), Value::str(region)), ("logRetentionInDays".to_string(), Value::Number(retention))]
+            .into_iter()
+            .collect()
+    };
+    vec![
+        (Instance { name: "east".into(), region: "us-east-1", inputs: inputs("us-east-1") }, 0, 2),
+        (Instance { name: "west".into(), region: "us-west-2", inputs: inputs("us-west-2") }, 1, 2),
+        (Instance { name: "central".into(), region: "eu-central-1", inputs: inputs("eu-central-1") }, 2, 3),
+    ]
+}
+
+async fn verify_example(ws: &Workspace, retention: i32) {
+    let outputs = ws.outputs().await;
+    for (instance, octet, zones) in example_instances(f64::from(retention)) {
+        let state = Value::from_json(&outputs[&instance.name]);
+        let Value::Object(state) = state else { panic!("outputs of {}: {state:?}", instance.name) };
+        verify_region(&instance, &state, octet, zones, retention).await;
+    }
+    verify_password_policy().await;
+}
+
+/// Nothing of the example is left in moto but its keys, pending deletion.
+async fn verify_example_gone() {
+    for (instance, _, _) in example_instances(90.0) {
+        let aws = crate::harness::aws(instance.region).await;
+        let prefix = format!("{}-{}", instance.name, instance.region);
+        let named =
+            |n: &str| aws_sdk_ec2::types::Filter::builder().name("tag:Name").values(format!("{prefix}-{n}")).build();
+        assert!(
+            aws.ec2.describe_vpcs().filters(named("vpc")).send().await.expect("vpcs").vpcs().is_empty(),
+            "{prefix} vpc"
+        );
+        assert!(aws
+            .ec2
+            .describe_security_groups()
+            .filters(named("sg"))
+            .send()
+            .await
+            .expect("sgs")
+            .security_groups()
+            .is_empty());
+        assert!(aws
+            .logs
+            .describe_log_groups()
+            .log_group_name_prefix(format!("/aws/apigateway/{prefix}"))
+            .send()
+            .await
+            .expect("groups")
+            .log_groups()
+            .is_empty());
+        let aliases = aws.kms.list_aliases().send().await.expect("aliases");
+        assert!(
+            aliases.aliases().iter().all(|a| a.alias_name() != Some(&format!("alias/{prefix}-secure-key"))),
+            "{prefix} alias"
+        );
+        let buckets = aws.s3.list_buckets().send().await.expect("buckets");
+        assert!(buckets
+            .buckets()
+            .iter()
+            .all(|b| !b.name().unwrap_or_default().starts_with(&format!("{prefix}-secure-bucket"))));
+    }
+    let east = crate::harness::aws("us-east-1").await;
+    assert!(east.iam.get_account_password_policy().send().await.is_err());
+}
+
+#[tokio::test]
+async fn cli_yaml_example_preview_up_noop_refresh_update_and_destroy() {
+    let _account = ACCOUNT.lock().await;
+    let proxy = CountingProxy::start(moto::moto().url(), std::time::Duration::ZERO).await;
+    let ws = Workspace::example();
+    ws.init(&proxy.url()).await;
+
+    let preview = ws.pulumi(&["preview", "--non-interactive"]).await;
+    assert!(preview.contains("+ 64 to create"), "{preview}");
+    assert!(proxy.mutating().is_empty(), "preview made mutating calls: {:?}", proxy.mutating());
+
+    let up = ws.pulumi(&["up", "--yes", "--skip-preview", "--non-interactive"]).await;
+    assert!(up.contains("+ 64 created"), "{up}");
+    verify_example(&ws, 90).await;
+
+    proxy.reset();
+    ws.pulumi(&["up", "--yes", "--expect-no-changes", "--non-interactive"]).await;
+    assert!(proxy.mutating().is_empty(), "a no-op up made mutating calls: {:?}", proxy.mutating());
+    ws.pulumi(&["refresh", "--yes", "--expect-no-changes", "--non-interactive"]).await;
+
+    ws.pulumi(&["config", "set", "logRetentionInDays", "180"]).await;
+    let update = ws.pulumi(&["up", "--yes", "--skip-preview", "--non-interactive"]).await;
+    assert!(
+        update.contains("~ 6 updated") && update.contains("58 unchanged"),
+        "only the log groups and their components change: {update}"
+    );
+    for forbidden in ["created", "deleted", "replaced"] {
+        assert!(!update.contains(&format!(" {forbidden}\n")), "{update}");
+    }
+    let west = crate::harness::aws("us-west-2").await;
+    let groups = west
+        .logs
+        .describe_log_groups()
+        .log_group_name_prefix("/aws/apigateway/west-us-west-2")
+        .send()
+        .await
+        .expect("groups");
+    assert_eq!(groups.log_groups()[0].retention_in_days(), Some(180));
+
+    ws.pulumi(&["destroy", "--yes", "--non-interactive"]).await;
+    verify_example_gone().await;
+}
+
+#[tokio::test]
+async fn cli_import_of_a_vpc_by_id() {
+    let ws = Workspace::new("name: tap-import\nruntime: yaml\n");
+    ws.init(&moto::moto().url()).await;
+    let aws = crate::harness::aws("eu-central-1").await;
+    let made = aws.ec2.create_vpc().cidr_block("10.77.0.0/16").send().await.expect("by hand");
+    let id = made.vpc().and_then(|v| v.vpc_id()).expect("id").to_string();
+    let out = ws
+        .pulumi(&[
+            "import",
+            "tap:ec2:Vpc",
+            "imported",
+            &format!("{id}@eu-central-1"),
+            "--yes",
+            "--non-interactive",
+            "--generate-code=false",
+        ])
+        .await;
+    assert!(out.contains("imported"), "{out}");
+    let state: serde_json::Value = serde_json::from_str(&ws.pulumi(&["stack", "export"]).await).expect("export");
+    let vpc = state["deployment"]["resources"]
+        .as_array()
+        .expect("resources")
+        .iter()
+        .find(|r| r["type"] == "tap:ec2:Vpc")
+        .expect("imported vpc")
+        .clone();
+    assert_eq!(vpc["id"], id);
+    assert_eq!(vpc["outputs"]["region"], "eu-central-1");
+    assert_eq!(vpc["outputs"]["cidrBlock"], "10.77.0.0/16");
+    // Imported resources are protected by default; unprotect, then destroy deletes it.
+    ws.pulumi(&["state", "unprotect", vpc["urn"].as_str().expect("urn"), "--yes"]).await;
+    ws.pulumi(&["destroy", "--yes", "--non-interactive"]).await;
+    assert!(aws.ec2.describe_vpcs().vpc_ids(&id).send().await.map(|o| o.vpcs().is_empty()).unwrap_or(true));
+}
+
+#[tokio::test]
+async fn cli_bad_inputs_fail_with_the_check_message_shown_to_the_user() {
+    let component = "name: tap-bad\nruntime: yaml\nresources:\n  bad:\n    type: tap:index:SecureRegion\n    properties:\n      region: us-east-1\n      logRetentionInDays: 91\n";
+    let ws = Workspace::new(component);
+    let proxy = CountingProxy::start(moto::moto().url(), std::time::Duration::ZERO).await;
+    ws.init(&proxy.url()).await;
+    let out = ws.try_pulumi(&["up", "--yes", "--skip-preview", "--non-interactive"]).await;
+    let shown = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        shown.contains("logRetentionInDays") && shown.contains("is not a retention CloudWatch Logs allows"),
+        "{shown}"
+    );
+
+    let resource = "name: tap-bad-vpc\nruntime: yaml\nresources:\n  vpc:\n    type: tap:ec2:Vpc\n    properties:\n      cidrBlock: 10.0.0.0/8\n";
+    let ws = Workspace::new(resource);
+    ws.init(&proxy.url()).await;
+    let out = ws.try_pulumi(&["up", "--yes", "--skip-preview", "--non-interactive"]).await;
+    let shown = text(&out);
+    assert!(!out.status.success());
+    assert!(shown.contains("cidrBlock") && shown.contains("from /16 to /28"), "{shown}");
+    assert!(proxy.mutating().is_empty(), "{:?}", proxy.mutating());
+}
+
+#[tokio::test]
+async fn cli_explicit_provider_per_region_is_followed_by_the_children() {
+    let endpoint = moto::moto().url();
+    let mut program = String::from("name: tap-providers\nruntime: yaml\nresources:\n");
+    for (name, region, cidr) in [
+        ("pe-east", "us-east-1", "10.0.0.0/16"),
+        ("pe-west", "us-west-2", "10.1.0.0/16"),
+        ("pe-central", "eu-central-1", "10.2.0.0/16"),
+    ] {
+        program.push_str(&format!(
+            "  {name}-provider:\n    type: pulumi:providers:tap\n    properties:\n      region: {region}\n      endpoint: {endpoint}\n  {name}:\n    type: tap:index:SecureRegion\n    properties:\n      region: {region}\n      cidrBlock: {cidr}\n    options:\n      provider: ${{{name}-provider}}\n"
+        ));
+    }
+    let ws = Workspace::new(&program);
+    // The default provider points at a closed port: anything it did would fail.
+    ws.init(&crate::harness::proxy::closed_port_url()).await;
+    let up = ws.pulumi(&["up", "--yes", "--skip-preview", "--non-interactive"]).await;
+    assert!(up.contains("created"), "{up}");
+    let state: serde_json::Value = serde_json::from_str(&ws.pulumi(&["stack", "export"]).await).expect("export");
+    let resources = state["deployment"]["resources"].as_array().expect("resources");
+    for r in resources
+        .iter()
+        .filter(|r| r["custom"] == true && !r["type"].as_str().unwrap_or_default().starts_with("pulumi:providers"))
+    {
+        let provider = r["provider"].as_str().unwrap_or_default();
+        let name = r["urn"].as_str().unwrap_or_default().rsplit("::").next().unwrap_or_default();
+        let owner = name.split('-').take(2).collect::<Vec<_>>().join("-");
+        assert!(provider.contains(&format!("::{owner}-provider::")), "{name} uses {provider}");
+    }
+    ws.pulumi(&["destroy", "--yes", "--non-interactive"]).await;
+}
+
+#[tokio::test]
+async fn cli_installs_the_release_tarball_and_runs_the_example_from_it() {
+    let _account = ACCOUNT.lock().await;
+    let dist = std::env::temp_dir().join(unique("tap-dist"));
+    let out = Command::new("bash")
+        .arg(Path::new(ROOT).join("scripts/dist.sh"))
+        .arg(env!("CARGO_BIN_EXE_pulumi-resource-tap"))
+        .arg(&dist)
+        .output()
+        .expect("dist.sh");
+    assert!(out.status.success(), "{}", text(&out));
+    let tarball = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(tarball.ends_with(&format!("pulumi-resource-tap-v{}-linux-amd64.tar.gz", tap::VERSION)), "{tarball}");
+    let listing = Command::new("tar").arg("-tzvf").arg(&tarball).output().expect("tar");
+    let listing = String::from_utf8_lossy(&listing.stdout).to_string();
+    assert!(
+        listing.lines().count() == 1
+            && listing.contains("-rwxr-xr-x")
+            && listing.trim_end().ends_with(" pulumi-resource-tap"),
+        "{listing}"
+    );
+
+    let mut ws = Workspace::example();
+    ws.plugin_on_path = false;
+    ws.pulumi(&["plugin", "install", "resource", "tap", tap::VERSION, "--file", &tarball]).await;
+    let plugins = ws.pulumi(&["plugin", "ls"]).await;
+    assert!(plugins.contains("tap") && plugins.contains(tap::VERSION), "{plugins}");
+    ws.init(&moto::moto().url()).await;
+    let up = ws.pulumi(&["up", "--yes", "--skip-preview", "--non-interactive"]).await;
+    assert!(up.contains("+ 64 created") && !up.contains("from $PATH"), "{up}");
+    ws.pulumi(&["destroy", "--yes", "--non-interactive"]).await;
+    verify_example_gone().await;
+    let _ = std::fs::remove_dir_all(&dist);
+}
+
+#[tokio::test]
+async fn cli_get_schema_returns_schema_json() {
+    let ws = Workspace::new("name: tap-schema\nruntime: yaml\n");
+    let out = ws.pulumi(&["package", "get-schema", env!("CARGO_BIN_EXE_pulumi-resource-tap")]).await;
+    let got: serde_json::Value = serde_json::from_str(&out).expect("schema JSON");
+    let want: serde_json::Value = serde_json::from_str(tap::schema::SCHEMA).expect("schema.json");
+    assert_eq!(got, want);
+}
+
+#[test]
+fn committed_sdks_are_what_the_schema_generates() {
+    let gensdk = Path::new(ROOT).join("bin/gensdk");
+    assert!(gensdk.exists(), "{} is missing: run `make pulumi`", gensdk.display());
+    let out_dir = std::env::temp_dir().join(unique("tap-sdk"));
+    let out = Command::new(&gensdk)
+        .arg(Path::new(ROOT).join("schema.json"))
+        .arg(&out_dir)
+        .args(["nodejs", "python", "go"])
+        .output()
+        .expect("gensdk");
+    assert!(out.status.success(), "{}", text(&out));
+    let mut differences = Vec::new();
+    compare_trees(&out_dir, &Path::new(ROOT).join("sdk"), Path::new(""), &mut differences);
+    let _ = std::fs::remove_dir_all(&out_dir);
+    assert!(differences.is_empty(), "sdk/ differs from what schema.json generates (run `make sdk`): {differences:?}");
+}
+
+fn compare_trees(generated: &Path, committed: &Path, rel: &Path, differences: &mut Vec<String>) {
+    let names = |dir: &Path| -> std::collections::BTreeSet<String> {
+        std::fs::read_dir(dir)
+            .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().to_string()).collect())
+            .unwrap_or_default()
+    };
+    let (g, c) = (names(&generated.join(rel)), names(&committed.join(rel)));
+    for name in g.union(&c) {
+        let path = rel.join(name);
+        let (gp, cp) = (generated.join(&path), committed.join(&path));
+        match (gp.is_dir(), cp.is_dir()) {
+            (true, true) => compare_trees(generated, committed, &path, differences),
+            _ if std::fs::read(&gp).ok() != std::fs::read(&cp).ok() => differences.push(path.display().to_string()),
+            _ => {}
+        }
+    }
+}
