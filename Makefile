@@ -9,7 +9,7 @@ PULUMI_YAML_VERSION := v1.25.0
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 BIN := $(CURDIR)/bin
 
-.PHONY: build release test lint fmt moto check-protos clean pulumi sdk sdk-check dist demo demo-destroy
+.PHONY: build release test lint fmt moto check-protos clean pulumi sdk sdk-check dist demo demo-destroy bench
 
 build:
 	cargo build
@@ -61,6 +61,12 @@ sdk-check:
 ## dist: release tarball(s) in dist/: pulumi-resource-tap-v$(VERSION)-linux-amd64.tar.gz
 dist: release
 	bash scripts/dist.sh $(CARGO_TARGET_DIR)/release/pulumi-resource-tap dist linux amd64
+
+## bench: measure start-up, memory, size, AWS calls, deploy time and scale on the release build;
+## writes bench/REPORT.md and bench/results.json (never fails on a missed target)
+bench: pulumi
+	bash scripts/ensure-moto.sh >/dev/null
+	cargo bench --bench tap
 
 ## demo: deploy the three-region YAML example into a local moto with the real CLI (left running)
 demo: pulumi build

@@ -245,6 +245,8 @@ async fn kms_alias_retargets_in_place_and_replaces_on_rename() {
 
 #[tokio::test]
 async fn iam_role_and_attachment_lifecycle() {
+    // Account-wide state (IAM names, S3's global bucket names): not alongside other such tests.
+    let _account = ACCOUNT.lock().await;
     let rig = Rig::new("us-east-1").await;
     let name = unique("role");
     let program = |role_name: String, description: &'static str, duration: f64, policy: &'static str| {
@@ -618,6 +620,8 @@ async fn log_group_retention_and_tags_update_in_place_and_name_change_replaces()
 
 #[tokio::test]
 async fn s3_bucket_lifecycle_in_its_region_with_force_destroy() {
+    // Account-wide state (IAM names, S3's global bucket names): not alongside other such tests.
+    let _account = ACCOUNT.lock().await;
     let rig = Rig::new("us-west-2").await;
     let name = unique("tap-bucket");
     let program = |bucket: String, force: bool, team: bool| {
@@ -698,6 +702,8 @@ async fn s3_bucket_lifecycle_in_its_region_with_force_destroy() {
 
 #[tokio::test]
 async fn s3_bucket_autoname_rename_replaces_and_gone_is_reported() {
+    // Account-wide state (IAM names, S3's global bucket names): not alongside other such tests.
+    let _account = ACCOUNT.lock().await;
     let rig = Rig::new("us-east-1").await;
     let program = |prefix: Option<&'static str>| {
         move |d: Deployment| async move {
@@ -724,6 +730,8 @@ async fn s3_bucket_autoname_rename_replaces_and_gone_is_reported() {
 
 #[tokio::test]
 async fn s3_policy_encryption_and_public_access_block_lifecycle() {
+    // Account-wide state (IAM names, S3's global bucket names): not alongside other such tests.
+    let _account = ACCOUNT.lock().await;
     let rig = Rig::new("us-east-1").await;
     let name = unique("tap-sub");
     let program = |variant: u8| {
@@ -842,6 +850,8 @@ async fn s3_policy_encryption_and_public_access_block_lifecycle() {
 
 #[tokio::test]
 async fn s3_sub_resources_replace_when_the_bucket_changes() {
+    // Account-wide state (IAM names, S3's global bucket names): not alongside other such tests.
+    let _account = ACCOUNT.lock().await;
     let rig = Rig::new("us-east-1").await;
     let base = unique("tap-move");
     let program = |suffix: &'static str| {

@@ -130,18 +130,17 @@ impl Resource for LogGroup {
             .await
             .map_err(aws("CreateLogGroup"))?;
         let name = inputs.name.clone();
-        ctx.record_created(
-            &name,
-            &LogGroupOutputs {
-                name: name.clone(),
-                name_prefix: inputs.name_prefix.clone(),
-                retention_in_days: None,
-                kms_key_id: inputs.kms_key_id.clone(),
-                region: inputs.region.clone(),
-                tags: inputs.tags.clone(),
-                arn: String::new(),
-            },
-        );
+        let account = ctx.clients.account_id().await?;
+        let mut state = LogGroupOutputs {
+            name: name.clone(),
+            name_prefix: inputs.name_prefix.clone(),
+            retention_in_days: None,
+            kms_key_id: inputs.kms_key_id.clone(),
+            region: inputs.region.clone(),
+            tags: inputs.tags.clone(),
+            arn: format!("arn:aws:logs:{}:{account}:log-group:{name}", inputs.region),
+        };
+        ctx.record_created(&name, &state);
         if let Some(days) = inputs.retention_in_days {
             logs.put_retention_policy()
                 .log_group_name(&name)
@@ -149,11 +148,9 @@ impl Resource for LogGroup {
                 .send()
                 .await
                 .map_err(aws("PutRetentionPolicy"))?;
+            state.retention_in_days = Some(days);
         }
-        let mut outputs =
-            read_group(ctx, &name).await?.ok_or_else(|| Error::Internal(format!("log group {name} vanished")))?;
-        outputs.name_prefix = inputs.name_prefix;
-        Ok((name, outputs))
+        Ok((name, state))
     }
 
     async fn read(&self, ctx: &Ctx, id: &str) -> Result<Option<LogGroupOutputs>> {

@@ -61,21 +61,21 @@ impl Resource for InternetGateway {
             .send()
             .await
             .map_err(aws("CreateInternetGateway"))?;
-        let id = created.internet_gateway().and_then(|g| g.internet_gateway_id()).unwrap_or_default().to_string();
-        ctx.record_created(
-            &id,
-            &InternetGatewayOutputs {
-                vpc_id: None,
-                region: inputs.region.clone(),
-                tags: inputs.tags.clone(),
-                arn: String::new(),
-                owner_id: String::new(),
-            },
-        );
+        let gateway = created.internet_gateway();
+        let id = gateway.and_then(|g| g.internet_gateway_id()).unwrap_or_default().to_string();
+        let owner = gateway.and_then(|g| g.owner_id()).unwrap_or_default().to_string();
+        let mut outputs = InternetGatewayOutputs {
+            vpc_id: None,
+            region: inputs.region.clone(),
+            tags: inputs.tags.clone(),
+            arn: format!("arn:aws:ec2:{}:{owner}:internet-gateway/{id}", inputs.region),
+            owner_id: owner,
+        };
+        ctx.record_created(&id, &outputs);
         if let Some(vpc) = &inputs.vpc_id {
             attach(ctx, &id, vpc).await?;
+            outputs.vpc_id = Some(vpc.clone());
         }
-        let outputs = read_gateway(ctx, &id).await?.ok_or_else(|| Error::Internal(format!("gateway {id} vanished")))?;
         Ok((id, outputs))
     }
 

@@ -108,24 +108,34 @@ impl Resource for RouteTable {
             .send()
             .await
             .map_err(aws("CreateRouteTable"))?;
-        let id = created.route_table().and_then(|t| t.route_table_id()).unwrap_or_default().to_string();
+        let table = created.route_table();
+        let id = table.and_then(|t| t.route_table_id()).unwrap_or_default().to_string();
+        let owner = table.and_then(|t| t.owner_id()).unwrap_or_default().to_string();
         let mut state = RouteTableOutputs {
             vpc_id: inputs.vpc_id.clone(),
             routes: Vec::new(),
             region: inputs.region.clone(),
             tags: inputs.tags.clone(),
-            arn: String::new(),
-            owner_id: String::new(),
+            arn: format!("arn:aws:ec2:{}:{owner}:route-table/{id}", inputs.region),
+            owner_id: owner,
         };
         ctx.record_created(&id, &state);
-        for route in &inputs.routes {
-            create_route(ctx, &id, route).await?;
-            state.routes.push(route.clone());
-            ctx.record_created(&id, &state);
+        // Routes to different destinations are independent: create them together.
+        let results =
+            futures_util::future::join_all(inputs.routes.iter().map(|route| create_route(ctx, &id, route))).await;
+        let mut failure = None;
+        for (route, result) in inputs.routes.iter().zip(results) {
+            match result {
+                Ok(()) => state.routes.push(route.clone()),
+                Err(e) => failure = failure.or(Some(e)),
+            }
         }
-        let outputs =
-            read_table(ctx, &id).await?.ok_or_else(|| Error::Internal(format!("route table {id} vanished")))?;
-        Ok((id, outputs))
+        state.routes.sort();
+        ctx.record_created(&id, &state);
+        match failure {
+            Some(e) => Err(e),
+            None => Ok((id, state)),
+        }
     }
 
     async fn read(&self, ctx: &Ctx, id: &str) -> Result<Option<RouteTableOutputs>> {

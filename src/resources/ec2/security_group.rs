@@ -293,44 +293,56 @@ impl Resource for SecurityGroup {
             .await
             .map_err(aws("CreateSecurityGroup"))?;
         let id = created.group_id().unwrap_or_default().to_string();
+        let arn = match created.security_group_arn() {
+            Some(arn) => arn.to_string(),
+            None => format!("arn:aws:ec2:{}:{}:security-group/{id}", inputs.region, ctx.clients.account_id().await?),
+        };
+        // arn:aws:ec2:<region>:<owner>:security-group/<id>
+        let owner_id = arn.split(':').nth(4).unwrap_or_default().to_string();
+        let all_traffic = Rule {
+            protocol: "-1".into(),
+            from_port: 0,
+            to_port: 0,
+            cidr_blocks: vec!["0.0.0.0/0".into()],
+            description: String::new(),
+        };
         let mut state = SecurityGroupOutputs {
             vpc_id: inputs.vpc_id.clone(),
             name: inputs.name.clone(),
             name_prefix: inputs.name_prefix.clone(),
             description: inputs.description.clone(),
             ingress: Vec::new(),
-            egress: vec![Rule {
-                protocol: "-1".into(),
-                from_port: 0,
-                to_port: 0,
-                cidr_blocks: vec!["0.0.0.0/0".into()],
-                description: String::new(),
-            }],
+            egress: vec![all_traffic],
             revoke_rules_on_delete: inputs.revoke_rules_on_delete,
             region: inputs.region.clone(),
             tags: inputs.tags.clone(),
-            arn: String::new(),
-            owner_id: String::new(),
+            arn,
+            owner_id,
         };
         ctx.record_created(&id, &state);
 
-        // AWS's own allow-all egress goes, so that egress is exactly what the program gives.
-        let default_egress = atoms(&state.egress);
-        let result = change(ctx, &id, Direction::Egress, Action::Revoke, &default_egress).await;
-        match result {
-            Err(e) if e.aws_code() == Some("InvalidPermission.NotFound") => {}
-            other => other?,
+        // Ingress, and egress (AWS's own allow-all egress goes first, so that egress is exactly
+        // what the program gives), are independent: change them together.
+        let egress = async {
+            match change(ctx, &id, Direction::Egress, Action::Revoke, &atoms(&state.egress)).await {
+                Err(e) if e.aws_code() == Some("InvalidPermission.NotFound") => {}
+                other => other?,
+            }
+            change(ctx, &id, Direction::Egress, Action::Authorize, &atoms(&inputs.egress)).await
+        };
+        let wanted_ingress = atoms(&inputs.ingress);
+        let ingress = change(ctx, &id, Direction::Ingress, Action::Authorize, &wanted_ingress);
+        let (egress, ingress) = tokio::join!(egress, ingress);
+        if ingress.is_ok() {
+            state.ingress = rules_of(atoms(&inputs.ingress));
         }
-        state.egress.clear();
+        if egress.is_ok() {
+            state.egress = rules_of(atoms(&inputs.egress));
+        }
         ctx.record_created(&id, &state);
-        change(ctx, &id, Direction::Ingress, Action::Authorize, &atoms(&inputs.ingress)).await?;
-        state.ingress = inputs.ingress.clone();
-        ctx.record_created(&id, &state);
-        change(ctx, &id, Direction::Egress, Action::Authorize, &atoms(&inputs.egress)).await?;
-        let mut outputs = read_group(ctx, &id).await?.ok_or_else(|| Error::Internal(format!("group {id} vanished")))?;
-        outputs.name_prefix = inputs.name_prefix;
-        outputs.revoke_rules_on_delete = inputs.revoke_rules_on_delete;
-        Ok((id, outputs))
+        ingress?;
+        egress?;
+        Ok((id, state))
     }
 
     async fn read(&self, ctx: &Ctx, id: &str) -> Result<Option<SecurityGroupOutputs>> {

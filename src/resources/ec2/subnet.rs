@@ -107,18 +107,16 @@ impl Resource for Subnet {
         };
         ctx.record_created(&id, &state);
 
-        ctx.wait_for(&format!("subnet {id} to become available"), || async {
-            match ec2.describe_subnets().subnet_ids(&id).send().await.map_err(aws("DescribeSubnets")) {
-                Ok(out) => Ok(out.subnets().first().filter(|s| s.state() == Some(&SubnetState::Available)).map(|_| ())),
-                Err(e) if is_not_found(&e) => Ok(None),
-                Err(e) => Err(e),
-            }
-        })
-        .await?;
+        let subnet = ctx
+            .wait_for(&format!("subnet {id} to become available"), || async {
+                Ok(describe_subnet(ctx, &id).await?.filter(|s| s.state() == Some(&SubnetState::Available)))
+            })
+            .await?;
+        let mut outputs = outputs_of(ctx, &id, &subnet);
         if inputs.map_public_ip_on_launch {
             set_map_public_ip(ctx, &id, true).await?;
+            outputs.map_public_ip_on_launch = true;
         }
-        let outputs = read_subnet(ctx, &id).await?.ok_or_else(|| Error::Internal(format!("subnet {id} vanished")))?;
         Ok((id, outputs))
     }
 
@@ -160,13 +158,20 @@ async fn set_map_public_ip(ctx: &Ctx, id: &str, value: bool) -> Result<()> {
     Ok(())
 }
 
+async fn describe_subnet(ctx: &Ctx, id: &str) -> Result<Option<aws_sdk_ec2::types::Subnet>> {
+    match ctx.clients.ec2.describe_subnets().subnet_ids(id).send().await.map_err(aws("DescribeSubnets")) {
+        Ok(out) => Ok(out.subnets().first().cloned()),
+        Err(e) if is_not_found(&e) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 async fn read_subnet(ctx: &Ctx, id: &str) -> Result<Option<SubnetOutputs>> {
-    let out = match ctx.clients.ec2.describe_subnets().subnet_ids(id).send().await.map_err(aws("DescribeSubnets")) {
-        Ok(out) => out,
-        Err(e) if is_not_found(&e) => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    Ok(out.subnets().first().map(|s| SubnetOutputs {
+    Ok(describe_subnet(ctx, id).await?.map(|s| outputs_of(ctx, id, &s)))
+}
+
+fn outputs_of(ctx: &Ctx, id: &str, s: &aws_sdk_ec2::types::Subnet) -> SubnetOutputs {
+    SubnetOutputs {
         vpc_id: s.vpc_id().unwrap_or_default().to_string(),
         cidr_block: s.cidr_block().unwrap_or_default().to_string(),
         availability_zone: s.availability_zone().unwrap_or_default().to_string(),
@@ -177,7 +182,7 @@ async fn read_subnet(ctx: &Ctx, id: &str) -> Result<Option<SubnetOutputs>> {
             format!("arn:aws:ec2:{}:{}:subnet/{id}", ctx.region(), s.owner_id().unwrap_or_default())
         }),
         availability_zone_id: s.availability_zone_id().unwrap_or_default().to_string(),
-    }))
+    }
 }
 
 #[cfg(test)]

@@ -94,14 +94,11 @@ impl Resource for Vpc {
         };
         ctx.record_created(&id, &state);
 
-        ctx.wait_for(&format!("VPC {id} to become available"), || async {
-            match ec2.describe_vpcs().vpc_ids(&id).send().await.map_err(aws("DescribeVpcs")) {
-                Ok(out) => Ok(out.vpcs().first().filter(|v| v.state() == Some(&VpcState::Available)).map(|_| ())),
-                Err(e) if is_not_found(&e) => Ok(None),
-                Err(e) => Err(e),
-            }
-        })
-        .await?;
+        let vpc = ctx
+            .wait_for(&format!("VPC {id} to become available"), || async {
+                Ok(describe_vpc(ctx, &id).await?.filter(|v| v.state() == Some(&VpcState::Available)))
+            })
+            .await?;
 
         // AWS's defaults are DNS support on, hostnames off: change only what differs.
         if !inputs.enable_dns_support {
@@ -112,10 +109,7 @@ impl Resource for Vpc {
         if inputs.enable_dns_hostnames {
             set_attribute(ctx, &id, VpcAttributeName::EnableDnsHostnames, true).await?;
         }
-        let outputs = read_vpc(ctx, &id)
-            .await?
-            .ok_or_else(|| crate::error::Error::Internal(format!("VPC {id} vanished after creation")))?;
-        Ok((id, outputs))
+        Ok((id.clone(), outputs_of(ctx, &id, &vpc).await?))
     }
 
     async fn read(&self, ctx: &Ctx, id: &str) -> Result<Option<VpcOutputs>> {
@@ -177,38 +171,57 @@ async fn dns_attribute(ctx: &Ctx, id: &str, attribute: VpcAttributeName) -> Resu
     Ok(value.and_then(|v| v.value()).unwrap_or(false))
 }
 
+async fn describe_vpc(ctx: &Ctx, id: &str) -> Result<Option<aws_sdk_ec2::types::Vpc>> {
+    match ctx.clients.ec2.describe_vpcs().vpc_ids(id).send().await.map_err(aws("DescribeVpcs")) {
+        Ok(out) => Ok(out.vpcs().first().cloned()),
+        Err(e) if is_not_found(&e) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 async fn read_vpc(ctx: &Ctx, id: &str) -> Result<Option<VpcOutputs>> {
+    match describe_vpc(ctx, id).await? {
+        Some(vpc) => Ok(Some(outputs_of(ctx, id, &vpc).await?)),
+        None => Ok(None),
+    }
+}
+
+/// The VPC's outputs from its description, its DNS attributes and (unless the last known state
+/// has them: they never change) its default security group and main route table, read together.
+async fn outputs_of(ctx: &Ctx, id: &str, vpc: &aws_sdk_ec2::types::Vpc) -> Result<VpcOutputs> {
     let ec2 = &ctx.clients.ec2;
-    let described = match ec2.describe_vpcs().vpc_ids(id).send().await.map_err(aws("DescribeVpcs")) {
-        Ok(out) => out,
-        Err(e) if is_not_found(&e) => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    let Some(vpc) = described.vpcs().first() else {
-        return Ok(None);
-    };
-    let (dns_support, dns_hostnames, groups, tables) = tokio::try_join!(
+    let (dns_support, dns_hostnames, default_security_group_id, main_route_table_id) = tokio::try_join!(
         dns_attribute(ctx, id, VpcAttributeName::EnableDnsSupport),
         dns_attribute(ctx, id, VpcAttributeName::EnableDnsHostnames),
         async {
-            ec2.describe_security_groups()
+            if let Some(known) = ctx.prior("defaultSecurityGroupId") {
+                return Ok(known.to_string());
+            }
+            let out = ec2
+                .describe_security_groups()
                 .filters(filter("vpc-id", id))
                 .filters(filter("group-name", "default"))
                 .send()
                 .await
-                .map_err(aws("DescribeSecurityGroups"))
+                .map_err(aws("DescribeSecurityGroups"))?;
+            Ok(out.security_groups().first().and_then(|g| g.group_id()).unwrap_or_default().to_string())
         },
         async {
-            ec2.describe_route_tables()
+            if let Some(known) = ctx.prior("mainRouteTableId") {
+                return Ok(known.to_string());
+            }
+            let out = ec2
+                .describe_route_tables()
                 .filters(filter("vpc-id", id))
                 .filters(filter("association.main", "true"))
                 .send()
                 .await
-                .map_err(aws("DescribeRouteTables"))
+                .map_err(aws("DescribeRouteTables"))?;
+            Ok(out.route_tables().first().and_then(|t| t.route_table_id()).unwrap_or_default().to_string())
         },
     )?;
     let account = vpc.owner_id().unwrap_or_default();
-    Ok(Some(VpcOutputs {
+    Ok(VpcOutputs {
         cidr_block: vpc.cidr_block().unwrap_or_default().to_string(),
         enable_dns_support: dns_support,
         enable_dns_hostnames: dns_hostnames,
@@ -216,19 +229,9 @@ async fn read_vpc(ctx: &Ctx, id: &str) -> Result<Option<VpcOutputs>> {
         region: ctx.region().to_string(),
         tags: from_tags(vpc.tags()),
         arn: format!("arn:aws:ec2:{}:{account}:vpc/{id}", ctx.region()),
-        default_security_group_id: groups
-            .security_groups()
-            .first()
-            .and_then(|g| g.group_id())
-            .unwrap_or_default()
-            .to_string(),
-        main_route_table_id: tables
-            .route_tables()
-            .first()
-            .and_then(|t| t.route_table_id())
-            .unwrap_or_default()
-            .to_string(),
-    }))
+        default_security_group_id,
+        main_route_table_id,
+    })
 }
 
 #[cfg(test)]

@@ -209,14 +209,13 @@ impl Resource for VpcEndpoint {
                 "privateDnsEnabled": inputs.private_dns_enabled,
             }),
         );
-        wait_available(ctx, &id).await?;
+        let endpoint = wait_available(ctx, &id).await?;
+        let current =
+            outputs_of(ctx, &id, &endpoint).ok_or_else(|| Error::Internal(format!("endpoint {id} vanished")))?;
         let outputs = match adopted {
-            Some(_) => {
-                let current =
-                    read_endpoint(ctx, &id).await?.ok_or_else(|| Error::Internal(format!("endpoint {id} vanished")))?;
-                self.update(ctx, &id, current, inputs).await?
-            }
-            None => read_endpoint(ctx, &id).await?.ok_or_else(|| Error::Internal(format!("endpoint {id} vanished")))?,
+            // What an earlier attempt made may differ from the inputs now.
+            Some(_) => self.update(ctx, &id, current, inputs).await?,
+            None => current,
         };
         Ok((id, outputs))
     }
@@ -306,20 +305,14 @@ impl Resource for VpcEndpoint {
     }
 }
 
-async fn wait_available(ctx: &Ctx, id: &str) -> Result<()> {
-    let ec2 = &ctx.clients.ec2;
+/// Waits until the endpoint is usable; returns its description.
+async fn wait_available(ctx: &Ctx, id: &str) -> Result<aws_sdk_ec2::types::VpcEndpoint> {
     ctx.wait_for(&format!("VPC endpoint {id} to become available"), || async {
-        let out =
-            match ec2.describe_vpc_endpoints().vpc_endpoint_ids(id).send().await.map_err(aws("DescribeVpcEndpoints")) {
-                Ok(out) => out,
-                Err(e) if is_not_found(&e) => return Ok(None),
-                Err(e) => return Err(e),
-            };
+        let Some(endpoint) = describe_endpoint(ctx, id).await? else { return Ok(None) };
         // moto reports the state as an unmodelled string: compare without case.
-        let state =
-            out.vpc_endpoints().first().and_then(|e| e.state()).map(|s| s.as_str().to_string()).unwrap_or_default();
+        let state = endpoint.state().map(|s| s.as_str().to_string()).unwrap_or_default();
         if state.eq_ignore_ascii_case("available") || state.eq_ignore_ascii_case("pendingAcceptance") {
-            Ok(Some(()))
+            Ok(Some(endpoint))
         } else if is_gone_state(&state) {
             Err(Error::Aws {
                 operation: "CreateVpcEndpoint",
@@ -333,8 +326,8 @@ async fn wait_available(ctx: &Ctx, id: &str) -> Result<()> {
     .await
 }
 
-async fn read_endpoint(ctx: &Ctx, id: &str) -> Result<Option<VpcEndpointOutputs>> {
-    let out = match ctx
+async fn describe_endpoint(ctx: &Ctx, id: &str) -> Result<Option<aws_sdk_ec2::types::VpcEndpoint>> {
+    match ctx
         .clients
         .ec2
         .describe_vpc_endpoints()
@@ -343,14 +336,21 @@ async fn read_endpoint(ctx: &Ctx, id: &str) -> Result<Option<VpcEndpointOutputs>
         .await
         .map_err(aws("DescribeVpcEndpoints"))
     {
-        Ok(out) => out,
-        Err(e) if is_not_found(&e) => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    let Some(e) = out.vpc_endpoints().first() else { return Ok(None) };
+        Ok(out) => Ok(out.vpc_endpoints().first().cloned()),
+        Err(e) if is_not_found(&e) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+async fn read_endpoint(ctx: &Ctx, id: &str) -> Result<Option<VpcEndpointOutputs>> {
+    Ok(describe_endpoint(ctx, id).await?.and_then(|e| outputs_of(ctx, id, &e)))
+}
+
+/// The endpoint's outputs; `None` when it is deleted (moto keeps deleted endpoints listed).
+fn outputs_of(ctx: &Ctx, id: &str, e: &aws_sdk_ec2::types::VpcEndpoint) -> Option<VpcEndpointOutputs> {
     let state = e.state().map(|s| s.as_str().to_string()).unwrap_or_default();
     if is_gone_state(&state) {
-        return Ok(None);
+        return None;
     }
     let owner = e.owner_id().unwrap_or_default().to_string();
     let mut subnet_ids = e.subnet_ids().to_vec();
@@ -358,7 +358,7 @@ async fn read_endpoint(ctx: &Ctx, id: &str) -> Result<Option<VpcEndpointOutputs>
     let mut security_group_ids: Vec<String> =
         e.groups().iter().filter_map(|g| g.group_id().map(str::to_string)).collect();
     security_group_ids.sort();
-    Ok(Some(VpcEndpointOutputs {
+    Some(VpcEndpointOutputs {
         vpc_id: e.vpc_id().unwrap_or_default().to_string(),
         service_name: e.service_name().unwrap_or_default().to_string(),
         vpc_endpoint_type: e.vpc_endpoint_type().map(|t| t.as_str().to_string()).unwrap_or_default(),
@@ -372,7 +372,7 @@ async fn read_endpoint(ctx: &Ctx, id: &str) -> Result<Option<VpcEndpointOutputs>
         state,
         network_interface_ids: e.network_interface_ids().to_vec(),
         owner_id: owner,
-    }))
+    })
 }
 
 #[cfg(test)]

@@ -88,13 +88,16 @@ impl Resource for Alias {
             .send()
             .await
             .map_err(aws("CreateAlias"))?;
-        let outputs = read_alias(ctx, &inputs.name).await?.unwrap_or(AliasOutputs {
+        // The alias's ARN is derived, so no ListAliases read-back is needed.
+        let account = ctx.clients.account_id().await?;
+        let key_id = key_id_of(&inputs.target_key_id).to_string();
+        let outputs = AliasOutputs {
+            arn: format!("arn:aws:kms:{}:{account}:{}", inputs.region, inputs.name),
+            target_key_arn: format!("arn:aws:kms:{}:{account}:key/{key_id}", inputs.region),
             name: inputs.name.clone(),
-            target_key_id: key_id_of(&inputs.target_key_id).to_string(),
+            target_key_id: key_id,
             region: inputs.region,
-            arn: String::new(),
-            target_key_arn: String::new(),
-        });
+        };
         Ok((inputs.name, outputs))
     }
 

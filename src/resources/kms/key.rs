@@ -113,7 +113,7 @@ impl Resource for Key {
             .await?;
         let meta = created.key_metadata();
         let id = meta.map(|m| m.key_id().to_string()).unwrap_or_default();
-        let state = KeyOutputs {
+        let mut state = KeyOutputs {
             description: inputs.description.clone(),
             enable_key_rotation: false,
             deletion_window_in_days: inputs.deletion_window_in_days,
@@ -127,10 +127,11 @@ impl Resource for Key {
         ctx.record_created(&id, &state);
         if inputs.enable_key_rotation {
             kms.enable_key_rotation().key_id(&id).send().await.map_err(aws("EnableKeyRotation"))?;
+            state.enable_key_rotation = true;
         }
-        let mut outputs = read_key(ctx, &id).await?.ok_or_else(|| Error::Internal(format!("key {id} vanished")))?;
-        outputs.deletion_window_in_days = inputs.deletion_window_in_days;
-        Ok((id, outputs))
+        // CreateKey's metadata and the inputs are the whole state: no read-back needed.
+        state.policy = inputs.policy.as_deref().map(policy::compact);
+        Ok((id, state))
     }
 
     async fn read(&self, ctx: &Ctx, id: &str) -> Result<Option<KeyOutputs>> {

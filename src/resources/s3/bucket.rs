@@ -91,15 +91,16 @@ impl Resource for Bucket {
         state.bucket_prefix = inputs.bucket_prefix.clone();
         state.force_destroy = inputs.force_destroy;
         ctx.record_created(&name, &state);
-        ctx.wait_for(&format!("bucket {name} to exist"), || async {
-            match s3.head_bucket().bucket(&name).send().await.map_err(aws("HeadBucket")) {
-                Ok(_) => Ok(Some(())),
-                Err(e) if is_no_bucket(&e) => Ok(None),
-                Err(e) => Err(e),
-            }
-        })
-        .await?;
-        put_tags(ctx, &name, &inputs.tags).await?;
+        if !inputs.tags.is_empty() {
+            // A bucket made a moment ago may not be visible to the next call yet.
+            ctx.retry_for(
+                "tagging the new bucket (not visible yet)",
+                std::time::Duration::from_secs(60),
+                is_no_bucket,
+                || put_tags(ctx, &name, &inputs.tags),
+            )
+            .await?;
+        }
         state.tags = inputs.tags;
         Ok((name, state))
     }

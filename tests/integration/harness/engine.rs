@@ -49,6 +49,16 @@ pub struct StateResource {
     pub delete_before_replace: bool,
 }
 
+/// One registration's span, for timelines.
+#[derive(Debug, Clone)]
+pub struct Timing {
+    pub urn: String,
+    pub r#type: String,
+    pub start: std::time::Instant,
+    pub end: std::time::Instant,
+    pub dependencies: Vec<String>,
+}
+
 /// A resource the program registers.
 #[derive(Debug, Clone, Default)]
 pub struct Registration {
@@ -183,6 +193,8 @@ struct RunState {
     registered: StdMutex<BTreeSet<String>>,
     /// What each custom registration did, in completion order.
     steps: StdMutex<Vec<(String, Op)>>,
+    /// When each custom registration started and ended, with its dependencies.
+    timeline: StdMutex<Vec<Timing>>,
     new_state: StdMutex<Vec<StateResource>>,
     replaced: StdMutex<Vec<StateResource>>,
 }
@@ -490,6 +502,11 @@ impl Deployment {
         self.run.preview
     }
 
+    /// When each custom resource registered so far started and ended.
+    pub fn timeline(&self) -> Vec<Timing> {
+        self.run.timeline.lock().expect("timeline").clone()
+    }
+
     /// What each custom resource registered so far did (URN, step).
     pub fn steps(&self) -> Vec<(String, Op)> {
         self.run.steps.lock().expect("steps").clone()
@@ -534,6 +551,7 @@ impl Deployment {
 }
 
 async fn register_custom(core: &Core, run: &RunState, reg: Registration) -> EResult<Registered> {
+    let start = std::time::Instant::now();
     let parent_type =
         if reg.parent.is_empty() || reg.parent == stack_urn() { String::new() } else { type_chain_of(&reg.parent) };
     let urn = urn_of(&reg.r#type, &reg.name, &parent_type);
@@ -653,6 +671,13 @@ async fn register_custom(core: &Core, run: &RunState, reg: Registration) -> ERes
         }
     };
     run.steps.lock().expect("steps").push((urn.clone(), op));
+    run.timeline.lock().expect("timeline").push(Timing {
+        urn: urn.clone(),
+        r#type: reg.r#type.clone(),
+        start,
+        end: std::time::Instant::now(),
+        dependencies: reg.dependencies.clone(),
+    });
     let registered =
         Registered { urn: urn.clone(), id: new.id.clone(), outputs: new.outputs.clone(), op, detailed_diff };
     if !run.preview {
