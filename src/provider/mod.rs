@@ -38,8 +38,21 @@ pub async fn serve(
         .max_encoding_message_size(crate::MAX_MESSAGE_SIZE);
     tonic::transport::Server::builder()
         .add_service(service)
-        .serve_with_incoming_shutdown(tokio_stream::wrappers::TcpListenerStream::new(listener), shutdown)
+        .serve_with_incoming_shutdown(no_delay(listener), shutdown)
         .await
+}
+
+/// Accepted connections with Nagle's algorithm off: small gRPC messages otherwise wait ~40 ms for
+/// the peer's delayed ACK, on every call.
+pub fn no_delay(
+    listener: tokio::net::TcpListener,
+) -> impl tokio_stream::Stream<Item = std::io::Result<tokio::net::TcpStream>> {
+    use tokio_stream::StreamExt;
+    tokio_stream::wrappers::TcpListenerStream::new(listener).map(|conn| {
+        let stream = conn?;
+        stream.set_nodelay(true)?;
+        Ok(stream)
+    })
 }
 
 pub struct Provider {

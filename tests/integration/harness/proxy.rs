@@ -13,12 +13,14 @@ use hyper::{Request, Response};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Call {
     pub service: String,
     pub region: String,
     pub operation: String,
     pub mutating: bool,
+    /// How long moto took to answer (without the added delay), in ms.
+    pub upstream_ms: f64,
 }
 
 #[derive(Clone)]
@@ -113,7 +115,11 @@ async fn forward(
     let call = classify(&parts, &body);
     let fail = failing.lock().expect("failing").contains(&call.operation);
     let emulate = is_apigateway_tagging(&call, parts.uri.path());
-    calls.lock().expect("calls").push(call);
+    let index = {
+        let mut recorded = calls.lock().expect("calls");
+        recorded.push(call.clone());
+        recorded.len() - 1
+    };
     if emulate {
         return Ok(Response::builder().status(204).body(Full::new(Bytes::new())).expect("204"));
     }
@@ -129,12 +135,20 @@ async fn forward(
     for (k, v) in &parts.headers {
         out = out.header(k, v);
     }
-    let response = match client.request(out.body(Full::new(body)).expect("request")).await {
+    let started = std::time::Instant::now();
+    let response = client.request(out.body(Full::new(body)).expect("request")).await;
+    let response = match response {
         Ok(r) => r,
-        Err(e) => return Ok(Response::builder().status(502).body(Full::new(Bytes::from(e.to_string()))).expect("502")),
+        Err(e) => {
+            return Ok(Response::builder().status(502).body(Full::new(Bytes::from(e.to_string()))).expect("502"));
+        }
     };
     let (parts, body) = response.into_parts();
     let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    // The same call, unless a reset cleared the log meanwhile.
+    if let Some(recorded) = calls.lock().expect("calls").get_mut(index).filter(|c| **c == call) {
+        recorded.upstream_ms = started.elapsed().as_secs_f64() * 1000.0;
+    }
     Ok(Response::from_parts(parts, Full::new(body)))
 }
 
@@ -167,7 +181,7 @@ fn classify(parts: &hyper::http::request::Parts, body: &[u8]) -> Call {
         let what = if service == "s3" { sub.to_string() } else { path.to_string() };
         (format!("{method} {what}"), !matches!(method.as_str(), "GET" | "HEAD"))
     };
-    Call { service, region, operation, mutating }
+    Call { service, region, operation, mutating, upstream_ms: 0.0 }
 }
 
 fn form_action(body: &[u8]) -> Option<String> {
