@@ -1025,3 +1025,58 @@ async fn deleting_a_vpc_still_in_use_retries_until_the_timeout_then_says_what_ho
     );
     rig.engine.destroy().await.expect("destroy in order works");
 }
+
+#[tokio::test]
+async fn security_group_update_without_refresh_tolerates_rules_already_changed_by_hand() {
+    let rig = Rig::new("us-east-1").await;
+    let name = unique("sg-stale");
+    let program = |ingress: Value| {
+        let name = name.clone();
+        move |d: Deployment| async move {
+            let v = vpc(&d, &name, "10.0.0.0/16").await;
+            let sg = reg(&d, "tap:ec2:SecurityGroup", "web", props([("vpcId", s(&v.id)), ("ingress", ingress)])).await;
+            (d, vec![("vpc", v), ("sg", sg)])
+        }
+    };
+    let two = Value::Array(vec![
+        rule("tcp", 443, 443, &["10.0.0.0/16"], "https"),
+        rule("tcp", 22, 22, &["10.0.0.0/24"], "ssh"),
+    ]);
+    let (r, _) = up(&rig, program(two)).await;
+    let sg = r["sg"].id.clone();
+    // By hand, with no refresh: the ssh rule is revoked and the rule the program will add exists.
+    let ec2 = rig.aws().await.ec2.clone();
+    let perm = |port: i32, cidr: &str| {
+        aws_sdk_ec2::types::IpPermission::builder()
+            .ip_protocol("tcp")
+            .from_port(port)
+            .to_port(port)
+            .ip_ranges(aws_sdk_ec2::types::IpRange::builder().cidr_ip(cidr).build())
+            .build()
+    };
+    ec2.revoke_security_group_ingress()
+        .group_id(&sg)
+        .ip_permissions(perm(22, "10.0.0.0/24"))
+        .send()
+        .await
+        .expect("revoke by hand");
+    ec2.authorize_security_group_ingress()
+        .group_id(&sg)
+        .ip_permissions(perm(8443, "10.0.0.0/16"))
+        .send()
+        .await
+        .expect("authorize by hand");
+    // The program drops ssh and adds 8443 and 9443: the stale revoke and the duplicate authorize
+    // are settled rule by rule, and 9443 still goes in.
+    let next = Value::Array(vec![
+        rule("tcp", 443, 443, &["10.0.0.0/16"], "https"),
+        rule("tcp", 8443, 8443, &["10.0.0.0/16"], ""),
+        rule("tcp", 9443, 9443, &["10.0.0.0/16"], ""),
+    ]);
+    let (r2, _) = up(&rig, program(next)).await;
+    assert_eq!(r2["sg"].op, Op::Update);
+    let (ingress, _) = aws_rules(&rig, &sg).await;
+    let ports: Vec<i32> = ingress.iter().map(|r| r.1).collect();
+    assert_eq!(ports, [443, 8443, 9443], "{ingress:?}");
+    rig.engine.destroy().await.expect("destroy");
+}

@@ -324,10 +324,7 @@ impl Resource for SecurityGroup {
         // Ingress, and egress (AWS's own allow-all egress goes first, so that egress is exactly
         // what the program gives), are independent: change them together.
         let egress = async {
-            match change(ctx, &id, Direction::Egress, Action::Revoke, &atoms(&state.egress)).await {
-                Err(e) if e.aws_code() == Some("InvalidPermission.NotFound") => {}
-                other => other?,
-            }
+            change(ctx, &id, Direction::Egress, Action::Revoke, &atoms(&state.egress)).await?;
             change(ctx, &id, Direction::Egress, Action::Authorize, &atoms(&inputs.egress)).await
         };
         let wanted_ingress = atoms(&inputs.ingress);
@@ -437,7 +434,27 @@ fn permissions(atoms: &BTreeSet<Atom>, with_descriptions: bool) -> Vec<IpPermiss
         .collect()
 }
 
+/// Authorizes or revokes `atoms`. Revoking a rule that is already gone is done (idempotent), and
+/// so is authorizing one that exists; AWS fails a whole batch for one such rule, so the batch is
+/// then applied rule by rule.
 async fn change(ctx: &Ctx, id: &str, direction: Direction, action: Action, atoms: &BTreeSet<Atom>) -> Result<()> {
+    let settled = |e: &Error| e.is_code(&["InvalidPermission.NotFound", "InvalidPermission.Duplicate"]);
+    match send_change(ctx, id, direction, action, atoms).await {
+        Err(e) if settled(&e) && atoms.len() > 1 => {
+            for atom in atoms {
+                match send_change(ctx, id, direction, action, &BTreeSet::from([atom.clone()])).await {
+                    Err(e) if settled(&e) => {}
+                    other => other?,
+                }
+            }
+            Ok(())
+        }
+        Err(e) if settled(&e) => Ok(()),
+        other => other,
+    }
+}
+
+async fn send_change(ctx: &Ctx, id: &str, direction: Direction, action: Action, atoms: &BTreeSet<Atom>) -> Result<()> {
     if atoms.is_empty() {
         return Ok(());
     }
