@@ -196,6 +196,24 @@ impl Ctx {
     }
 }
 
+/// A delete's result, where `gone` says the resource no longer exists: deleting what is already
+/// gone succeeds (deletes are idempotent).
+pub fn deleted<T>(result: Result<T>, gone: impl Fn(&Error) -> bool) -> Result<()> {
+    match result {
+        Err(e) if gone(&e) => Ok(()),
+        other => other.map(|_| ()),
+    }
+}
+
+/// A read's result, where `gone` says the resource no longer exists: `None` then.
+pub fn found<T>(result: Result<T>, gone: impl Fn(&Error) -> bool) -> Result<Option<T>> {
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if gone(&e) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// A field of the program's inputs as check sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Field<T> {

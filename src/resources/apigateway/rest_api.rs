@@ -12,7 +12,7 @@ use aws_sdk_apigateway::types::{EndpointConfiguration as AwsEndpointConfiguratio
 use serde::{Deserialize, Serialize};
 
 use crate::error::{aws, Error, Result};
-use crate::resource::{Checker, Ctx, Field, Resource};
+use crate::resource::{found, Checker, Ctx, Field, Resource};
 use crate::resources::{policy, tag_diff, Tags};
 use crate::value::Value;
 
@@ -302,10 +302,12 @@ impl Resource for RestApi {
 }
 
 async fn read_api(ctx: &Ctx, id: &str) -> Result<Option<RestApiOutputs>> {
-    let out = match ctx.clients.apigateway.get_rest_api().rest_api_id(id).send().await.map_err(aws("GetRestApi")) {
-        Ok(out) => out,
-        Err(e) if e.is_code(&["NotFoundException"]) => return Ok(None),
-        Err(e) => return Err(e),
+    let Some(out) =
+        found(ctx.clients.apigateway.get_rest_api().rest_api_id(id).send().await.map_err(aws("GetRestApi")), |e| {
+            e.is_code(&["NotFoundException"])
+        })?
+    else {
+        return Ok(None);
     };
     let account = ctx.clients.account_id().await?;
     let config = out.endpoint_configuration();

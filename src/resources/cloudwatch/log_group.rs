@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{aws, Error, Result};
-use crate::resource::{Checker, Ctx, Field, Resource};
+use crate::resource::{deleted, Checker, Ctx, Field, Resource};
 use crate::resources::{tag_diff, Tags};
 
 pub struct LogGroup;
@@ -222,10 +222,10 @@ impl Resource for LogGroup {
     }
 
     async fn delete(&self, ctx: &Ctx, id: &str, _olds: LogGroupOutputs) -> Result<()> {
-        match ctx.clients.logs.delete_log_group().log_group_name(id).send().await.map_err(aws("DeleteLogGroup")) {
-            Err(e) if is_not_found(&e) => Ok(()),
-            other => other.map(|_| ()),
-        }
+        deleted(
+            ctx.clients.logs.delete_log_group().log_group_name(id).send().await.map_err(aws("DeleteLogGroup")),
+            is_not_found,
+        )
     }
 }
 

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{from_tags, is_in_use, is_not_found, tag_spec, update_tags, Tags};
 use crate::error::{aws, Error, Result};
-use crate::resource::{Checker, Ctx, Resource};
+use crate::resource::{deleted, found, Checker, Ctx, Resource};
 
 pub struct InternetGateway;
 
@@ -116,10 +116,7 @@ impl Resource for InternetGateway {
                 ec2.delete_internet_gateway().internet_gateway_id(id).send().await.map_err(aws("DeleteInternetGateway"))
             })
             .await;
-        match result {
-            Err(e) if is_not_found(&e) => Ok(()),
-            other => other.map(|_| ()),
-        }
+        deleted(result, is_not_found)
     }
 }
 
@@ -158,26 +155,23 @@ async fn detach(ctx: &Ctx, id: &str, vpc: &str) -> Result<()> {
             },
         )
         .await;
-    match result {
-        // Already detached, or the VPC is gone.
-        Err(e) if is_not_found(&e) || e.aws_code() == Some("Gateway.NotAttached") => Ok(()),
-        other => other.map(|_| ()),
-    }
+    // Already detached, or the VPC is gone.
+    deleted(result, |e| is_not_found(e) || e.aws_code() == Some("Gateway.NotAttached"))
 }
 
 async fn read_gateway(ctx: &Ctx, id: &str) -> Result<Option<InternetGatewayOutputs>> {
-    let out = match ctx
-        .clients
-        .ec2
-        .describe_internet_gateways()
-        .internet_gateway_ids(id)
-        .send()
-        .await
-        .map_err(aws("DescribeInternetGateways"))
-    {
-        Ok(out) => out,
-        Err(e) if is_not_found(&e) => return Ok(None),
-        Err(e) => return Err(e),
+    let Some(out) = found(
+        ctx.clients
+            .ec2
+            .describe_internet_gateways()
+            .internet_gateway_ids(id)
+            .send()
+            .await
+            .map_err(aws("DescribeInternetGateways")),
+        is_not_found,
+    )?
+    else {
+        return Ok(None);
     };
     Ok(out.internet_gateways().first().map(|g| {
         let owner = g.owner_id().unwrap_or_default().to_string();

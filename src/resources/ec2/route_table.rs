@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{from_tags, is_in_use, is_not_found, tag_spec, update_tags, Tags};
 use crate::error::{aws, Error, Result};
-use crate::resource::{Checker, Ctx, Resource};
+use crate::resource::{deleted, found, Checker, Ctx, Resource};
 use crate::validate;
 use crate::value::Value;
 
@@ -193,10 +193,7 @@ impl Resource for RouteTable {
                 || async { ec2.delete_route_table().route_table_id(id).send().await.map_err(aws("DeleteRouteTable")) },
             )
             .await;
-        match result {
-            Err(e) if is_not_found(&e) => Ok(()),
-            other => other.map(|_| ()),
-        }
+        deleted(result, is_not_found)
     }
 }
 
@@ -214,18 +211,12 @@ async fn create_route(ctx: &Ctx, id: &str, route: &Route) -> Result<()> {
 }
 
 async fn read_table(ctx: &Ctx, id: &str) -> Result<Option<RouteTableOutputs>> {
-    let out = match ctx
-        .clients
-        .ec2
-        .describe_route_tables()
-        .route_table_ids(id)
-        .send()
-        .await
-        .map_err(aws("DescribeRouteTables"))
-    {
-        Ok(out) => out,
-        Err(e) if is_not_found(&e) => return Ok(None),
-        Err(e) => return Err(e),
+    let Some(out) = found(
+        ctx.clients.ec2.describe_route_tables().route_table_ids(id).send().await.map_err(aws("DescribeRouteTables")),
+        is_not_found,
+    )?
+    else {
+        return Ok(None);
     };
     Ok(out.route_tables().first().map(|t| {
         let owner = t.owner_id().unwrap_or_default().to_string();

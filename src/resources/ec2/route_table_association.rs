@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{filter, is_not_found};
 use crate::error::{aws, Error, Result};
-use crate::resource::{Checker, Ctx, Resource};
+use crate::resource::{deleted, Checker, Ctx, Resource};
 
 pub struct RouteTableAssociation;
 
@@ -118,10 +118,7 @@ impl Resource for RouteTableAssociation {
             .send()
             .await
             .map_err(aws("DisassociateRouteTable"));
-        match result {
-            Err(e) if is_not_found(&e) => Ok(()),
-            other => other.map(|_| ()),
-        }
+        deleted(result, is_not_found)
     }
 }
 

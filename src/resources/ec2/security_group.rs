@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{from_tags, is_in_use, is_not_found, tag_spec, update_tags, Tags};
 use crate::error::{aws, Error, Result};
-use crate::resource::{Checker, Ctx, Field, Resource};
+use crate::resource::{deleted, found, Checker, Ctx, Field, Resource};
 use crate::validate;
 use crate::value::Value;
 
@@ -391,10 +391,7 @@ impl Resource for SecurityGroup {
                 || async { ec2.delete_security_group().group_id(id).send().await.map_err(aws("DeleteSecurityGroup")) },
             )
             .await;
-        match result {
-            Err(e) if is_not_found(&e) => Ok(()),
-            other => other.map(|_| ()),
-        }
+        deleted(result, is_not_found)
     }
 }
 
@@ -517,18 +514,12 @@ fn rules_from(perms: &[IpPermission]) -> Vec<Rule> {
 }
 
 async fn read_group(ctx: &Ctx, id: &str) -> Result<Option<SecurityGroupOutputs>> {
-    let out = match ctx
-        .clients
-        .ec2
-        .describe_security_groups()
-        .group_ids(id)
-        .send()
-        .await
-        .map_err(aws("DescribeSecurityGroups"))
-    {
-        Ok(out) => out,
-        Err(e) if is_not_found(&e) => return Ok(None),
-        Err(e) => return Err(e),
+    let Some(out) = found(
+        ctx.clients.ec2.describe_security_groups().group_ids(id).send().await.map_err(aws("DescribeSecurityGroups")),
+        is_not_found,
+    )?
+    else {
+        return Ok(None);
     };
     Ok(out.security_groups().first().map(|g| {
         let owner = g.owner_id().unwrap_or_default().to_string();

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{from_tags, is_in_use, is_not_found, tag_spec, update_tags, Tags};
 use crate::error::{aws, Error, Result};
-use crate::resource::{Checker, Ctx, Field, Resource};
+use crate::resource::{deleted, Checker, Ctx, Field, Resource};
 use crate::value::Value;
 
 pub struct Subnet;
@@ -139,10 +139,7 @@ impl Resource for Subnet {
                 ec2.delete_subnet().subnet_id(id).send().await.map_err(aws("DeleteSubnet"))
             })
             .await;
-        match result {
-            Err(e) if is_not_found(&e) => Ok(()),
-            other => other.map(|_| ()),
-        }
+        deleted(result, is_not_found)
     }
 }
 

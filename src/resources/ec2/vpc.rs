@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{filter, from_tags, is_in_use, is_not_found, tag_spec, update_tags, Tags};
 use crate::error::{aws, Result};
-use crate::resource::{Checker, Ctx, Resource};
+use crate::resource::{deleted, Checker, Ctx, Resource};
 use crate::value::Value;
 
 pub struct Vpc;
@@ -136,10 +136,7 @@ impl Resource for Vpc {
                 ec2.delete_vpc().vpc_id(id).send().await.map_err(aws("DeleteVpc"))
             })
             .await;
-        match result {
-            Err(e) if is_not_found(&e) => Ok(()),
-            other => other.map(|_| ()),
-        }
+        deleted(result, is_not_found)
     }
 }
 

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::is_not_found;
 use crate::error::{aws, Result};
-use crate::resource::{Checker, Ctx, Resource};
+use crate::resource::{deleted, found, Checker, Ctx, Resource};
 use crate::value::Value;
 
 pub struct AccountPasswordPolicy;
@@ -106,11 +106,10 @@ impl Resource for AccountPasswordPolicy {
     }
 
     async fn delete(&self, ctx: &Ctx, _id: &str, _olds: PasswordPolicyOutputs) -> Result<()> {
-        match ctx.clients.iam.delete_account_password_policy().send().await.map_err(aws("DeleteAccountPasswordPolicy"))
-        {
-            Err(e) if is_not_found(&e) => Ok(()),
-            other => other.map(|_| ()),
-        }
+        deleted(
+            ctx.clients.iam.delete_account_password_policy().send().await.map_err(aws("DeleteAccountPasswordPolicy")),
+            is_not_found,
+        )
     }
 }
 
@@ -134,11 +133,12 @@ async fn apply(ctx: &Ctx, p: &PasswordPolicy) -> Result<()> {
 }
 
 async fn read_policy(ctx: &Ctx) -> Result<Option<PasswordPolicyOutputs>> {
-    let out = match ctx.clients.iam.get_account_password_policy().send().await.map_err(aws("GetAccountPasswordPolicy"))
-    {
-        Ok(out) => out,
-        Err(e) if is_not_found(&e) => return Ok(None),
-        Err(e) => return Err(e),
+    let Some(out) = found(
+        ctx.clients.iam.get_account_password_policy().send().await.map_err(aws("GetAccountPasswordPolicy")),
+        is_not_found,
+    )?
+    else {
+        return Ok(None);
     };
     Ok(out.password_policy().map(|p| PasswordPolicyOutputs {
         policy: PasswordPolicy {

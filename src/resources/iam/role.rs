@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::is_not_found;
 use crate::error::{aws, Error, Result};
-use crate::resource::{Checker, Ctx, Field, Resource};
+use crate::resource::{deleted, Checker, Ctx, Field, Resource};
 use crate::resources::policy;
 use crate::resources::Tags;
 use crate::value::Value;
@@ -186,10 +186,7 @@ impl Resource for Role {
                 || async { iam.delete_role().role_name(id).send().await.map_err(aws("DeleteRole")) },
             )
             .await;
-        match result {
-            Err(e) if is_not_found(&e) => Ok(()),
-            other => other.map(|_| ()),
-        }
+        deleted(result, is_not_found)
     }
 }
 

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::is_not_found;
 use crate::error::{aws, Result};
-use crate::resource::{Checker, Ctx, Field, Resource};
+use crate::resource::{deleted, found, Checker, Ctx, Field, Resource};
 
 pub struct RolePolicyAttachment;
 
@@ -92,10 +92,8 @@ impl Resource for RolePolicyAttachment {
         let Some((role, arn)) = id.split_once('/') else { return Ok(None) };
         let mut pages = ctx.clients.iam.list_attached_role_policies().role_name(role).into_paginator().send();
         while let Some(page) = pages.next().await {
-            let page = match page.map_err(aws("ListAttachedRolePolicies")) {
-                Ok(p) => p,
-                Err(e) if is_not_found(&e) => return Ok(None),
-                Err(e) => return Err(e),
+            let Some(page) = found(page.map_err(aws("ListAttachedRolePolicies")), is_not_found)? else {
+                return Ok(None);
             };
             if page.attached_policies().iter().any(|p| p.policy_arn() == Some(arn)) {
                 return Ok(Some(RolePolicyAttachmentOutputs { role: role.to_string(), policy_arn: arn.to_string() }));
@@ -128,10 +126,7 @@ impl Resource for RolePolicyAttachment {
             .send()
             .await
             .map_err(aws("DetachRolePolicy"));
-        match result {
-            Err(e) if is_not_found(&e) => Ok(()),
-            other => other.map(|_| ()),
-        }
+        deleted(result, is_not_found)
     }
 }
 

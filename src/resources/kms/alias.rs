@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::is_not_found;
 use crate::error::{aws, Result};
-use crate::resource::{Checker, Ctx, Field, Resource};
+use crate::resource::{deleted, Checker, Ctx, Field, Resource};
 
 pub struct Alias;
 
@@ -120,10 +120,9 @@ impl Resource for Alias {
     }
 
     async fn delete(&self, ctx: &Ctx, id: &str, _olds: AliasOutputs) -> Result<()> {
-        match ctx.clients.kms.delete_alias().alias_name(id).send().await.map_err(aws("DeleteAlias")) {
-            Err(e) if is_not_found(&e) => Ok(()),
-            other => other.map(|_| ()),
-        }
+        deleted(ctx.clients.kms.delete_alias().alias_name(id).send().await.map_err(aws("DeleteAlias")), |e| {
+            is_not_found(e)
+        })
     }
 }
 

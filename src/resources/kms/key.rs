@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{is_not_found, to_tags};
 use crate::error::{aws, Error, Result};
-use crate::resource::{Checker, Ctx, Resource};
+use crate::resource::{found, Checker, Ctx, Resource};
 use crate::resources::policy;
 use crate::resources::Tags;
 use crate::value::Value;
@@ -215,10 +215,9 @@ impl Resource for Key {
 
 async fn read_key(ctx: &Ctx, id: &str) -> Result<Option<KeyOutputs>> {
     let kms = &ctx.clients.kms;
-    let described = match kms.describe_key().key_id(id).send().await.map_err(aws("DescribeKey")) {
-        Ok(out) => out,
-        Err(e) if is_not_found(&e) => return Ok(None),
-        Err(e) => return Err(e),
+    let Some(described) = found(kms.describe_key().key_id(id).send().await.map_err(aws("DescribeKey")), is_not_found)?
+    else {
+        return Ok(None);
     };
     let Some(meta) = described.key_metadata() else { return Ok(None) };
     if matches!(meta.key_state(), Some(KeyState::PendingDeletion | KeyState::PendingReplicaDeletion)) {

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{check_bucket_ref, is_no_bucket};
 use crate::error::{aws, Result};
-use crate::resource::{Checker, Ctx, Resource};
+use crate::resource::{deleted, Checker, Ctx, Resource};
 use crate::resources::policy;
 
 pub struct BucketPolicy;
@@ -70,10 +70,9 @@ impl Resource for BucketPolicy {
     }
 
     async fn delete(&self, ctx: &Ctx, id: &str, _olds: BucketPolicyArgs) -> Result<()> {
-        match ctx.clients.s3.delete_bucket_policy().bucket(id).send().await.map_err(aws("DeleteBucketPolicy")) {
-            Err(e) if is_no_bucket(&e) => Ok(()),
-            other => other.map(|_| ()),
-        }
+        deleted(ctx.clients.s3.delete_bucket_policy().bucket(id).send().await.map_err(aws("DeleteBucketPolicy")), |e| {
+            is_no_bucket(e)
+        })
     }
 }
 

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{check_bucket_ref, is_no_bucket};
 use crate::error::{aws, Result};
-use crate::resource::{Checker, Ctx, Resource};
+use crate::resource::{deleted, Checker, Ctx, Resource};
 use crate::value::Value;
 
 pub struct BucketPublicAccessBlock;
@@ -74,18 +74,10 @@ impl Resource for BucketPublicAccessBlock {
     }
 
     async fn delete(&self, ctx: &Ctx, id: &str, _olds: PublicAccessBlockArgs) -> Result<()> {
-        match ctx
-            .clients
-            .s3
-            .delete_public_access_block()
-            .bucket(id)
-            .send()
-            .await
-            .map_err(aws("DeletePublicAccessBlock"))
-        {
-            Err(e) if is_no_bucket(&e) => Ok(()),
-            other => other.map(|_| ()),
-        }
+        deleted(
+            ctx.clients.s3.delete_public_access_block().bucket(id).send().await.map_err(aws("DeletePublicAccessBlock")),
+            is_no_bucket,
+        )
     }
 }
 

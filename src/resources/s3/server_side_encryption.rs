@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{check_bucket_ref, is_no_bucket};
 use crate::error::{aws, Error, Result};
-use crate::resource::{Checker, Ctx, Resource};
+use crate::resource::{deleted, Checker, Ctx, Resource};
 use crate::value::Value;
 
 pub struct BucketServerSideEncryptionConfiguration;
@@ -142,10 +142,10 @@ impl Resource for BucketServerSideEncryptionConfiguration {
     }
 
     async fn delete(&self, ctx: &Ctx, id: &str, _olds: EncryptionArgs) -> Result<()> {
-        match ctx.clients.s3.delete_bucket_encryption().bucket(id).send().await.map_err(aws("DeleteBucketEncryption")) {
-            Err(e) if is_no_bucket(&e) => Ok(()),
-            other => other.map(|_| ()),
-        }
+        deleted(
+            ctx.clients.s3.delete_bucket_encryption().bucket(id).send().await.map_err(aws("DeleteBucketEncryption")),
+            is_no_bucket,
+        )
     }
 }
 
