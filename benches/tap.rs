@@ -73,6 +73,12 @@ fn ms(d: Duration) -> f64 {
 }
 
 fn main() {
+    // `cargo test --all-targets` runs bench targets too, without `--bench`: measuring a debug
+    // build there would only cost time and overwrite the report with the wrong figures.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("benchmarks run with `make bench` (cargo bench)");
+        return;
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
     runtime.block_on(run());
 }

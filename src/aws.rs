@@ -10,7 +10,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider as TlsProvider};
 
-use crate::error::{Error, Result};
+use crate::error::{aws, Error, Result, Service};
 
 /// The provider configuration (`tap:region`, `tap:profile`, `tap:endpoint`, `tap:maxRetries`).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -42,11 +42,49 @@ impl Clients {
     pub async fn account_id(&self) -> Result<String> {
         self.account
             .get_or_try_init(|| async {
-                let me = self.sts.get_caller_identity().send().await.map_err(crate::error::aws("GetCallerIdentity"))?;
-                Ok(me.account().unwrap_or_default().to_string())
+                let me = self.sts.get_caller_identity().send().await.map_err(aws(Service::Sts, "GetCallerIdentity"))?;
+                crate::resource::id_from("GetCallerIdentity", me.account())
             })
             .await
             .cloned()
+    }
+}
+
+impl Clients {
+    /// The partition of this region (`aws`, `aws-us-gov`, `aws-cn`).
+    pub fn partition(&self) -> &'static str {
+        partition(&self.region)
+    }
+
+    /// The ARN of `resource` of `service` in this region and `account`.
+    pub fn arn(&self, service: &str, account: &str, resource: &str) -> String {
+        arn(self.partition(), service, &self.region, account, resource)
+    }
+}
+
+/// The partition a region belongs to: ARNs and service domains differ between them.
+pub fn partition(region: &str) -> &'static str {
+    if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else if region.starts_with("cn-") {
+        "aws-cn"
+    } else {
+        "aws"
+    }
+}
+
+/// `arn:<partition>:<service>:<region>:<account>:<resource>` (region and account may be empty,
+/// as for S3 buckets and IAM).
+pub fn arn(partition: &str, service: &str, region: &str, account: &str, resource: &str) -> String {
+    format!("arn:{partition}:{service}:{region}:{account}:{resource}")
+}
+
+/// The DNS suffix of a region's service endpoints and service principals.
+pub fn dns_suffix(region: &str) -> &'static str {
+    if partition(region) == "aws-cn" {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
     }
 }
 
@@ -131,5 +169,23 @@ impl Aws {
             sts: aws_sdk_sts::Client::new(&config),
             account: tokio::sync::OnceCell::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arns_follow_the_region_partition() {
+        assert_eq!(partition("eu-central-1"), "aws");
+        assert_eq!(partition("us-gov-west-1"), "aws-us-gov");
+        assert_eq!(partition("cn-north-1"), "aws-cn");
+        assert_eq!(
+            arn(partition("cn-north-1"), "ec2", "cn-north-1", "1", "vpc/v"),
+            "arn:aws-cn:ec2:cn-north-1:1:vpc/v"
+        );
+        assert_eq!(arn("aws", "s3", "", "", "b"), "arn:aws:s3:::b");
+        assert_eq!(dns_suffix("cn-northwest-1"), "amazonaws.com.cn");
     }
 }

@@ -1,11 +1,9 @@
-//! tap's one error type and its single mapping to a gRPC status.
+//! tap's one error type, and what AWS's error codes mean per service (gone, still in use). How an
+//! error reaches the engine (a gRPC status) is the provider's business: `provider::status`.
 
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use prost::Message;
-use tonic::{Code, Status};
 
-use crate::proto::pulumirpc::ErrorResourceInitFailed;
-use crate::value::{self, PropertyMap};
+use crate::value::PropertyMap;
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
@@ -18,13 +16,13 @@ pub enum Error {
     /// The provider was used before Configure, or its configuration cannot work.
     #[error("{0}")]
     Config(String),
-    /// An input that check should have rejected reached an operation (a programming error or a
-    /// value only knowable at run time).
+    /// An input that check should have rejected reached an operation (a value only knowable at
+    /// run time).
     #[error("property {property}: {reason}")]
     Input { property: String, reason: String },
     /// AWS answered with an error (or could not be reached).
     #[error("{operation} failed: {message}")]
-    Aws { operation: &'static str, code: String, message: String },
+    Aws { service: Service, operation: &'static str, code: String, message: String },
     /// The resource is still in use (DependencyViolation and friends) past the deadline.
     #[error("{0}")]
     StillInUse(String),
@@ -32,8 +30,6 @@ pub enum Error {
     Timeout { what: String, seconds: u64 },
     #[error("the operation was cancelled")]
     Cancelled,
-    #[error("{0}")]
-    NotImplemented(String),
     /// The resource exists but a later step failed: the engine must record it.
     #[error("{message}")]
     PartialCreate { id: String, outputs: PropertyMap, inputs: Option<PropertyMap>, message: String },
@@ -45,6 +41,45 @@ pub enum Error {
     /// A component's inputs are invalid: each input and what is wrong with it.
     #[error("{}", .0.iter().map(|(p, r)| format!("{p}: {r}")).collect::<Vec<_>>().join("; "))]
     InvalidInputs(Vec<(String, String)>),
+}
+
+/// The AWS service an error came from: each names "gone" and "in use" its own way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    Ec2,
+    Kms,
+    Iam,
+    Logs,
+    S3,
+    ApiGateway,
+    Sts,
+}
+
+impl Service {
+    /// Whether `code` says the thing asked about does not exist.
+    fn gone(self, code: &str) -> bool {
+        match self {
+            // InvalidVpcID.NotFound, InvalidRouteTableID.NotFound, InvalidAssociationID.NotFound, …
+            Service::Ec2 => code.ends_with("NotFound"),
+            Service::Kms | Service::ApiGateway => code == "NotFoundException",
+            Service::Iam => code == "NoSuchEntity",
+            Service::Logs => code == "ResourceNotFoundException",
+            // HeadBucket answers a bare 404 `NotFound`.
+            Service::S3 => matches!(code, "NoSuchBucket" | "NotFound"),
+            Service::Sts => false,
+        }
+    }
+
+    /// Whether `code` says something else still uses the thing.
+    fn in_use(self, code: &str) -> bool {
+        match self {
+            Service::Ec2 => matches!(code, "DependencyViolation" | "InvalidGroup.InUse" | "ResourceInUse"),
+            Service::Iam => code == "DeleteConflict",
+            Service::ApiGateway => code == "ConflictException",
+            Service::S3 => code == "BucketNotEmpty",
+            Service::Kms | Service::Logs | Service::Sts => false,
+        }
+    }
 }
 
 impl Error {
@@ -61,71 +96,28 @@ impl Error {
         self.aws_code().is_some_and(|c| codes.contains(&c))
     }
 
+    /// Whether AWS said the resource does not exist.
+    pub fn is_gone(&self) -> bool {
+        matches!(self, Error::Aws { service, code, .. } if service.gone(code))
+    }
+
+    /// Whether AWS said something else still uses the resource.
+    pub fn is_in_use(&self) -> bool {
+        matches!(self, Error::Aws { service, code, .. } if service.in_use(code))
+    }
+
     pub fn input(property: &str, reason: impl Into<String>) -> Error {
         Error::Input { property: property.into(), reason: reason.into() }
     }
 }
 
-impl From<Error> for Status {
-    fn from(err: Error) -> Status {
-        let message = err.to_string();
-        match err {
-            Error::InvalidRequest(_) | Error::UnknownType(_) | Error::Input { .. } => Status::invalid_argument(message),
-            Error::Config(_) => Status::failed_precondition(message),
-            Error::Aws { .. } | Error::StillInUse(_) => Status::failed_precondition(message),
-            Error::Timeout { .. } => Status::deadline_exceeded(message),
-            Error::Cancelled => Status::cancelled(message),
-            Error::NotImplemented(_) => Status::unimplemented(message),
-            Error::Internal(_) => Status::internal(message),
-            Error::Child { .. } => Status::failed_precondition(message),
-            Error::InvalidInputs(list) => {
-                let detail = crate::proto::pulumirpc::InputPropertiesError {
-                    errors: list
-                        .into_iter()
-                        .map(|(property_path, reason)| crate::proto::pulumirpc::input_properties_error::PropertyError {
-                            property_path,
-                            reason,
-                        })
-                        .collect(),
-                };
-                let status = crate::proto::google::rpc::Status {
-                    code: Code::InvalidArgument as i32,
-                    message: message.clone(),
-                    details: vec![prost_types::Any {
-                        type_url: "type.googleapis.com/pulumirpc.InputPropertiesError".into(),
-                        value: detail.encode_to_vec(),
-                    }],
-                };
-                Status::with_details(Code::InvalidArgument, message, status.encode_to_vec().into())
-            }
-            Error::PartialCreate { id, outputs, inputs, message } => {
-                let detail = ErrorResourceInitFailed {
-                    id,
-                    properties: Some(value::encode_struct(&outputs)),
-                    reasons: vec![message.clone()],
-                    inputs: inputs.as_ref().map(value::encode_struct),
-                    refresh_before_update: false,
-                };
-                let status = crate::proto::google::rpc::Status {
-                    code: Code::Unknown as i32,
-                    message: message.clone(),
-                    details: vec![prost_types::Any {
-                        type_url: "type.googleapis.com/pulumirpc.ErrorResourceInitFailed".into(),
-                        value: detail.encode_to_vec(),
-                    }],
-                };
-                Status::with_details(Code::Unknown, message, status.encode_to_vec().into())
-            }
-        }
-    }
-}
-
 /// Converts an AWS SDK error into `Error::Aws`, keeping the service's error code.
 pub fn aws<E, R>(
+    service: Service,
     operation: &'static str,
 ) -> impl FnOnce(aws_smithy_runtime_api::client::result::SdkError<E, R>) -> Error
 where
-    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
     move |err| {
@@ -135,8 +127,38 @@ where
             (Some(code), None) => code.to_string(),
             _ => aws_smithy_types::error::display::DisplayErrorContext(&err).to_string(),
         };
-        Error::Aws { operation, code, message }
+        Error::Aws { service, operation, code, message }
+    }
+}
+
+impl From<crate::value::DecodeError> for Error {
+    fn from(e: crate::value::DecodeError) -> Error {
+        Error::InvalidRequest(e.message().to_string())
     }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn aws_error(service: Service, code: &str) -> Error {
+        Error::Aws { service, operation: "Op", code: code.into(), message: code.into() }
+    }
+
+    #[test]
+    fn each_service_names_gone_and_in_use_its_own_way() {
+        assert!(aws_error(Service::Ec2, "InvalidVpcID.NotFound").is_gone());
+        assert!(aws_error(Service::Ec2, "InvalidRouteTableAssociationID.NotFound").is_gone());
+        assert!(aws_error(Service::Iam, "NoSuchEntity").is_gone());
+        assert!(aws_error(Service::Logs, "ResourceNotFoundException").is_gone());
+        assert!(aws_error(Service::S3, "NotFound").is_gone());
+        assert!(!aws_error(Service::S3, "NoSuchTagSet").is_gone(), "no tags is not no bucket");
+        assert!(!aws_error(Service::Iam, "NotFoundException").is_gone());
+        assert!(aws_error(Service::Ec2, "DependencyViolation").is_in_use());
+        assert!(aws_error(Service::Iam, "DeleteConflict").is_in_use());
+        assert!(!aws_error(Service::Kms, "DependencyViolation").is_in_use());
+        assert!(!Error::Cancelled.is_gone());
+    }
+}

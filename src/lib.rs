@@ -1,16 +1,18 @@
 //! tap: a native Pulumi resource provider that builds a locked-down AWS region.
 //!
-//! `serve` is the whole provider behind a listener; `main` only binds, prints the port and calls it.
+//! `serve` is the whole provider behind a listener; `main` only binds, prints the port and calls
+//! it. Tests reach the provider the way the engine does (gRPC), plus the value codec, the protos
+//! and the AWS client setup they use to check what happened.
 
 pub mod aws;
-pub mod component;
-pub mod error;
-pub mod log;
-pub mod provider;
-pub mod resource;
-pub mod resources;
-pub mod schema;
-pub mod validate;
+mod component;
+mod error;
+mod log;
+mod provider;
+mod resource;
+mod resources;
+mod schema;
+mod validate;
 pub mod value;
 
 /// Generated from proto/ by build.rs.
@@ -25,7 +27,13 @@ pub mod proto {
     }
 }
 
-pub use provider::serve;
+pub use provider::{no_delay, serve};
+
+/// What the tests need of the internals: reproducing an earlier, interrupted create.
+#[doc(hidden)]
+pub mod testing {
+    pub use crate::resources::ec2::vpc_endpoint::{client_token, create_request, VpcEndpointInputs};
+}
 
 /// The engine allows 400 MiB messages; tonic's default is 4 MiB.
 pub const MAX_MESSAGE_SIZE: usize = 400 * 1024 * 1024;

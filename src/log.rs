@@ -49,12 +49,4 @@ impl Logger {
     pub fn status(&self, urn: &str, message: String) {
         self.send(LogSeverity::Info, urn, message, true);
     }
-
-    pub fn info(&self, urn: &str, message: String) {
-        self.send(LogSeverity::Info, urn, message, false);
-    }
-
-    pub fn warn(&self, urn: &str, message: String) {
-        self.send(LogSeverity::Warning, urn, message, false);
-    }
 }

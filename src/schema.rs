@@ -1,72 +1,204 @@
-//! schema.json, embedded at build time: returned by GetSchema and read for each resource's
-//! input and output keys (which drive the structural diff and preview outputs).
+//! The Pulumi package schema, generated from the declarations: every resource's inputs and state,
+//! the component's interface, the provider's config, and the object types they use, with the
+//! package metadata from `src/metadata.json`. `make schema` writes it to schema.json; a test
+//! fails when the committed file differs.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-pub const SCHEMA: &str = include_str!("../schema.json");
+use serde_json::{json, Map, Value as Json};
 
-#[derive(Debug, Default)]
-pub struct TokenKeys {
-    pub inputs: BTreeSet<String>,
-    pub outputs: BTreeSet<String>,
-    pub is_component: bool,
+use crate::component::secure_region::{self, inputs::SecureRegionArgs, outputs::SecureRegionOutputs};
+use crate::provider::config::ProviderConfig;
+use crate::resource::fields::{Declared, FieldSpec, ObjectType, Shape};
+use crate::resources::Registry;
+
+const METADATA: &str = include_str!("metadata.json");
+
+/// The schema as GetSchema returns it (generated once).
+pub fn text() -> &'static str {
+    static TEXT: OnceLock<String> = OnceLock::new();
+    TEXT.get_or_init(render)
 }
 
-fn tokens() -> &'static BTreeMap<String, TokenKeys> {
-    static TOKENS: OnceLock<BTreeMap<String, TokenKeys>> = OnceLock::new();
-    TOKENS.get_or_init(|| {
-        let json: serde_json::Value = serde_json::from_str(SCHEMA).unwrap_or_default();
-        let keys = |v: &serde_json::Value| -> BTreeSet<String> {
-            v.as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default()
-        };
-        json["resources"]
-            .as_object()
-            .map(|resources| {
-                resources
-                    .iter()
-                    .map(|(token, spec)| {
-                        let keys = TokenKeys {
-                            inputs: keys(&spec["inputProperties"]),
-                            outputs: keys(&spec["properties"]),
-                            is_component: spec["isComponent"].as_bool().unwrap_or(false),
-                        };
-                        (token.clone(), keys)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    })
+/// The schema as schema.json holds it: two-space indentation and a final newline.
+pub fn render() -> String {
+    let mut text = serde_json::to_string_pretty(&generate()).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
-/// Every resource token in the schema, with its keys.
-pub fn resources() -> &'static BTreeMap<String, TokenKeys> {
-    tokens()
+pub fn generate() -> Json {
+    let mut doc: Map<String, Json> = serde_json::from_str(METADATA).unwrap_or_default();
+    let provider_description = doc.remove("providerDescription").unwrap_or(Json::Null);
+    doc.insert("version".into(), json!(crate::VERSION));
+    let mut types = BTreeMap::new();
+    let config = properties(&ProviderConfig::fields(), &mut types);
+    doc.insert("config".into(), json!({ "variables": config }));
+    doc.insert("provider".into(), json!({ "description": provider_description, "inputProperties": config }));
+
+    let mut resources = Map::new();
+    for r in Registry::new().all() {
+        let inputs = r.input_fields();
+        let state = r.state_fields();
+        resources.insert(r.token().to_string(), resource(r.description(), &inputs, &state, false, &mut types));
+    }
+    resources.insert(
+        secure_region::TOKEN.to_string(),
+        resource(SecureRegionArgs::DOC, &SecureRegionArgs::fields(), &SecureRegionOutputs::fields(), true, &mut types),
+    );
+    doc.insert("resources".into(), Json::Object(resources));
+    doc.insert("types".into(), Json::Object(types.into_iter().collect()));
+    Json::Object(doc)
 }
 
-pub fn input_keys(token: &str) -> BTreeSet<String> {
-    tokens().get(token).map(|t| t.inputs.clone()).unwrap_or_default()
+fn resource(
+    description: &str,
+    inputs: &[FieldSpec],
+    outputs: &[FieldSpec],
+    component: bool,
+    types: &mut BTreeMap<String, Json>,
+) -> Json {
+    let public = |fields: &[FieldSpec]| -> Vec<FieldSpec> { fields.iter().filter(|f| !f.private).copied().collect() };
+    let (inputs, outputs) = (public(inputs), public(outputs));
+    let mut spec = Map::new();
+    if component {
+        spec.insert("isComponent".into(), json!(true));
+    }
+    spec.insert("description".into(), json!(description));
+    spec.insert("inputProperties".into(), properties(&inputs, types));
+    let required_inputs: Vec<&str> = inputs.iter().filter(|f| f.required.is_some()).map(|f| f.name).collect();
+    if !required_inputs.is_empty() {
+        spec.insert("requiredInputs".into(), json!(required_inputs));
+    }
+    spec.insert("properties".into(), properties(&outputs, types));
+    let required: Vec<&str> = outputs.iter().filter(|f| !f.optional).map(|f| f.name).collect();
+    spec.insert("required".into(), json!(required));
+    Json::Object(spec)
 }
 
-/// Outputs that are not inputs: what AWS computes.
-pub fn computed_keys(token: &str) -> BTreeSet<String> {
-    tokens().get(token).map(|t| t.outputs.difference(&t.inputs).cloned().collect()).unwrap_or_default()
+fn properties(fields: &[FieldSpec], types: &mut BTreeMap<String, Json>) -> Json {
+    Json::Object(fields.iter().filter(|f| !f.private).map(|f| (f.name.to_string(), property(f, types))).collect())
+}
+
+fn property(f: &FieldSpec, types: &mut BTreeMap<String, Json>) -> Json {
+    let mut p = match type_of(&(f.shape)(), types) {
+        Json::Object(map) => map,
+        _ => Map::new(),
+    };
+    p.insert("description".into(), json!(f.doc));
+    if f.replaces {
+        p.insert("replaceOnChanges".into(), json!(true));
+    }
+    if f.plain {
+        p.insert("plain".into(), json!(true));
+    }
+    if f.secret {
+        p.insert("secret".into(), json!(true));
+    }
+    Json::Object(p)
+}
+
+fn type_of(shape: &Shape, types: &mut BTreeMap<String, Json>) -> Json {
+    match shape {
+        Shape::String => json!({"type": "string"}),
+        Shape::Integer => json!({"type": "integer"}),
+        Shape::Number => json!({"type": "number"}),
+        Shape::Boolean => json!({"type": "boolean"}),
+        Shape::Any => json!({"$ref": "pulumi.json#/Any"}),
+        Shape::Array(item) => json!({"type": "array", "items": type_of(item, types)}),
+        Shape::Map(item) => json!({"type": "object", "additionalProperties": type_of(item, types)}),
+        Shape::Object(t) => {
+            object_type(t, types);
+            json!({"$ref": format!("#/types/{}", t.token)})
+        }
+    }
+}
+
+fn object_type(t: &ObjectType, types: &mut BTreeMap<String, Json>) {
+    if types.contains_key(t.token) {
+        return;
+    }
+    // Claimed before its fields are visited, so a type that contains itself terminates.
+    types.insert(t.token.to_string(), Json::Null);
+    let fields = (t.fields)();
+    let mut spec = Map::new();
+    spec.insert("type".into(), json!("object"));
+    spec.insert("description".into(), json!(t.doc));
+    spec.insert("properties".into(), properties(&fields, types));
+    let required: Vec<&str> = fields.iter().filter(|f| f.required.is_some()).map(|f| f.name).collect();
+    if !required.is_empty() {
+        spec.insert("required".into(), json!(required));
+    }
+    types.insert(t.token.to_string(), Json::Object(spec));
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    const COMMITTED: &str = include_str!("../schema.json");
+
+    /// schema.json is what the code declares. Regenerate it with `make schema`.
     #[test]
-    fn schema_parses_and_version_matches_the_crate() {
-        let json: serde_json::Value = serde_json::from_str(super::SCHEMA).expect("schema.json is JSON");
-        assert_eq!(json["version"], env!("CARGO_PKG_VERSION"), "schema.json version must equal Cargo.toml's");
-        assert!(super::resources().contains_key("tap:index:SecureRegion"));
+    fn committed_schema_json_is_what_the_declarations_generate() {
+        let generated = render();
+        if std::env::var_os("TAP_WRITE_SCHEMA").is_some() {
+            let path = concat!(env!("CARGO_MANIFEST_DIR"), "/schema.json");
+            std::fs::write(path, &generated).expect("write schema.json");
+            return;
+        }
+        assert!(COMMITTED == generated, "schema.json differs from what the code declares: run `make schema`");
     }
 
     #[test]
-    fn every_property_has_a_description() {
-        let json: serde_json::Value = serde_json::from_str(super::SCHEMA).expect("schema.json is JSON");
+    fn schema_version_matches_the_crate_and_lists_the_component() {
+        let json = generate();
+        assert_eq!(json["version"], env!("CARGO_PKG_VERSION"));
+        assert_eq!(json["resources"]["tap:index:SecureRegion"]["isComponent"], true);
+        assert_eq!(
+            json["resources"]["tap:index:SecureRegion"]["inputProperties"]["availabilityZoneCount"]["plain"],
+            true
+        );
+    }
+
+    #[test]
+    fn every_replacing_input_says_so_in_the_schema() {
+        let json = generate();
+        let vpc = &json["resources"]["tap:ec2:Vpc"]["inputProperties"];
+        assert_eq!(vpc["cidrBlock"]["replaceOnChanges"], true);
+        assert_eq!(vpc["region"]["replaceOnChanges"], true);
+        assert!(vpc["enableDnsSupport"].get("replaceOnChanges").is_none());
+        for r in Registry::new().all() {
+            for f in r.input_fields().iter().filter(|f| f.replaces) {
+                let p = &json["resources"][r.token()]["inputProperties"][f.name];
+                assert_eq!(p["replaceOnChanges"], true, "{}.{}", r.token(), f.name);
+            }
+        }
+    }
+
+    #[test]
+    fn every_property_has_a_description_and_every_reference_resolves() {
+        let json = generate();
         let mut missing = Vec::new();
-        let mut visit = |owner: &str, props: &serde_json::Value| {
+        let mut refs = Vec::new();
+        fn walk(v: &Json, refs: &mut Vec<String>) {
+            match v {
+                Json::Object(m) => {
+                    if let Some(Json::String(r)) = m.get("$ref") {
+                        refs.push(r.clone());
+                    }
+                    m.values().for_each(|v| walk(v, refs));
+                }
+                Json::Array(items) => items.iter().for_each(|v| walk(v, refs)),
+                _ => {}
+            }
+        }
+        walk(&json, &mut refs);
+        for r in refs.iter().filter_map(|r| r.strip_prefix("#/types/")) {
+            assert!(json["types"].get(r).is_some(), "unresolved type {r}");
+        }
+        let mut visit = |owner: &str, props: &Json| {
             for (k, v) in props.as_object().into_iter().flatten() {
                 if v["description"].as_str().is_none_or(str::is_empty) {
                     missing.push(format!("{owner}.{k}"));

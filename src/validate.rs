@@ -1,55 +1,17 @@
-//! Pure validation shared by checks: CIDR blocks and region names.
+//! Pure validation shared by checks: CIDR blocks (on `ipnet`) and region names.
 
 use std::net::Ipv4Addr;
 
-/// An IPv4 CIDR block in canonical form.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cidr {
-    pub addr: Ipv4Addr,
-    pub prefix: u8,
+pub use ipnet::Ipv4Net as Cidr;
+
+/// The number of addresses in `block`.
+pub fn size(block: Cidr) -> u64 {
+    1u64 << (32 - u32::from(block.prefix_len()))
 }
 
-impl Cidr {
-    pub fn network(self) -> u32 {
-        u32::from(self.addr)
-    }
-
-    pub fn size(self) -> u64 {
-        1u64 << (32 - u32::from(self.prefix))
-    }
-
-    /// Whether `other` lies entirely inside this block.
-    pub fn contains(self, other: Cidr) -> bool {
-        other.prefix >= self.prefix && (u64::from(other.network()) & mask(self.prefix)) == u64::from(self.network())
-    }
-
-    /// The `index`-th sub-block of length `prefix` (None when it does not fit).
-    pub fn subnet(self, prefix: u8, index: u32) -> Option<Cidr> {
-        if prefix < self.prefix || prefix > 32 {
-            return None;
-        }
-        let count = 1u64 << (prefix - self.prefix);
-        if u64::from(index) >= count {
-            return None;
-        }
-        let step = 1u64 << (32 - u32::from(prefix));
-        let start = u64::from(self.network()) + u64::from(index) * step;
-        Some(Cidr { addr: Ipv4Addr::from(start as u32), prefix })
-    }
-}
-
-impl std::fmt::Display for Cidr {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.addr, self.prefix)
-    }
-}
-
-fn mask(prefix: u8) -> u64 {
-    if prefix == 0 {
-        0
-    } else {
-        (0xffff_ffffu64 << (32 - u32::from(prefix))) & 0xffff_ffff
-    }
+/// The `index`-th sub-block of length `prefix` (None when it does not fit).
+pub fn subnet(block: Cidr, prefix: u8, index: u32) -> Option<Cidr> {
+    block.subnets(prefix).ok()?.nth(index as usize)
 }
 
 /// Parses `a.b.c.d/n` and requires a canonical network address and `min <= n <= max`.
@@ -67,14 +29,11 @@ pub fn cidr(s: &str, min: u8, max: u8) -> Result<Cidr, String> {
     if prefix < min || prefix > max {
         return Err(format!("{s:?} is a /{prefix}; AWS allows blocks from /{min} to /{max} here ({example})"));
     }
-    let network = (u64::from(u32::from(addr)) & mask(prefix)) as u32;
-    if network != u32::from(addr) {
-        return Err(format!(
-            "{s:?} has host bits set: the block starting there is {}/{prefix}",
-            Ipv4Addr::from(network)
-        ));
+    let block = Cidr::new(addr, prefix).map_err(|e| format!("{s:?} is not an IPv4 CIDR block: {e}"))?;
+    if block.network() != addr {
+        return Err(format!("{s:?} has host bits set: the block starting there is {}", block.trunc()));
     }
-    Ok(Cidr { addr, prefix })
+    Ok(block)
 }
 
 /// AWS regions tap knows (commercial, GovCloud and China partitions).
@@ -145,10 +104,11 @@ mod tests {
     fn cidr_accepts_canonical_blocks_in_range() {
         let c = cidr("10.0.0.0/16", 16, 28).expect("valid");
         assert_eq!(c.to_string(), "10.0.0.0/16");
-        assert_eq!(c.subnet(24, 1).map(|s| s.to_string()).as_deref(), Some("10.0.1.0/24"));
-        assert!(c.contains(cidr("10.0.0.0/24", 16, 28).expect("valid")));
-        assert!(!c.contains(cidr("10.1.0.0/24", 16, 28).expect("valid")));
-        assert_eq!(c.subnet(24, 256), None);
+        assert_eq!(subnet(c, 24, 1).map(|s| s.to_string()).as_deref(), Some("10.0.1.0/24"));
+        assert!(c.contains(&cidr("10.0.0.0/24", 16, 28).expect("valid")));
+        assert!(!c.contains(&cidr("10.1.0.0/24", 16, 28).expect("valid")));
+        assert_eq!(subnet(c, 24, 256), None);
+        assert_eq!(size(c), 65536);
     }
 
     #[test]

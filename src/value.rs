@@ -6,7 +6,16 @@ use std::collections::BTreeMap;
 
 use prost_types::value::Kind;
 
-use crate::error::Error;
+/// A property value the engine sent that tap cannot read.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("invalid request: {0}")]
+pub struct DecodeError(String);
+
+impl DecodeError {
+    pub fn message(&self) -> &str {
+        &self.0
+    }
+}
 
 /// The key whose value marks a special object.
 pub const SIG_KEY: &str = "4dabf18193072939515e22adb298388d";
@@ -191,7 +200,7 @@ fn number_to_json(n: f64) -> serde_json::Value {
 }
 
 /// Decodes a Struct (absent = empty).
-pub fn decode_struct(s: Option<&prost_types::Struct>) -> Result<PropertyMap, Error> {
+pub fn decode_struct(s: Option<&prost_types::Struct>) -> Result<PropertyMap, DecodeError> {
     let mut map = PropertyMap::new();
     if let Some(s) = s {
         for (k, v) in &s.fields {
@@ -205,7 +214,7 @@ pub fn encode_struct(map: &PropertyMap) -> prost_types::Struct {
     prost_types::Struct { fields: map.iter().map(|(k, v)| (k.clone(), encode(v))).collect() }
 }
 
-pub fn decode(v: &prost_types::Value) -> Result<Value, Error> {
+pub fn decode(v: &prost_types::Value) -> Result<Value, DecodeError> {
     Ok(match &v.kind {
         None | Some(Kind::NullValue(_)) => Value::Null,
         Some(Kind::BoolValue(b)) => Value::Bool(*b),
@@ -219,21 +228,21 @@ pub fn decode(v: &prost_types::Value) -> Result<Value, Error> {
     })
 }
 
-fn decode_object(s: &prost_types::Struct) -> Result<Value, Error> {
+fn decode_object(s: &prost_types::Struct) -> Result<Value, DecodeError> {
     let mut map = decode_struct(Some(s))?;
     let Some(sig) = map.remove(SIG_KEY) else {
         return Ok(Value::Object(map));
     };
     let sig = match sig {
         Value::String(sig) => sig,
-        other => return Err(Error::InvalidRequest(format!("a special value's signature is not a string: {other:?}"))),
+        other => return Err(DecodeError(format!("a special value's signature is not a string: {other:?}"))),
     };
     Ok(match sig.as_str() {
         SIG_SECRET => Value::Secret(Box::new(map.remove("value").unwrap_or(Value::Null))),
         SIG_RESOURCE => {
             let urn = match map.remove("urn") {
                 Some(Value::String(u)) => u,
-                _ => return Err(Error::InvalidRequest("a resource reference has no urn".into())),
+                _ => return Err(DecodeError("a resource reference has no urn".into())),
             };
             let id = map.remove("id").map(Box::new);
             let package_version = match map.remove("packageVersion") {
@@ -259,7 +268,7 @@ fn decode_object(s: &prost_types::Struct) -> Result<Value, Error> {
         }
         SIG_ASSET => Value::Asset(map),
         SIG_ARCHIVE => Value::Archive(map),
-        other => return Err(Error::InvalidRequest(format!("unrecognised special value signature {other}"))),
+        other => return Err(DecodeError(format!("unrecognised special value signature {other}"))),
     })
 }
 

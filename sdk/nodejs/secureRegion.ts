@@ -182,7 +182,7 @@ export interface SecureRegionArgs {
     /**
      * When given, this instance manages the account's IAM password policy (one instance per account).
      */
-    passwordPolicy?: pulumi.Input<inputs.PasswordPolicyArgsArgs | undefined>;
+    passwordPolicy?: pulumi.Input<inputs.PasswordPolicyArgs | undefined>;
     /**
      * The AWS region to build, e.g. `us-east-1`.
      */

@@ -1,28 +1,48 @@
-//! Provider configuration: CheckConfig's validation, DiffConfig, and reading Configure's args.
+//! Provider configuration: its declaration (the schema's config), CheckConfig's validation,
+//! DiffConfig, and reading Configure's args.
+
+use serde::{Deserialize, Serialize};
+use tap_macros::Fields;
 
 use crate::aws::AwsSettings;
+use crate::resource::fields::Declared;
 use crate::resource::{Checker, Failure, Field};
 use crate::validate;
 use crate::value::PropertyMap;
 
-const KEYS: [&str; 4] = ["region", "profile", "endpoint", "maxRetries"];
+/// How tap reaches AWS.
+#[derive(Debug, Clone, Serialize, Deserialize, Fields)]
+#[serde(rename_all = "camelCase")]
+pub struct ProviderConfig {
+    /// The AWS region resources are created in when they do not set their own `region`. Defaults
+    /// to the AWS_REGION environment variable.
+    pub region: Option<String>,
+    /// The AWS shared-config profile to take credentials and settings from.
+    pub profile: Option<String>,
+    /// One endpoint URL used for every AWS service instead of AWS's own (for moto or
+    /// LocalStack). AWS_ENDPOINT_URL is honoured too.
+    pub endpoint: Option<String>,
+    /// How many times a throttled or transiently failing AWS call is attempted in all (1-20,
+    /// default 3).
+    pub max_retries: Option<i64>,
+}
 
 /// Validates the provider's config, naming the key on each failure. `version` (the engine's pin)
 /// and engine-owned `__` keys pass through untouched.
 pub fn check(news: PropertyMap) -> (PropertyMap, Vec<Failure>) {
+    let keys: Vec<&str> = ProviderConfig::fields().iter().map(|f| f.name).collect();
+    let unknown: Vec<String> = news
+        .keys()
+        .filter(|k| !keys.contains(&k.as_str()) && k.as_str() != "version" && !k.starts_with("__"))
+        .cloned()
+        .collect();
     let olds = PropertyMap::new();
     let mut c = Checker::new(news, &olds, "", &[]);
     read(&mut c);
-    let unknown: Vec<String> = c
-        .news
-        .keys()
-        .filter(|k| !KEYS.contains(&k.as_str()) && k.as_str() != "version" && !k.starts_with("__"))
-        .cloned()
-        .collect();
     for key in unknown {
-        c.fail(&key, format!("is not a tap configuration key; the keys are {}", KEYS.join(", ")));
+        c.fail(&key, format!("is not a tap configuration key; the keys are {}", keys.join(", ")));
     }
-    (c.news, c.failures)
+    c.finish()
 }
 
 /// Reads the settings from (checked) config args.
@@ -30,10 +50,11 @@ pub fn settings(args: PropertyMap) -> (AwsSettings, Vec<Failure>) {
     let olds = PropertyMap::new();
     let mut c = Checker::new(args, &olds, "", &[]);
     let settings = read(&mut c);
-    (settings, c.failures)
+    (settings, c.finish().1)
 }
 
 fn read(c: &mut Checker<'_>) -> AwsSettings {
+    c.conform(&ProviderConfig::fields());
     let region = c.string("region").known();
     if let Some(r) = &region {
         if let Err(reason) = validate::region(r) {
@@ -47,12 +68,8 @@ fn read(c: &mut Checker<'_>) -> AwsSettings {
             c.fail("endpoint", format!("{e:?} is not a URL: write it like http://127.0.0.1:5000"));
         }
     }
-    let max_retries = match c.integer("maxRetries") {
+    let max_retries = match c.in_range("maxRetries", 1, 20) {
         Field::Known(n) if (1..=20).contains(&n) => Some(n as u32),
-        Field::Known(n) => {
-            c.fail("maxRetries", format!("must be between 1 and 20 attempts, not {n}"));
-            None
-        }
         _ => None,
     };
     AwsSettings { region, profile, endpoint, max_retries }
@@ -60,9 +77,11 @@ fn read(c: &mut Checker<'_>) -> AwsSettings {
 
 /// The config keys whose values differ (provider resources are updated in place, never replaced).
 pub fn diff(olds: &PropertyMap, news: &PropertyMap) -> Vec<String> {
-    KEYS.iter()
-        .filter(|k| olds.get(**k).map(|v| v.unwrap_plain()) != news.get(**k).map(|v| v.unwrap_plain()))
-        .map(|k| k.to_string())
+    ProviderConfig::fields()
+        .iter()
+        .map(|f| f.name)
+        .filter(|k| olds.get(*k).map(|v| v.unwrap_plain()) != news.get(*k).map(|v| v.unwrap_plain()))
+        .map(str::to_string)
         .collect()
 }
 

@@ -3,6 +3,7 @@
 //! cancellation, partial creations and the mapping of errors to statuses.
 
 pub mod config;
+mod status;
 
 use std::future::Future;
 use std::sync::{Arc, RwLock};
@@ -18,7 +19,6 @@ use crate::proto::pulumirpc as rpc;
 use crate::proto::pulumirpc::resource_provider_server::{ResourceProvider, ResourceProviderServer};
 use crate::resource::{Change, Ctx, DynResource, Failure};
 use crate::resources::Registry;
-use crate::schema;
 use crate::value::{self, PropertyMap, Unknown, Value};
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
@@ -129,7 +129,7 @@ fn timeout_of(seconds: f64, default: Duration) -> Duration {
 }
 
 fn decode(s: Option<&prost_types::Struct>) -> Result<PropertyMap> {
-    value::decode_struct(s)
+    Ok(value::decode_struct(s)?)
 }
 
 fn encode(map: &PropertyMap) -> Option<prost_types::Struct> {
@@ -159,21 +159,22 @@ fn mark_secrets(mut outputs: PropertyMap, sources: &[&PropertyMap]) -> PropertyM
     outputs
 }
 
-/// The input properties of a resource's outputs (what Read reports as inputs).
-fn inputs_of(token: &str, outputs: &PropertyMap) -> PropertyMap {
-    let keys = schema::input_keys(token);
-    outputs.iter().filter(|(k, _)| keys.contains(*k)).map(|(k, v)| (k.clone(), v.clone())).collect()
+/// The input properties of a resource's state (what Read reports as inputs).
+fn inputs_of(res: &dyn DynResource, outputs: &PropertyMap) -> PropertyMap {
+    let keys: Vec<&str> = res.input_fields().iter().map(|f| f.name).collect();
+    outputs.iter().filter(|(k, _)| keys.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect()
 }
 
 /// Preview outputs: the inputs as given (unknowns stay unknown) over the old outputs, with every
 /// computed output unknown unless the old state knows it.
-fn preview_outputs(token: &str, olds: &PropertyMap, inputs: &PropertyMap) -> PropertyMap {
+fn preview_outputs(res: &dyn DynResource, olds: &PropertyMap, inputs: &PropertyMap) -> PropertyMap {
     let mut out = olds.clone();
     for (k, v) in inputs {
         out.insert(k.clone(), v.clone());
     }
-    for key in schema::computed_keys(token) {
-        out.entry(key).or_insert(Value::Unknown(Unknown::Any));
+    let input_keys: Vec<&str> = res.input_fields().iter().map(|f| f.name).collect();
+    for f in res.state_fields().iter().filter(|f| !f.private && !input_keys.contains(&f.name)) {
+        out.entry(f.name.to_string()).or_insert(Value::Unknown(Unknown::Any));
     }
     out
 }
@@ -208,7 +209,7 @@ impl ResourceProvider for Provider {
     }
 
     async fn get_schema(&self, _request: Request<rpc::GetSchemaRequest>) -> RpcResult<rpc::GetSchemaResponse> {
-        Ok(Response::new(rpc::GetSchemaResponse { schema: schema::SCHEMA.to_string() }))
+        Ok(Response::new(rpc::GetSchemaResponse { schema: crate::schema::text().to_string() }))
     }
 
     async fn check_config(&self, request: Request<rpc::CheckRequest>) -> RpcResult<rpc::CheckResponse> {
@@ -273,7 +274,7 @@ impl ResourceProvider for Provider {
         let res = self.resource(&req.r#type)?;
         let inputs = decode(req.properties.as_ref())?;
         if req.preview {
-            let outputs = preview_outputs(res.token(), &PropertyMap::new(), &inputs);
+            let outputs = preview_outputs(res, &PropertyMap::new(), &inputs);
             return Ok(Response::new(rpc::CreateResponse {
                 id: String::new(),
                 properties: encode(&outputs),
@@ -284,7 +285,6 @@ impl ResourceProvider for Provider {
         let timeout = timeout_of(req.timeout, DEFAULT_TIMEOUT);
         let ctx = self.ctx(&req.urn, &region, timeout)?;
         let result = self.run(&format!("creating {}", req.urn), timeout, res.create(&ctx, &inputs)).await;
-        let recorded = ctx.take_created();
         match result {
             Ok((id, outputs)) => {
                 let outputs = mark_secrets(outputs, &[&inputs]);
@@ -294,7 +294,12 @@ impl ResourceProvider for Provider {
                     refresh_before_update: false,
                 }))
             }
-            Err(err) => match recorded {
+            Err(Error::PartialCreate { id, outputs, inputs: partial_inputs, message }) => {
+                let outputs = mark_secrets(outputs, &[&inputs]);
+                Err(Error::PartialCreate { id, outputs, inputs: partial_inputs, message }.into())
+            }
+            // Cancelled or timed out after AWS made it: what was recorded is reported.
+            Err(err) => match ctx.take_created() {
                 Some((id, partial)) => {
                     let outputs = mark_secrets(merge_json(&inputs, partial), &[&inputs]);
                     Err(Error::PartialCreate { id, outputs, inputs: None, message: err.to_string() }.into())
@@ -313,13 +318,13 @@ impl ResourceProvider for Provider {
         let (id, explicit_region) = split_id(&req.id);
         let region = self.region_for(res, explicit_region, &[&state, &old_inputs])?;
         let timeout = timeout_of(req.timeout, DEFAULT_READ_TIMEOUT);
-        let ctx = self.ctx(&req.urn, &region, timeout)?.with_prior(&state);
-        let found = self.run(&format!("reading {}", req.urn), timeout, res.read(&ctx, id)).await?;
+        let ctx = self.ctx(&req.urn, &region, timeout)?;
+        let found = self.run(&format!("reading {}", req.urn), timeout, res.read(&ctx, id, &state)).await?;
         let Some(outputs) = found else {
             return Ok(Response::new(rpc::ReadResponse::default()));
         };
         let outputs = mark_secrets(outputs, &[&state, &old_inputs]);
-        let inputs = inputs_of(res.token(), &outputs);
+        let inputs = inputs_of(res, &outputs);
         Ok(Response::new(rpc::ReadResponse {
             id: id.to_string(),
             properties: encode(&outputs),
@@ -335,7 +340,7 @@ impl ResourceProvider for Provider {
         let olds = decode(req.olds.as_ref())?;
         let news = decode(req.news.as_ref())?;
         if req.preview {
-            let outputs = preview_outputs(res.token(), &olds, &news);
+            let outputs = preview_outputs(res, &olds, &news);
             return Ok(Response::new(rpc::UpdateResponse {
                 properties: encode(&outputs),
                 refresh_before_update: false,
@@ -343,7 +348,7 @@ impl ResourceProvider for Provider {
         }
         let region = self.region_for(res, None, &[&olds, &news])?;
         let timeout = timeout_of(req.timeout, DEFAULT_TIMEOUT);
-        let ctx = self.ctx(&req.urn, &region, timeout)?.with_prior(&olds);
+        let ctx = self.ctx(&req.urn, &region, timeout)?;
         let outputs =
             self.run(&format!("updating {}", req.urn), timeout, res.update(&ctx, &req.id, &olds, &news)).await?;
         let outputs = mark_secrets(outputs, &[&news]);
@@ -358,7 +363,7 @@ impl ResourceProvider for Provider {
         let old_inputs = decode(req.old_inputs.as_ref())?;
         let region = self.region_for(res, None, &[&olds, &old_inputs])?;
         let timeout = timeout_of(req.timeout, DEFAULT_TIMEOUT);
-        let ctx = self.ctx(&req.urn, &region, timeout)?.with_prior(&olds);
+        let ctx = self.ctx(&req.urn, &region, timeout)?;
         self.run(&format!("deleting {}", req.urn), timeout, res.delete(&ctx, &req.id, &olds)).await?;
         Ok(Response::new(()))
     }

@@ -1,4 +1,4 @@
-//! Every resource tap implements, by token.
+//! Every resource tap implements, by token, and the helpers they share (tags, policies).
 
 pub mod apigateway;
 pub mod cloudwatch;
@@ -7,20 +7,11 @@ pub mod iam;
 pub mod kms;
 pub mod policy;
 pub mod s3;
+pub mod tags;
 
 use std::collections::BTreeMap;
 
 use crate::resource::DynResource;
-
-/// Tags as the program gives them.
-pub type Tags = BTreeMap<String, String>;
-
-/// What to set (new or changed values) and what to remove to bring tags from `old` to `new`.
-pub fn tag_diff(old: &Tags, new: &Tags) -> (Tags, Vec<String>) {
-    let set = new.iter().filter(|(k, v)| old.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect();
-    let removed = old.keys().filter(|k| !new.contains_key(*k)).cloned().collect();
-    (set, removed)
-}
 
 /// Dispatch from a type token to its resource.
 pub struct Registry {
@@ -56,8 +47,8 @@ impl Registry {
         self.resources.get(token).map(|r| r.as_ref())
     }
 
-    pub fn tokens(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.resources.keys().copied()
+    pub fn all(&self) -> impl Iterator<Item = &dyn DynResource> + '_ {
+        self.resources.values().map(|r| r.as_ref())
     }
 }
 
@@ -72,20 +63,24 @@ mod tests {
     use std::collections::BTreeSet;
 
     #[test]
-    fn every_implemented_token_is_in_the_schema_and_every_schema_resource_is_implemented() {
-        let implemented: BTreeSet<&str> = super::Registry::new().tokens().collect();
-        let in_schema: BTreeSet<&str> =
-            crate::schema::resources().iter().filter(|(_, t)| !t.is_component).map(|(k, _)| k.as_str()).collect();
-        assert_eq!(implemented, in_schema);
+    fn regional_resources_declare_region_and_global_ones_do_not() {
+        let registry = super::Registry::new();
+        for r in registry.all() {
+            let has_region = r.input_fields().iter().any(|f| f.name == "region");
+            assert_eq!(has_region, r.regional(), "{}: region input iff regional", r.token());
+        }
     }
 
     #[test]
-    fn regional_resources_have_a_region_input_and_output() {
-        let registry = super::Registry::new();
-        for token in registry.tokens() {
-            let r = registry.get(token).expect("registered");
-            let inputs = crate::schema::input_keys(token);
-            assert_eq!(inputs.contains("region"), r.regional(), "{token}: region input iff regional");
+    fn every_state_embeds_the_inputs_and_names_are_unique() {
+        for r in super::Registry::new().all() {
+            let inputs: Vec<&str> = r.input_fields().iter().map(|f| f.name).collect();
+            let state: Vec<&str> = r.state_fields().iter().map(|f| f.name).collect();
+            let unique: BTreeSet<&str> = state.iter().copied().collect();
+            assert_eq!(unique.len(), state.len(), "{}: a field declared twice: {state:?}", r.token());
+            for i in &inputs {
+                assert!(state.contains(i), "{}: the state does not embed input {i}", r.token());
+            }
         }
     }
 }

@@ -355,7 +355,7 @@ async fn cli_get_schema_returns_schema_json() {
     let ws = Workspace::new("name: tap-schema\nruntime: yaml\n");
     let out = ws.pulumi(&["package", "get-schema", env!("CARGO_BIN_EXE_pulumi-resource-tap")]).await;
     let got: serde_json::Value = serde_json::from_str(&out).expect("schema JSON");
-    let want: serde_json::Value = serde_json::from_str(tap::schema::SCHEMA).expect("schema.json");
+    let want: serde_json::Value = serde_json::from_str(include_str!("../../schema.json")).expect("schema.json");
     assert_eq!(got, want);
 }
 

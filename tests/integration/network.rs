@@ -657,7 +657,7 @@ async fn vpc_endpoint_retried_create_adopts_the_first_moto_ignores_client_token(
     let d = rig.engine.run(false).await;
     let v = vpc(&d, &name, "10.0.0.0/16").await;
     d.finish().await.expect("finish");
-    let inputs = tap::resources::ec2::vpc_endpoint::VpcEndpointInputs {
+    let inputs = tap::testing::VpcEndpointInputs {
         vpc_id: v.id.clone(),
         service_name: "com.amazonaws.us-east-1.s3".into(),
         vpc_endpoint_type: "Gateway".into(),
@@ -669,12 +669,9 @@ async fn vpc_endpoint_retried_create_adopts_the_first_moto_ignores_client_token(
         tags: [("Name".to_string(), name.clone())].into_iter().collect(),
     };
     let urn = "urn:pulumi:test::tap-tests::tap:ec2:VpcEndpoint::retry";
-    let token = tap::resources::ec2::vpc_endpoint::client_token(urn, &inputs);
+    let token = tap::testing::client_token(urn, &inputs);
     let aws = rig.aws().await;
-    let earlier = tap::resources::ec2::vpc_endpoint::create_request(&aws.ec2, &inputs, &token)
-        .send()
-        .await
-        .expect("earlier attempt");
+    let earlier = tap::testing::create_request(&aws.ec2, &inputs, &token).send().await.expect("earlier attempt");
     let earlier_id = earlier.vpc_endpoint().and_then(|e| e.vpc_endpoint_id()).expect("id").to_string();
 
     rig.proxy.reset();

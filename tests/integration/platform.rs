@@ -55,7 +55,7 @@ fn tls_policy(bucket: &str) -> String {
 }
 
 fn json_eq(a: &str, b: &str) -> bool {
-    let p = |t: &str| tap::resources::policy::normalize(serde_json::Value::String(t.to_string()));
+    let p = |t: &str| crate::harness::policy_form(t);
     p(a) == p(b)
 }
 
@@ -281,8 +281,7 @@ async fn iam_role_and_attachment_lifecycle() {
     assert_eq!(att.id, format!("{name}/{LOGS_POLICY}"));
     let iam = rig.aws().await.iam.clone();
     let got = iam.get_role().role_name(&name).send().await.expect("get role");
-    let trust =
-        tap::resources::policy::url_decode(got.role().expect("role").assume_role_policy_document().expect("trust"));
+    let trust = crate::harness::url_decode(got.role().expect("role").assume_role_policy_document().expect("trust"));
     assert!(json_eq(&trust, &trust_policy()), "{trust}");
     assert!(matches!(role.out("arn"), Value::String(a) if a == format!("arn:aws:iam::{ACCOUNT_ID}:role/{name}")));
     assert!(matches!(role.out("uniqueId"), Value::String(u) if !u.is_empty()));
@@ -1120,8 +1119,7 @@ async fn seed_platform_set_for_one_region_is_built_checked_and_removed() {
     assert_eq!(aliases.aliases()[0].alias_name(), Some(alias.id.as_str()));
     // Role, trust policy with the source-account condition, attachment.
     let got = aws.iam.get_role().role_name(&role.id).send().await.expect("role");
-    let trust =
-        tap::resources::policy::url_decode(got.role().expect("role").assume_role_policy_document().expect("trust"));
+    let trust = crate::harness::url_decode(got.role().expect("role").assume_role_policy_document().expect("trust"));
     assert!(trust.contains("aws:SourceAccount"), "{trust}");
     let attached = aws.iam.list_attached_role_policies().role_name(&role.id).send().await.expect("attached");
     assert_eq!(attached.attached_policies()[0].policy_arn(), Some(LOGS_POLICY));

@@ -239,8 +239,7 @@ pub async fn verify_region(
     );
     assert!(role_name.len() <= 64);
     let role = aws.iam.get_role().role_name(&role_name).send().await.expect("role");
-    let trust =
-        tap::resources::policy::url_decode(role.role().expect("role").assume_role_policy_document().expect("trust"));
+    let trust = crate::harness::url_decode(role.role().expect("role").assume_role_policy_document().expect("trust"));
     let trust: serde_json::Value = serde_json::from_str(&trust).expect("json");
     assert_eq!(trust["Statement"][0]["Principal"]["Service"], "apigateway.amazonaws.com");
     assert_eq!(trust["Statement"][0]["Condition"]["StringEquals"]["aws:SourceAccount"], "123456789012");

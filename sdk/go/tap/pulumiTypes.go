@@ -14,7 +14,7 @@ import (
 var _ = internal.GetEnvOrDefault
 
 // The account password policy a SecureRegion manages. Every field defaults to the seed's value.
-type PasswordPolicyArgs struct {
+type PasswordPolicy struct {
 	// Let IAM users change their own password (default true).
 	AllowUsersToChangePassword *bool `pulumi:"allowUsersToChangePassword"`
 	// Stop users from setting a new password after theirs expired (default true).
@@ -35,19 +35,19 @@ type PasswordPolicyArgs struct {
 	RequireUppercaseCharacters *bool `pulumi:"requireUppercaseCharacters"`
 }
 
-// PasswordPolicyArgsInput is an input type that accepts PasswordPolicyArgsArgs and PasswordPolicyArgsOutput values.
-// You can construct a concrete instance of `PasswordPolicyArgsInput` via:
+// PasswordPolicyInput is an input type that accepts PasswordPolicyArgs and PasswordPolicyOutput values.
+// You can construct a concrete instance of `PasswordPolicyInput` via:
 //
-//	PasswordPolicyArgsArgs{...}
-type PasswordPolicyArgsInput interface {
+//	PasswordPolicyArgs{...}
+type PasswordPolicyInput interface {
 	pulumi.Input
 
-	ToPasswordPolicyArgsOutput() PasswordPolicyArgsOutput
-	ToPasswordPolicyArgsOutputWithContext(context.Context) PasswordPolicyArgsOutput
+	ToPasswordPolicyOutput() PasswordPolicyOutput
+	ToPasswordPolicyOutputWithContext(context.Context) PasswordPolicyOutput
 }
 
 // The account password policy a SecureRegion manages. Every field defaults to the seed's value.
-type PasswordPolicyArgsArgs struct {
+type PasswordPolicyArgs struct {
 	// Let IAM users change their own password (default true).
 	AllowUsersToChangePassword pulumi.BoolPtrInput `pulumi:"allowUsersToChangePassword"`
 	// Stop users from setting a new password after theirs expired (default true).
@@ -68,156 +68,156 @@ type PasswordPolicyArgsArgs struct {
 	RequireUppercaseCharacters pulumi.BoolPtrInput `pulumi:"requireUppercaseCharacters"`
 }
 
-func (PasswordPolicyArgsArgs) ElementType() reflect.Type {
-	return reflect.TypeOf((*PasswordPolicyArgs)(nil)).Elem()
+func (PasswordPolicyArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*PasswordPolicy)(nil)).Elem()
 }
 
-func (i PasswordPolicyArgsArgs) ToPasswordPolicyArgsOutput() PasswordPolicyArgsOutput {
-	return i.ToPasswordPolicyArgsOutputWithContext(context.Background())
+func (i PasswordPolicyArgs) ToPasswordPolicyOutput() PasswordPolicyOutput {
+	return i.ToPasswordPolicyOutputWithContext(context.Background())
 }
 
-func (i PasswordPolicyArgsArgs) ToPasswordPolicyArgsOutputWithContext(ctx context.Context) PasswordPolicyArgsOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(PasswordPolicyArgsOutput)
+func (i PasswordPolicyArgs) ToPasswordPolicyOutputWithContext(ctx context.Context) PasswordPolicyOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PasswordPolicyOutput)
 }
 
-func (i PasswordPolicyArgsArgs) ToPasswordPolicyArgsPtrOutput() PasswordPolicyArgsPtrOutput {
-	return i.ToPasswordPolicyArgsPtrOutputWithContext(context.Background())
+func (i PasswordPolicyArgs) ToPasswordPolicyPtrOutput() PasswordPolicyPtrOutput {
+	return i.ToPasswordPolicyPtrOutputWithContext(context.Background())
 }
 
-func (i PasswordPolicyArgsArgs) ToPasswordPolicyArgsPtrOutputWithContext(ctx context.Context) PasswordPolicyArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(PasswordPolicyArgsOutput).ToPasswordPolicyArgsPtrOutputWithContext(ctx)
+func (i PasswordPolicyArgs) ToPasswordPolicyPtrOutputWithContext(ctx context.Context) PasswordPolicyPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PasswordPolicyOutput).ToPasswordPolicyPtrOutputWithContext(ctx)
 }
 
-// PasswordPolicyArgsPtrInput is an input type that accepts PasswordPolicyArgsArgs, PasswordPolicyArgsPtr and PasswordPolicyArgsPtrOutput values.
-// You can construct a concrete instance of `PasswordPolicyArgsPtrInput` via:
+// PasswordPolicyPtrInput is an input type that accepts PasswordPolicyArgs, PasswordPolicyPtr and PasswordPolicyPtrOutput values.
+// You can construct a concrete instance of `PasswordPolicyPtrInput` via:
 //
-//	        PasswordPolicyArgsArgs{...}
+//	        PasswordPolicyArgs{...}
 //
 //	or:
 //
 //	        nil
-type PasswordPolicyArgsPtrInput interface {
+type PasswordPolicyPtrInput interface {
 	pulumi.Input
 
-	ToPasswordPolicyArgsPtrOutput() PasswordPolicyArgsPtrOutput
-	ToPasswordPolicyArgsPtrOutputWithContext(context.Context) PasswordPolicyArgsPtrOutput
+	ToPasswordPolicyPtrOutput() PasswordPolicyPtrOutput
+	ToPasswordPolicyPtrOutputWithContext(context.Context) PasswordPolicyPtrOutput
 }
 
-type passwordPolicyArgsPtrType PasswordPolicyArgsArgs
+type passwordPolicyPtrType PasswordPolicyArgs
 
-func PasswordPolicyArgsPtr(v *PasswordPolicyArgsArgs) PasswordPolicyArgsPtrInput {
-	return (*passwordPolicyArgsPtrType)(v)
+func PasswordPolicyPtr(v *PasswordPolicyArgs) PasswordPolicyPtrInput {
+	return (*passwordPolicyPtrType)(v)
 }
 
-func (*passwordPolicyArgsPtrType) ElementType() reflect.Type {
-	return reflect.TypeOf((**PasswordPolicyArgs)(nil)).Elem()
+func (*passwordPolicyPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**PasswordPolicy)(nil)).Elem()
 }
 
-func (i *passwordPolicyArgsPtrType) ToPasswordPolicyArgsPtrOutput() PasswordPolicyArgsPtrOutput {
-	return i.ToPasswordPolicyArgsPtrOutputWithContext(context.Background())
+func (i *passwordPolicyPtrType) ToPasswordPolicyPtrOutput() PasswordPolicyPtrOutput {
+	return i.ToPasswordPolicyPtrOutputWithContext(context.Background())
 }
 
-func (i *passwordPolicyArgsPtrType) ToPasswordPolicyArgsPtrOutputWithContext(ctx context.Context) PasswordPolicyArgsPtrOutput {
-	return pulumi.ToOutputWithContext(ctx, i).(PasswordPolicyArgsPtrOutput)
+func (i *passwordPolicyPtrType) ToPasswordPolicyPtrOutputWithContext(ctx context.Context) PasswordPolicyPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PasswordPolicyPtrOutput)
 }
 
 // The account password policy a SecureRegion manages. Every field defaults to the seed's value.
-type PasswordPolicyArgsOutput struct{ *pulumi.OutputState }
+type PasswordPolicyOutput struct{ *pulumi.OutputState }
 
-func (PasswordPolicyArgsOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((*PasswordPolicyArgs)(nil)).Elem()
+func (PasswordPolicyOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*PasswordPolicy)(nil)).Elem()
 }
 
-func (o PasswordPolicyArgsOutput) ToPasswordPolicyArgsOutput() PasswordPolicyArgsOutput {
+func (o PasswordPolicyOutput) ToPasswordPolicyOutput() PasswordPolicyOutput {
 	return o
 }
 
-func (o PasswordPolicyArgsOutput) ToPasswordPolicyArgsOutputWithContext(ctx context.Context) PasswordPolicyArgsOutput {
+func (o PasswordPolicyOutput) ToPasswordPolicyOutputWithContext(ctx context.Context) PasswordPolicyOutput {
 	return o
 }
 
-func (o PasswordPolicyArgsOutput) ToPasswordPolicyArgsPtrOutput() PasswordPolicyArgsPtrOutput {
-	return o.ToPasswordPolicyArgsPtrOutputWithContext(context.Background())
+func (o PasswordPolicyOutput) ToPasswordPolicyPtrOutput() PasswordPolicyPtrOutput {
+	return o.ToPasswordPolicyPtrOutputWithContext(context.Background())
 }
 
-func (o PasswordPolicyArgsOutput) ToPasswordPolicyArgsPtrOutputWithContext(ctx context.Context) PasswordPolicyArgsPtrOutput {
-	return o.ApplyTWithContext(ctx, func(_ context.Context, v PasswordPolicyArgs) *PasswordPolicyArgs {
+func (o PasswordPolicyOutput) ToPasswordPolicyPtrOutputWithContext(ctx context.Context) PasswordPolicyPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v PasswordPolicy) *PasswordPolicy {
 		return &v
-	}).(PasswordPolicyArgsPtrOutput)
+	}).(PasswordPolicyPtrOutput)
 }
 
 // Let IAM users change their own password (default true).
-func (o PasswordPolicyArgsOutput) AllowUsersToChangePassword() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v PasswordPolicyArgs) *bool { return v.AllowUsersToChangePassword }).(pulumi.BoolPtrOutput)
+func (o PasswordPolicyOutput) AllowUsersToChangePassword() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v PasswordPolicy) *bool { return v.AllowUsersToChangePassword }).(pulumi.BoolPtrOutput)
 }
 
 // Stop users from setting a new password after theirs expired (default true).
-func (o PasswordPolicyArgsOutput) HardExpiry() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v PasswordPolicyArgs) *bool { return v.HardExpiry }).(pulumi.BoolPtrOutput)
+func (o PasswordPolicyOutput) HardExpiry() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v PasswordPolicy) *bool { return v.HardExpiry }).(pulumi.BoolPtrOutput)
 }
 
 // Days a password stays valid, 1-1095 (default 90).
-func (o PasswordPolicyArgsOutput) MaxPasswordAge() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v PasswordPolicyArgs) *int { return v.MaxPasswordAge }).(pulumi.IntPtrOutput)
+func (o PasswordPolicyOutput) MaxPasswordAge() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v PasswordPolicy) *int { return v.MaxPasswordAge }).(pulumi.IntPtrOutput)
 }
 
 // Minimum password length, 6-128 (default 14).
-func (o PasswordPolicyArgsOutput) MinimumPasswordLength() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v PasswordPolicyArgs) *int { return v.MinimumPasswordLength }).(pulumi.IntPtrOutput)
+func (o PasswordPolicyOutput) MinimumPasswordLength() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v PasswordPolicy) *int { return v.MinimumPasswordLength }).(pulumi.IntPtrOutput)
 }
 
 // How many previous passwords cannot be reused, 1-24 (default 5).
-func (o PasswordPolicyArgsOutput) PasswordReusePrevention() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v PasswordPolicyArgs) *int { return v.PasswordReusePrevention }).(pulumi.IntPtrOutput)
+func (o PasswordPolicyOutput) PasswordReusePrevention() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v PasswordPolicy) *int { return v.PasswordReusePrevention }).(pulumi.IntPtrOutput)
 }
 
 // Require at least one lowercase letter (default true).
-func (o PasswordPolicyArgsOutput) RequireLowercaseCharacters() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v PasswordPolicyArgs) *bool { return v.RequireLowercaseCharacters }).(pulumi.BoolPtrOutput)
+func (o PasswordPolicyOutput) RequireLowercaseCharacters() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v PasswordPolicy) *bool { return v.RequireLowercaseCharacters }).(pulumi.BoolPtrOutput)
 }
 
 // Require at least one number (default true).
-func (o PasswordPolicyArgsOutput) RequireNumbers() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v PasswordPolicyArgs) *bool { return v.RequireNumbers }).(pulumi.BoolPtrOutput)
+func (o PasswordPolicyOutput) RequireNumbers() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v PasswordPolicy) *bool { return v.RequireNumbers }).(pulumi.BoolPtrOutput)
 }
 
 // Require at least one symbol (default true).
-func (o PasswordPolicyArgsOutput) RequireSymbols() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v PasswordPolicyArgs) *bool { return v.RequireSymbols }).(pulumi.BoolPtrOutput)
+func (o PasswordPolicyOutput) RequireSymbols() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v PasswordPolicy) *bool { return v.RequireSymbols }).(pulumi.BoolPtrOutput)
 }
 
 // Require at least one uppercase letter (default true).
-func (o PasswordPolicyArgsOutput) RequireUppercaseCharacters() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v PasswordPolicyArgs) *bool { return v.RequireUppercaseCharacters }).(pulumi.BoolPtrOutput)
+func (o PasswordPolicyOutput) RequireUppercaseCharacters() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v PasswordPolicy) *bool { return v.RequireUppercaseCharacters }).(pulumi.BoolPtrOutput)
 }
 
-type PasswordPolicyArgsPtrOutput struct{ *pulumi.OutputState }
+type PasswordPolicyPtrOutput struct{ *pulumi.OutputState }
 
-func (PasswordPolicyArgsPtrOutput) ElementType() reflect.Type {
-	return reflect.TypeOf((**PasswordPolicyArgs)(nil)).Elem()
+func (PasswordPolicyPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**PasswordPolicy)(nil)).Elem()
 }
 
-func (o PasswordPolicyArgsPtrOutput) ToPasswordPolicyArgsPtrOutput() PasswordPolicyArgsPtrOutput {
+func (o PasswordPolicyPtrOutput) ToPasswordPolicyPtrOutput() PasswordPolicyPtrOutput {
 	return o
 }
 
-func (o PasswordPolicyArgsPtrOutput) ToPasswordPolicyArgsPtrOutputWithContext(ctx context.Context) PasswordPolicyArgsPtrOutput {
+func (o PasswordPolicyPtrOutput) ToPasswordPolicyPtrOutputWithContext(ctx context.Context) PasswordPolicyPtrOutput {
 	return o
 }
 
-func (o PasswordPolicyArgsPtrOutput) Elem() PasswordPolicyArgsOutput {
-	return o.ApplyT(func(v *PasswordPolicyArgs) PasswordPolicyArgs {
+func (o PasswordPolicyPtrOutput) Elem() PasswordPolicyOutput {
+	return o.ApplyT(func(v *PasswordPolicy) PasswordPolicy {
 		if v != nil {
 			return *v
 		}
-		var ret PasswordPolicyArgs
+		var ret PasswordPolicy
 		return ret
-	}).(PasswordPolicyArgsOutput)
+	}).(PasswordPolicyOutput)
 }
 
 // Let IAM users change their own password (default true).
-func (o PasswordPolicyArgsPtrOutput) AllowUsersToChangePassword() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v *PasswordPolicyArgs) *bool {
+func (o PasswordPolicyPtrOutput) AllowUsersToChangePassword() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *PasswordPolicy) *bool {
 		if v == nil {
 			return nil
 		}
@@ -226,8 +226,8 @@ func (o PasswordPolicyArgsPtrOutput) AllowUsersToChangePassword() pulumi.BoolPtr
 }
 
 // Stop users from setting a new password after theirs expired (default true).
-func (o PasswordPolicyArgsPtrOutput) HardExpiry() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v *PasswordPolicyArgs) *bool {
+func (o PasswordPolicyPtrOutput) HardExpiry() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *PasswordPolicy) *bool {
 		if v == nil {
 			return nil
 		}
@@ -236,8 +236,8 @@ func (o PasswordPolicyArgsPtrOutput) HardExpiry() pulumi.BoolPtrOutput {
 }
 
 // Days a password stays valid, 1-1095 (default 90).
-func (o PasswordPolicyArgsPtrOutput) MaxPasswordAge() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v *PasswordPolicyArgs) *int {
+func (o PasswordPolicyPtrOutput) MaxPasswordAge() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *PasswordPolicy) *int {
 		if v == nil {
 			return nil
 		}
@@ -246,8 +246,8 @@ func (o PasswordPolicyArgsPtrOutput) MaxPasswordAge() pulumi.IntPtrOutput {
 }
 
 // Minimum password length, 6-128 (default 14).
-func (o PasswordPolicyArgsPtrOutput) MinimumPasswordLength() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v *PasswordPolicyArgs) *int {
+func (o PasswordPolicyPtrOutput) MinimumPasswordLength() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *PasswordPolicy) *int {
 		if v == nil {
 			return nil
 		}
@@ -256,8 +256,8 @@ func (o PasswordPolicyArgsPtrOutput) MinimumPasswordLength() pulumi.IntPtrOutput
 }
 
 // How many previous passwords cannot be reused, 1-24 (default 5).
-func (o PasswordPolicyArgsPtrOutput) PasswordReusePrevention() pulumi.IntPtrOutput {
-	return o.ApplyT(func(v *PasswordPolicyArgs) *int {
+func (o PasswordPolicyPtrOutput) PasswordReusePrevention() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *PasswordPolicy) *int {
 		if v == nil {
 			return nil
 		}
@@ -266,8 +266,8 @@ func (o PasswordPolicyArgsPtrOutput) PasswordReusePrevention() pulumi.IntPtrOutp
 }
 
 // Require at least one lowercase letter (default true).
-func (o PasswordPolicyArgsPtrOutput) RequireLowercaseCharacters() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v *PasswordPolicyArgs) *bool {
+func (o PasswordPolicyPtrOutput) RequireLowercaseCharacters() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *PasswordPolicy) *bool {
 		if v == nil {
 			return nil
 		}
@@ -276,8 +276,8 @@ func (o PasswordPolicyArgsPtrOutput) RequireLowercaseCharacters() pulumi.BoolPtr
 }
 
 // Require at least one number (default true).
-func (o PasswordPolicyArgsPtrOutput) RequireNumbers() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v *PasswordPolicyArgs) *bool {
+func (o PasswordPolicyPtrOutput) RequireNumbers() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *PasswordPolicy) *bool {
 		if v == nil {
 			return nil
 		}
@@ -286,8 +286,8 @@ func (o PasswordPolicyArgsPtrOutput) RequireNumbers() pulumi.BoolPtrOutput {
 }
 
 // Require at least one symbol (default true).
-func (o PasswordPolicyArgsPtrOutput) RequireSymbols() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v *PasswordPolicyArgs) *bool {
+func (o PasswordPolicyPtrOutput) RequireSymbols() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *PasswordPolicy) *bool {
 		if v == nil {
 			return nil
 		}
@@ -296,8 +296,8 @@ func (o PasswordPolicyArgsPtrOutput) RequireSymbols() pulumi.BoolPtrOutput {
 }
 
 // Require at least one uppercase letter (default true).
-func (o PasswordPolicyArgsPtrOutput) RequireUppercaseCharacters() pulumi.BoolPtrOutput {
-	return o.ApplyT(func(v *PasswordPolicyArgs) *bool {
+func (o PasswordPolicyPtrOutput) RequireUppercaseCharacters() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v *PasswordPolicy) *bool {
 		if v == nil {
 			return nil
 		}
@@ -306,8 +306,8 @@ func (o PasswordPolicyArgsPtrOutput) RequireUppercaseCharacters() pulumi.BoolPtr
 }
 
 func init() {
-	pulumi.RegisterInputType(reflect.TypeOf((*PasswordPolicyArgsInput)(nil)).Elem(), PasswordPolicyArgsArgs{})
-	pulumi.RegisterInputType(reflect.TypeOf((*PasswordPolicyArgsPtrInput)(nil)).Elem(), PasswordPolicyArgsArgs{})
-	pulumi.RegisterOutputType(PasswordPolicyArgsOutput{})
-	pulumi.RegisterOutputType(PasswordPolicyArgsPtrOutput{})
+	pulumi.RegisterInputType(reflect.TypeOf((*PasswordPolicyInput)(nil)).Elem(), PasswordPolicyArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*PasswordPolicyPtrInput)(nil)).Elem(), PasswordPolicyArgs{})
+	pulumi.RegisterOutputType(PasswordPolicyOutput{})
+	pulumi.RegisterOutputType(PasswordPolicyPtrOutput{})
 }

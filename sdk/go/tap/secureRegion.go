@@ -83,7 +83,7 @@ type secureRegionArgs struct {
 	// Retention of the API Gateway log group: one of CloudWatch's allowed values (default 90).
 	LogRetentionInDays *int `pulumi:"logRetentionInDays"`
 	// When given, this instance manages the account's IAM password policy (one instance per account).
-	PasswordPolicy *PasswordPolicyArgs `pulumi:"passwordPolicy"`
+	PasswordPolicy *PasswordPolicy `pulumi:"passwordPolicy"`
 	// The AWS region to build, e.g. `us-east-1`.
 	Region string `pulumi:"region"`
 	// Whether the route table sends 0.0.0.0/0 to the internet gateway (default true); false isolates the subnets.
@@ -109,7 +109,7 @@ type SecureRegionArgs struct {
 	// Retention of the API Gateway log group: one of CloudWatch's allowed values (default 90).
 	LogRetentionInDays pulumi.IntPtrInput
 	// When given, this instance manages the account's IAM password policy (one instance per account).
-	PasswordPolicy PasswordPolicyArgsPtrInput
+	PasswordPolicy PasswordPolicyPtrInput
 	// The AWS region to build, e.g. `us-east-1`.
 	Region pulumi.StringInput
 	// Whether the route table sends 0.0.0.0/0 to the internet gateway (default true); false isolates the subnets.

@@ -7,7 +7,7 @@ import * as outputs from "../types/output";
 import * as utilities from "../utilities";
 
 /**
- * A REST API. Name, description, policy, endpoint type and VPC endpoint ids update in place (patch operations). A PRIVATE API needs vpcEndpointIds or a policy. Import with the API id, or `<id>@<region>`.
+ * A REST API. Everything updates in place (patch operations); only a region change replaces it. Import with the REST API id, or `<id>@<region>`.
  */
 export class RestApi extends pulumi.CustomResource {
     /**
@@ -51,7 +51,7 @@ export class RestApi extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly arn: pulumi.Output<string>;
     /**
-     * The API's description (default empty).
+     * What the API is for.
      */
     declare public readonly description: pulumi.Output<string>;
     /**
@@ -59,19 +59,19 @@ export class RestApi extends pulumi.CustomResource {
      */
     declare public readonly endpointConfiguration: pulumi.Output<outputs.apigateway.RestApiEndpointConfiguration>;
     /**
-     * The ARN prefix for invoking the API, `arn:aws:execute-api:<region>:<account>:<id>`.
+     * The ARN prefix for invoking the API (`arn:aws:execute-api:<region>:<account>:<id>`).
      */
     declare public /*out*/ readonly executionArn: pulumi.Output<string>;
     /**
-     * The API's name.
+     * The API's name, 1-1024 characters.
      */
     declare public readonly name: pulumi.Output<string>;
     /**
-     * The resource policy (JSON with Version and Statement). Compared semantically.
+     * The resource policy (JSON).
      */
     declare public readonly policy: pulumi.Output<string | undefined>;
     /**
-     * The region the API lives in (default: the provider's region). Changing it replaces the API.
+     * The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
      */
     declare public readonly region: pulumi.Output<string>;
     /**
@@ -79,7 +79,7 @@ export class RestApi extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly rootResourceId: pulumi.Output<string>;
     /**
-     * Tags, set at creation and updated in place.
+     * Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
      */
     declare public readonly tags: pulumi.Output<{[key: string]: string}>;
 
@@ -118,6 +118,8 @@ export class RestApi extends pulumi.CustomResource {
             resourceInputs["tags"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
+        const replaceOnChanges = { replaceOnChanges: ["region"] };
+        opts = pulumi.mergeOptions(opts, replaceOnChanges);
         super(RestApi.__pulumiType, name, resourceInputs, opts);
     }
 }
@@ -127,7 +129,7 @@ export class RestApi extends pulumi.CustomResource {
  */
 export interface RestApiArgs {
     /**
-     * The API's description (default empty).
+     * What the API is for.
      */
     description?: pulumi.Input<string | undefined>;
     /**
@@ -135,19 +137,19 @@ export interface RestApiArgs {
      */
     endpointConfiguration?: pulumi.Input<inputs.apigateway.RestApiEndpointConfigurationArgs | undefined>;
     /**
-     * The API's name.
+     * The API's name, 1-1024 characters.
      */
     name: pulumi.Input<string>;
     /**
-     * The resource policy (JSON with Version and Statement). Compared semantically.
+     * The resource policy (JSON).
      */
     policy?: pulumi.Input<string | undefined>;
     /**
-     * The region the API lives in (default: the provider's region). Changing it replaces the API.
+     * The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
      */
     region?: pulumi.Input<string | undefined>;
     /**
-     * Tags, set at creation and updated in place.
+     * Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
      */
     tags?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
 }

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "../utilities";
 
 /**
- * A CloudWatch Logs log group. Retention, KMS key and tags update in place; changing name replaces it. Import with the group name, or `<name>@<region>`.
+ * A CloudWatch Logs log group. Retention, the KMS key and tags update in place; renaming it replaces it. Import with the group name, or `<name>@<region>`.
  */
 export class LogGroup extends pulumi.CustomResource {
     /**
@@ -45,31 +45,31 @@ export class LogGroup extends pulumi.CustomResource {
     }
 
     /**
-     * The group's ARN.
+     * The group's ARN (without the trailing `:*`).
      */
     declare public /*out*/ readonly arn: pulumi.Output<string>;
     /**
-     * The ARN of the KMS key that encrypts the group; its policy must allow `logs.<region>.amazonaws.com`.
+     * The ARN of the KMS key that encrypts the group.
      */
     declare public readonly kmsKeyId: pulumi.Output<string | undefined>;
     /**
-     * The group's name; `<resource name>-<7 hex>` when neither name nor namePrefix is given. Changing it replaces the group.
+     * The group's name, 1-512 letters, digits or `_-/.#` (autonamed `<resource name>-<7 hex>` when neither it nor namePrefix is given).
      */
     declare public readonly name: pulumi.Output<string>;
     /**
-     * A prefix for a generated name (instead of name).
+     * A prefix for the autoname.
      */
     declare public readonly namePrefix: pulumi.Output<string | undefined>;
     /**
-     * The region the log group lives in (default: the provider's region). Changing it replaces the log group.
+     * The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
      */
     declare public readonly region: pulumi.Output<string>;
     /**
-     * Days to keep events: one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (absent: forever).
+     * Days to keep events, one of CloudWatch's allowed values; absent: forever.
      */
     declare public readonly retentionInDays: pulumi.Output<number | undefined>;
     /**
-     * Tags, set at creation and updated in place.
+     * Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
      */
     declare public readonly tags: pulumi.Output<{[key: string]: string}>;
 
@@ -101,6 +101,8 @@ export class LogGroup extends pulumi.CustomResource {
             resourceInputs["tags"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
+        const replaceOnChanges = { replaceOnChanges: ["name", "region"] };
+        opts = pulumi.mergeOptions(opts, replaceOnChanges);
         super(LogGroup.__pulumiType, name, resourceInputs, opts);
     }
 }
@@ -110,27 +112,27 @@ export class LogGroup extends pulumi.CustomResource {
  */
 export interface LogGroupArgs {
     /**
-     * The ARN of the KMS key that encrypts the group; its policy must allow `logs.<region>.amazonaws.com`.
+     * The ARN of the KMS key that encrypts the group.
      */
     kmsKeyId?: pulumi.Input<string | undefined>;
     /**
-     * The group's name; `<resource name>-<7 hex>` when neither name nor namePrefix is given. Changing it replaces the group.
+     * The group's name, 1-512 letters, digits or `_-/.#` (autonamed `<resource name>-<7 hex>` when neither it nor namePrefix is given).
      */
     name?: pulumi.Input<string | undefined>;
     /**
-     * A prefix for a generated name (instead of name).
+     * A prefix for the autoname.
      */
     namePrefix?: pulumi.Input<string | undefined>;
     /**
-     * The region the log group lives in (default: the provider's region). Changing it replaces the log group.
+     * The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
      */
     region?: pulumi.Input<string | undefined>;
     /**
-     * Days to keep events: one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (absent: forever).
+     * Days to keep events, one of CloudWatch's allowed values; absent: forever.
      */
     retentionInDays?: pulumi.Input<number | undefined>;
     /**
-     * Tags, set at creation and updated in place.
+     * Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
      */
     tags?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
 }

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "../utilities";
 
 /**
- * An internet gateway, attached to a VPC when vpcId is given. Changing vpcId detaches and re-attaches it in place. Import with the gateway id, or `<igw id>@<region>`.
+ * An internet gateway. Changing vpcId detaches it and attaches it to the new VPC in place. Import with the gateway id, or `<igw id>@<region>`.
  */
 export class InternetGateway extends pulumi.CustomResource {
     /**
@@ -49,19 +49,19 @@ export class InternetGateway extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly arn: pulumi.Output<string>;
     /**
-     * The AWS account that owns the gateway.
+     * The account that owns the gateway.
      */
     declare public /*out*/ readonly ownerId: pulumi.Output<string>;
     /**
-     * The region the gateway lives in (default: the provider's region). Changing it replaces the gateway.
+     * The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
      */
     declare public readonly region: pulumi.Output<string>;
     /**
-     * Tags, set at creation and updated in place.
+     * Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
      */
     declare public readonly tags: pulumi.Output<{[key: string]: string}>;
     /**
-     * The VPC to attach to; the gateway is detached when absent. Changes re-attach in place.
+     * The VPC to attach the gateway to; detached when absent.
      */
     declare public readonly vpcId: pulumi.Output<string | undefined>;
 
@@ -89,6 +89,8 @@ export class InternetGateway extends pulumi.CustomResource {
             resourceInputs["vpcId"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
+        const replaceOnChanges = { replaceOnChanges: ["region"] };
+        opts = pulumi.mergeOptions(opts, replaceOnChanges);
         super(InternetGateway.__pulumiType, name, resourceInputs, opts);
     }
 }
@@ -98,15 +100,15 @@ export class InternetGateway extends pulumi.CustomResource {
  */
 export interface InternetGatewayArgs {
     /**
-     * The region the gateway lives in (default: the provider's region). Changing it replaces the gateway.
+     * The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
      */
     region?: pulumi.Input<string | undefined>;
     /**
-     * Tags, set at creation and updated in place.
+     * Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
      */
     tags?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
     /**
-     * The VPC to attach to; the gateway is detached when absent. Changes re-attach in place.
+     * The VPC to attach the gateway to; detached when absent.
      */
     vpcId?: pulumi.Input<string | undefined>;
 }

@@ -7,7 +7,7 @@ import * as outputs from "../types/output";
 import * as utilities from "../utilities";
 
 /**
- * A route table of a VPC. Routes are updated in place by difference; the VPC's local route is never touched. Changing vpcId replaces it. Import with the route table id, or `<rtb id>@<region>`.
+ * A route table of a VPC. Its routes update in place by difference (the VPC's local route is never touched); changing vpcId replaces it. Import with the route table id, or `<rtb id>@<region>`.
  */
 export class RouteTable extends pulumi.CustomResource {
     /**
@@ -51,23 +51,23 @@ export class RouteTable extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly arn: pulumi.Output<string>;
     /**
-     * The AWS account that owns the route table.
+     * The account that owns the table.
      */
     declare public /*out*/ readonly ownerId: pulumi.Output<string>;
     /**
-     * The region the route table lives in (default: the provider's region). Changing it replaces the route table.
+     * The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
      */
     declare public readonly region: pulumi.Output<string>;
     /**
-     * The routes, one per destination block (default none).
+     * Routes to gateways, one per destination.
      */
     declare public readonly routes: pulumi.Output<outputs.ec2.RouteTableRoute[]>;
     /**
-     * Tags, set at creation and updated in place.
+     * Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
      */
     declare public readonly tags: pulumi.Output<{[key: string]: string}>;
     /**
-     * The VPC's id. Changing it replaces the route table.
+     * The VPC the table belongs to.
      */
     declare public readonly vpcId: pulumi.Output<string>;
 
@@ -100,6 +100,8 @@ export class RouteTable extends pulumi.CustomResource {
             resourceInputs["vpcId"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
+        const replaceOnChanges = { replaceOnChanges: ["region", "vpcId"] };
+        opts = pulumi.mergeOptions(opts, replaceOnChanges);
         super(RouteTable.__pulumiType, name, resourceInputs, opts);
     }
 }
@@ -109,19 +111,19 @@ export class RouteTable extends pulumi.CustomResource {
  */
 export interface RouteTableArgs {
     /**
-     * The region the route table lives in (default: the provider's region). Changing it replaces the route table.
+     * The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
      */
     region?: pulumi.Input<string | undefined>;
     /**
-     * The routes, one per destination block (default none).
+     * Routes to gateways, one per destination.
      */
     routes?: pulumi.Input<pulumi.Input<inputs.ec2.RouteTableRouteArgs>[] | undefined>;
     /**
-     * Tags, set at creation and updated in place.
+     * Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
      */
     tags?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
     /**
-     * The VPC's id. Changing it replaces the route table.
+     * The VPC the table belongs to.
      */
     vpcId: pulumi.Input<string>;
 }

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "../utilities";
 
 /**
- * Associates a subnet with a route table. Changing routeTableId re-associates in place; changing subnetId replaces it. Import with the association id, or `<rtbassoc id>@<region>`.
+ * Associates a subnet with a route table. Changing routeTableId re-associates the subnet in place; changing subnetId replaces the association. Import with the association id, or `<rtbassoc id>@<region>`.
  */
 export class RouteTableAssociation extends pulumi.CustomResource {
     /**
@@ -45,19 +45,19 @@ export class RouteTableAssociation extends pulumi.CustomResource {
     }
 
     /**
-     * The association's current AWS id (a re-association gives it a new one).
+     * The association's current AWS id (it changes when the subnet is re-associated).
      */
     declare public /*out*/ readonly associationId: pulumi.Output<string>;
     /**
-     * The region the association lives in (default: the provider's region). Changing it replaces the association.
+     * The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
      */
     declare public readonly region: pulumi.Output<string>;
     /**
-     * The route table's id. Changes re-associate in place.
+     * The route table the subnet uses.
      */
     declare public readonly routeTableId: pulumi.Output<string>;
     /**
-     * The subnet's id. Changing it replaces the association.
+     * The subnet to associate.
      */
     declare public readonly subnetId: pulumi.Output<string>;
 
@@ -89,6 +89,8 @@ export class RouteTableAssociation extends pulumi.CustomResource {
             resourceInputs["subnetId"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
+        const replaceOnChanges = { replaceOnChanges: ["region", "subnetId"] };
+        opts = pulumi.mergeOptions(opts, replaceOnChanges);
         super(RouteTableAssociation.__pulumiType, name, resourceInputs, opts);
     }
 }
@@ -98,15 +100,15 @@ export class RouteTableAssociation extends pulumi.CustomResource {
  */
 export interface RouteTableAssociationArgs {
     /**
-     * The region the association lives in (default: the provider's region). Changing it replaces the association.
+     * The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
      */
     region?: pulumi.Input<string | undefined>;
     /**
-     * The route table's id. Changes re-associate in place.
+     * The route table the subnet uses.
      */
     routeTableId: pulumi.Input<string>;
     /**
-     * The subnet's id. Changing it replaces the association.
+     * The subnet to associate.
      */
     subnetId: pulumi.Input<string>;
 }

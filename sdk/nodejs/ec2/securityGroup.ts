@@ -7,7 +7,7 @@ import * as outputs from "../types/output";
 import * as utilities from "../utilities";
 
 /**
- * A VPC security group. Rules are updated in place by difference; AWS's default allow-all egress is always removed, so egress is exactly what is given. Changing vpcId, name or description replaces it. Import with the group id, or `<sg id>@<region>`.
+ * A VPC security group with IPv4 ingress and egress rules. Rules and tags update in place by difference; changing vpcId, name or description replaces it. AWS's default allow-all egress rule is always removed, so egress is exactly what is given. Import with the group id, or `<sg id>@<region>`.
  */
 export class SecurityGroup extends pulumi.CustomResource {
     /**
@@ -51,11 +51,11 @@ export class SecurityGroup extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly arn: pulumi.Output<string>;
     /**
-     * The group's description, 1-255 ASCII characters (default `Managed by Pulumi`). Changing it replaces the group.
+     * The group's description, 1-255 ASCII characters (default `Managed by Pulumi`).
      */
     declare public readonly description: pulumi.Output<string>;
     /**
-     * Outbound rules: exactly these (none means no outbound traffic).
+     * Outbound rules (exactly these: AWS's default allow-all egress is removed).
      */
     declare public readonly egress: pulumi.Output<outputs.ec2.SecurityGroupRule[]>;
     /**
@@ -63,31 +63,31 @@ export class SecurityGroup extends pulumi.CustomResource {
      */
     declare public readonly ingress: pulumi.Output<outputs.ec2.SecurityGroupRule[]>;
     /**
-     * The group's name; `<resource name>-<7 hex>` when neither name nor namePrefix is given. Must not start with `sg-`. Changing it replaces the group.
+     * The group's name (autonamed `<resource name>-<7 hex>` when neither it nor namePrefix is given).
      */
     declare public readonly name: pulumi.Output<string>;
     /**
-     * A prefix for a generated name (instead of name).
+     * A prefix for the autoname.
      */
     declare public readonly namePrefix: pulumi.Output<string | undefined>;
     /**
-     * The AWS account that owns the group.
+     * The account that owns the group.
      */
     declare public /*out*/ readonly ownerId: pulumi.Output<string>;
     /**
-     * The region the group lives in (default: the provider's region). Changing it replaces the group.
+     * The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
      */
     declare public readonly region: pulumi.Output<string>;
     /**
-     * Whether to revoke every rule before deleting the group (default false).
+     * Revoke every rule before deleting the group (for groups that reference each other).
      */
     declare public readonly revokeRulesOnDelete: pulumi.Output<boolean>;
     /**
-     * Tags, set at creation and updated in place.
+     * Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
      */
     declare public readonly tags: pulumi.Output<{[key: string]: string}>;
     /**
-     * The VPC's id. Changing it replaces the group.
+     * The VPC the group belongs to.
      */
     declare public readonly vpcId: pulumi.Output<string>;
 
@@ -130,6 +130,8 @@ export class SecurityGroup extends pulumi.CustomResource {
             resourceInputs["vpcId"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
+        const replaceOnChanges = { replaceOnChanges: ["description", "name", "region", "vpcId"] };
+        opts = pulumi.mergeOptions(opts, replaceOnChanges);
         super(SecurityGroup.__pulumiType, name, resourceInputs, opts);
     }
 }
@@ -139,11 +141,11 @@ export class SecurityGroup extends pulumi.CustomResource {
  */
 export interface SecurityGroupArgs {
     /**
-     * The group's description, 1-255 ASCII characters (default `Managed by Pulumi`). Changing it replaces the group.
+     * The group's description, 1-255 ASCII characters (default `Managed by Pulumi`).
      */
     description?: pulumi.Input<string | undefined>;
     /**
-     * Outbound rules: exactly these (none means no outbound traffic).
+     * Outbound rules (exactly these: AWS's default allow-all egress is removed).
      */
     egress?: pulumi.Input<pulumi.Input<inputs.ec2.SecurityGroupRuleArgs>[] | undefined>;
     /**
@@ -151,27 +153,27 @@ export interface SecurityGroupArgs {
      */
     ingress?: pulumi.Input<pulumi.Input<inputs.ec2.SecurityGroupRuleArgs>[] | undefined>;
     /**
-     * The group's name; `<resource name>-<7 hex>` when neither name nor namePrefix is given. Must not start with `sg-`. Changing it replaces the group.
+     * The group's name (autonamed `<resource name>-<7 hex>` when neither it nor namePrefix is given).
      */
     name?: pulumi.Input<string | undefined>;
     /**
-     * A prefix for a generated name (instead of name).
+     * A prefix for the autoname.
      */
     namePrefix?: pulumi.Input<string | undefined>;
     /**
-     * The region the group lives in (default: the provider's region). Changing it replaces the group.
+     * The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
      */
     region?: pulumi.Input<string | undefined>;
     /**
-     * Whether to revoke every rule before deleting the group (default false).
+     * Revoke every rule before deleting the group (for groups that reference each other).
      */
     revokeRulesOnDelete?: pulumi.Input<boolean | undefined>;
     /**
-     * Tags, set at creation and updated in place.
+     * Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
      */
     tags?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
     /**
-     * The VPC's id. Changing it replaces the group.
+     * The VPC the group belongs to.
      */
     vpcId: pulumi.Input<string>;
 }

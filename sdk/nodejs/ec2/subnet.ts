@@ -49,31 +49,31 @@ export class Subnet extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly arn: pulumi.Output<string>;
     /**
-     * The availability zone, e.g. `us-east-1a`; must be in the subnet's region. AWS picks one when absent. Changing it replaces the subnet.
+     * The zone, e.g. `us-east-1a`; AWS picks one when absent.
      */
-    declare public readonly availabilityZone: pulumi.Output<string>;
+    declare public readonly availabilityZone: pulumi.Output<string | undefined>;
     /**
-     * The zone's id, e.g. `use1-az1`.
+     * The zone's id (the same physical zone in every account), e.g. `use1-az1`.
      */
     declare public /*out*/ readonly availabilityZoneId: pulumi.Output<string>;
     /**
-     * The IPv4 block, /16 to /28, inside the VPC's block. Changing it replaces the subnet.
+     * The IPv4 block, /16 to /28, inside the VPC's.
      */
     declare public readonly cidrBlock: pulumi.Output<string>;
     /**
-     * Whether instances launched here get a public IPv4 address (default false).
+     * Whether instances launched in the subnet get a public IPv4 address (default false).
      */
     declare public readonly mapPublicIpOnLaunch: pulumi.Output<boolean>;
     /**
-     * The region the subnet lives in (default: the provider's region). Changing it replaces the subnet.
+     * The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
      */
     declare public readonly region: pulumi.Output<string>;
     /**
-     * Tags, set at creation and updated in place.
+     * Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
      */
     declare public readonly tags: pulumi.Output<{[key: string]: string}>;
     /**
-     * The VPC's id. Changing it replaces the subnet.
+     * The VPC the subnet belongs to.
      */
     declare public readonly vpcId: pulumi.Output<string>;
 
@@ -113,6 +113,8 @@ export class Subnet extends pulumi.CustomResource {
             resourceInputs["vpcId"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
+        const replaceOnChanges = { replaceOnChanges: ["availabilityZone", "cidrBlock", "region", "vpcId"] };
+        opts = pulumi.mergeOptions(opts, replaceOnChanges);
         super(Subnet.__pulumiType, name, resourceInputs, opts);
     }
 }
@@ -122,27 +124,27 @@ export class Subnet extends pulumi.CustomResource {
  */
 export interface SubnetArgs {
     /**
-     * The availability zone, e.g. `us-east-1a`; must be in the subnet's region. AWS picks one when absent. Changing it replaces the subnet.
+     * The zone, e.g. `us-east-1a`; AWS picks one when absent.
      */
     availabilityZone?: pulumi.Input<string | undefined>;
     /**
-     * The IPv4 block, /16 to /28, inside the VPC's block. Changing it replaces the subnet.
+     * The IPv4 block, /16 to /28, inside the VPC's.
      */
     cidrBlock: pulumi.Input<string>;
     /**
-     * Whether instances launched here get a public IPv4 address (default false).
+     * Whether instances launched in the subnet get a public IPv4 address (default false).
      */
     mapPublicIpOnLaunch?: pulumi.Input<boolean | undefined>;
     /**
-     * The region the subnet lives in (default: the provider's region). Changing it replaces the subnet.
+     * The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
      */
     region?: pulumi.Input<string | undefined>;
     /**
-     * Tags, set at creation and updated in place.
+     * Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
      */
     tags?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
     /**
-     * The VPC's id. Changing it replaces the subnet.
+     * The VPC the subnet belongs to.
      */
     vpcId: pulumi.Input<string>;
 }

@@ -49,7 +49,7 @@ export class Vpc extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly arn: pulumi.Output<string>;
     /**
-     * The IPv4 block.
+     * The IPv4 block, /16 to /28, e.g. `10.0.0.0/16`.
      */
     declare public readonly cidrBlock: pulumi.Output<string>;
     /**
@@ -57,15 +57,15 @@ export class Vpc extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly defaultSecurityGroupId: pulumi.Output<string>;
     /**
-     * Whether instances get public DNS hostnames.
+     * Whether instances get public DNS hostnames (default false).
      */
     declare public readonly enableDnsHostnames: pulumi.Output<boolean>;
     /**
-     * Whether the Amazon DNS server resolves in the VPC.
+     * Whether the Amazon DNS server resolves in the VPC (default true).
      */
     declare public readonly enableDnsSupport: pulumi.Output<boolean>;
     /**
-     * The VPC's instance tenancy.
+     * `default` or `dedicated` (default `default`).
      */
     declare public readonly instanceTenancy: pulumi.Output<string>;
     /**
@@ -73,11 +73,11 @@ export class Vpc extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly mainRouteTableId: pulumi.Output<string>;
     /**
-     * The region the VPC lives in.
+     * The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
      */
     declare public readonly region: pulumi.Output<string>;
     /**
-     * The VPC's tags.
+     * Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
      */
     declare public readonly tags: pulumi.Output<{[key: string]: string}>;
 
@@ -116,6 +116,8 @@ export class Vpc extends pulumi.CustomResource {
             resourceInputs["tags"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
+        const replaceOnChanges = { replaceOnChanges: ["cidrBlock", "instanceTenancy", "region"] };
+        opts = pulumi.mergeOptions(opts, replaceOnChanges);
         super(Vpc.__pulumiType, name, resourceInputs, opts);
     }
 }
@@ -125,7 +127,7 @@ export class Vpc extends pulumi.CustomResource {
  */
 export interface VpcArgs {
     /**
-     * The IPv4 block, /16 to /28, e.g. `10.0.0.0/16`. Changing it replaces the VPC.
+     * The IPv4 block, /16 to /28, e.g. `10.0.0.0/16`.
      */
     cidrBlock: pulumi.Input<string>;
     /**
@@ -137,15 +139,15 @@ export interface VpcArgs {
      */
     enableDnsSupport?: pulumi.Input<boolean | undefined>;
     /**
-     * `default` or `dedicated` (default `default`). Changing it replaces the VPC.
+     * `default` or `dedicated` (default `default`).
      */
     instanceTenancy?: pulumi.Input<string | undefined>;
     /**
-     * The region the VPC lives in (default: the provider's region). Changing it replaces the VPC.
+     * The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
      */
     region?: pulumi.Input<string | undefined>;
     /**
-     * Tags, set at creation and updated in place.
+     * Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
      */
     tags?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
 }

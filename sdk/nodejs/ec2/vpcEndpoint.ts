@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "../utilities";
 
 /**
- * A VPC endpoint. Subnets, security groups, policy and private DNS update in place; changing vpcId, serviceName or vpcEndpointType replaces it. A retried create never makes two endpoints (client token). Import with the endpoint id, or `<vpce id>@<region>`.
+ * A VPC endpoint. Subnets, security groups, the policy, private DNS and tags update in place; changing vpcId, serviceName or vpcEndpointType replaces it. Import with the endpoint id, or `<vpce id>@<region>`.
  */
 export class VpcEndpoint extends pulumi.CustomResource {
     /**
@@ -49,31 +49,31 @@ export class VpcEndpoint extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly arn: pulumi.Output<string>;
     /**
-     * The endpoint's network interfaces.
+     * The network interfaces of an Interface endpoint.
      */
     declare public /*out*/ readonly networkInterfaceIds: pulumi.Output<string[]>;
     /**
-     * The AWS account that owns the endpoint.
+     * The account that owns the endpoint.
      */
     declare public /*out*/ readonly ownerId: pulumi.Output<string>;
     /**
-     * A JSON policy document with Version and Statement; AWS's full-access policy when absent. Compared semantically.
+     * The endpoint policy (JSON); AWS's full-access default when absent.
      */
     declare public readonly policy: pulumi.Output<string | undefined>;
     /**
-     * Whether the service's public DNS name resolves to the endpoint inside the VPC (Interface endpoints; default false).
+     * Whether an Interface endpoint answers for the service's public DNS name in the VPC (default false).
      */
     declare public readonly privateDnsEnabled: pulumi.Output<boolean>;
     /**
-     * The region the endpoint lives in (default: the provider's region). Changing it replaces the endpoint.
+     * The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
      */
     declare public readonly region: pulumi.Output<string>;
     /**
-     * Security groups of an Interface endpoint's network interfaces.
+     * The security groups of an Interface endpoint's network interfaces.
      */
     declare public readonly securityGroupIds: pulumi.Output<string[]>;
     /**
-     * The service, e.g. `com.amazonaws.us-east-1.execute-api`; an AWS service must be in the endpoint's region. Changing it replaces the endpoint.
+     * The service, e.g. `com.amazonaws.us-east-1.execute-api`.
      */
     declare public readonly serviceName: pulumi.Output<string>;
     /**
@@ -81,19 +81,19 @@ export class VpcEndpoint extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly state: pulumi.Output<string>;
     /**
-     * Subnets for an Interface endpoint's network interfaces.
+     * The subnets an Interface endpoint has network interfaces in.
      */
     declare public readonly subnetIds: pulumi.Output<string[]>;
     /**
-     * Tags, set at creation and updated in place.
+     * Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
      */
     declare public readonly tags: pulumi.Output<{[key: string]: string}>;
     /**
-     * `Interface`, `Gateway` or `GatewayLoadBalancer` (default `Gateway`). Changing it replaces the endpoint.
+     * `Interface`, `Gateway` or `GatewayLoadBalancer` (default `Gateway`).
      */
     declare public readonly vpcEndpointType: pulumi.Output<string>;
     /**
-     * The VPC's id. Changing it replaces the endpoint.
+     * The VPC the endpoint belongs to.
      */
     declare public readonly vpcId: pulumi.Output<string>;
 
@@ -143,6 +143,8 @@ export class VpcEndpoint extends pulumi.CustomResource {
             resourceInputs["vpcId"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
+        const replaceOnChanges = { replaceOnChanges: ["region", "serviceName", "vpcEndpointType", "vpcId"] };
+        opts = pulumi.mergeOptions(opts, replaceOnChanges);
         super(VpcEndpoint.__pulumiType, name, resourceInputs, opts);
     }
 }
@@ -152,39 +154,39 @@ export class VpcEndpoint extends pulumi.CustomResource {
  */
 export interface VpcEndpointArgs {
     /**
-     * A JSON policy document with Version and Statement; AWS's full-access policy when absent. Compared semantically.
+     * The endpoint policy (JSON); AWS's full-access default when absent.
      */
     policy?: pulumi.Input<string | undefined>;
     /**
-     * Whether the service's public DNS name resolves to the endpoint inside the VPC (Interface endpoints; default false).
+     * Whether an Interface endpoint answers for the service's public DNS name in the VPC (default false).
      */
     privateDnsEnabled?: pulumi.Input<boolean | undefined>;
     /**
-     * The region the endpoint lives in (default: the provider's region). Changing it replaces the endpoint.
+     * The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
      */
     region?: pulumi.Input<string | undefined>;
     /**
-     * Security groups of an Interface endpoint's network interfaces.
+     * The security groups of an Interface endpoint's network interfaces.
      */
     securityGroupIds?: pulumi.Input<pulumi.Input<string>[] | undefined>;
     /**
-     * The service, e.g. `com.amazonaws.us-east-1.execute-api`; an AWS service must be in the endpoint's region. Changing it replaces the endpoint.
+     * The service, e.g. `com.amazonaws.us-east-1.execute-api`.
      */
     serviceName: pulumi.Input<string>;
     /**
-     * Subnets for an Interface endpoint's network interfaces.
+     * The subnets an Interface endpoint has network interfaces in.
      */
     subnetIds?: pulumi.Input<pulumi.Input<string>[] | undefined>;
     /**
-     * Tags, set at creation and updated in place.
+     * Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
      */
     tags?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
     /**
-     * `Interface`, `Gateway` or `GatewayLoadBalancer` (default `Gateway`). Changing it replaces the endpoint.
+     * `Interface`, `Gateway` or `GatewayLoadBalancer` (default `Gateway`).
      */
     vpcEndpointType?: pulumi.Input<string | undefined>;
     /**
-     * The VPC's id. Changing it replaces the endpoint.
+     * The VPC the endpoint belongs to.
      */
     vpcId: pulumi.Input<string>;
 }

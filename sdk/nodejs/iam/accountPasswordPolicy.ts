@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "../utilities";
 
 /**
- * The account's IAM password policy (global, one per account). Every field updates in place; deleting the resource removes the policy. Import with `iam-account-password-policy`.
+ * The account's IAM password policy (one per account). Every field updates in place; deleting it returns the account to IAM's default. Import with `iam-account-password-policy`.
  */
 export class AccountPasswordPolicy extends pulumi.CustomResource {
     /**
@@ -57,7 +57,7 @@ export class AccountPasswordPolicy extends pulumi.CustomResource {
      */
     declare public readonly hardExpiry: pulumi.Output<boolean>;
     /**
-     * Days a password stays valid, 1-1095 (absent: forever).
+     * Days a password stays valid, 1-1095; absent: passwords never expire.
      */
     declare public readonly maxPasswordAge: pulumi.Output<number | undefined>;
     /**
@@ -65,7 +65,7 @@ export class AccountPasswordPolicy extends pulumi.CustomResource {
      */
     declare public readonly minimumPasswordLength: pulumi.Output<number>;
     /**
-     * How many previous passwords cannot be reused, 1-24 (absent: no limit).
+     * How many previous passwords cannot be reused, 1-24; absent: passwords may be reused.
      */
     declare public readonly passwordReusePrevention: pulumi.Output<number | undefined>;
     /**
@@ -136,7 +136,7 @@ export interface AccountPasswordPolicyArgs {
      */
     hardExpiry?: pulumi.Input<boolean | undefined>;
     /**
-     * Days a password stays valid, 1-1095 (absent: forever).
+     * Days a password stays valid, 1-1095; absent: passwords never expire.
      */
     maxPasswordAge?: pulumi.Input<number | undefined>;
     /**
@@ -144,7 +144,7 @@ export interface AccountPasswordPolicyArgs {
      */
     minimumPasswordLength?: pulumi.Input<number | undefined>;
     /**
-     * How many previous passwords cannot be reused, 1-24 (absent: no limit).
+     * How many previous passwords cannot be reused, 1-24; absent: passwords may be reused.
      */
     passwordReusePrevention?: pulumi.Input<number | undefined>;
     /**

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "../utilities";
 
 /**
- * An IAM role (global). Trust policy, description, max session duration and tags update in place; changing name or path replaces it. Import with the role name.
+ * An IAM role. Its trust policy, description, session duration and tags update in place; changing name or path replaces it. Import with the role name.
  */
 export class Role extends pulumi.CustomResource {
     /**
@@ -49,31 +49,31 @@ export class Role extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly arn: pulumi.Output<string>;
     /**
-     * The trust policy (JSON with Version and Statement). Compared semantically.
+     * The trust policy (JSON): who may assume the role.
      */
     declare public readonly assumeRolePolicy: pulumi.Output<string>;
     /**
-     * The role's description (default empty).
+     * What the role is for (up to 1000 characters).
      */
     declare public readonly description: pulumi.Output<string>;
     /**
-     * Maximum session length in seconds, 3600-43200 (default 3600).
+     * The longest session, in seconds, 3600-43200 (default 3600).
      */
     declare public readonly maxSessionDuration: pulumi.Output<number>;
     /**
-     * The role's name (1-64 letters, digits or +=,.@_-); `<resource name>-<7 hex>` when neither name nor namePrefix is given. Changing it replaces the role.
+     * The role's name, 1-64 letters, digits or `+=,.@_-` (autonamed `<resource name>-<7 hex>` when neither it nor namePrefix is given).
      */
     declare public readonly name: pulumi.Output<string>;
     /**
-     * A prefix for a generated name (instead of name).
+     * A prefix for the autoname.
      */
     declare public readonly namePrefix: pulumi.Output<string | undefined>;
     /**
-     * The role's path, starting and ending with `/` (default `/`). Changing it replaces the role.
+     * The role's path, starting and ending with `/` (default `/`).
      */
     declare public readonly path: pulumi.Output<string>;
     /**
-     * Tags, set at creation and updated in place.
+     * Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
      */
     declare public readonly tags: pulumi.Output<{[key: string]: string}>;
     /**
@@ -116,6 +116,8 @@ export class Role extends pulumi.CustomResource {
             resourceInputs["uniqueId"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
+        const replaceOnChanges = { replaceOnChanges: ["name", "path"] };
+        opts = pulumi.mergeOptions(opts, replaceOnChanges);
         super(Role.__pulumiType, name, resourceInputs, opts);
     }
 }
@@ -125,31 +127,31 @@ export class Role extends pulumi.CustomResource {
  */
 export interface RoleArgs {
     /**
-     * The trust policy (JSON with Version and Statement). Compared semantically.
+     * The trust policy (JSON): who may assume the role.
      */
     assumeRolePolicy: pulumi.Input<string>;
     /**
-     * The role's description (default empty).
+     * What the role is for (up to 1000 characters).
      */
     description?: pulumi.Input<string | undefined>;
     /**
-     * Maximum session length in seconds, 3600-43200 (default 3600).
+     * The longest session, in seconds, 3600-43200 (default 3600).
      */
     maxSessionDuration?: pulumi.Input<number | undefined>;
     /**
-     * The role's name (1-64 letters, digits or +=,.@_-); `<resource name>-<7 hex>` when neither name nor namePrefix is given. Changing it replaces the role.
+     * The role's name, 1-64 letters, digits or `+=,.@_-` (autonamed `<resource name>-<7 hex>` when neither it nor namePrefix is given).
      */
     name?: pulumi.Input<string | undefined>;
     /**
-     * A prefix for a generated name (instead of name).
+     * A prefix for the autoname.
      */
     namePrefix?: pulumi.Input<string | undefined>;
     /**
-     * The role's path, starting and ending with `/` (default `/`). Changing it replaces the role.
+     * The role's path, starting and ending with `/` (default `/`).
      */
     path?: pulumi.Input<string | undefined>;
     /**
-     * Tags, set at creation and updated in place.
+     * Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
      */
     tags?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
 }

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "../utilities";
 
 /**
- * Attaches a managed policy to a role (global). Any change replaces it. Import with `<role name>/<policy ARN>`.
+ * Attaches a managed policy to a role. Any change replaces the attachment. Import with `<role name>/<policy ARN>`.
  */
 export class RolePolicyAttachment extends pulumi.CustomResource {
     /**
@@ -45,7 +45,7 @@ export class RolePolicyAttachment extends pulumi.CustomResource {
     }
 
     /**
-     * The managed policy's ARN, e.g. `arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`.
+     * The managed policy's ARN.
      */
     declare public readonly policyArn: pulumi.Output<string>;
     /**
@@ -77,6 +77,8 @@ export class RolePolicyAttachment extends pulumi.CustomResource {
             resourceInputs["role"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
+        const replaceOnChanges = { replaceOnChanges: ["policyArn", "role"] };
+        opts = pulumi.mergeOptions(opts, replaceOnChanges);
         super(RolePolicyAttachment.__pulumiType, name, resourceInputs, opts);
     }
 }
@@ -86,7 +88,7 @@ export class RolePolicyAttachment extends pulumi.CustomResource {
  */
 export interface RolePolicyAttachmentArgs {
     /**
-     * The managed policy's ARN, e.g. `arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`.
+     * The managed policy's ARN.
      */
     policyArn: pulumi.Input<string>;
     /**

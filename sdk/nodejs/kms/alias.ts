@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "../utilities";
 
 /**
- * A friendly name for a KMS key. Retargeting updates in place; changing name replaces it. Import with the alias name, or `<alias name>@<region>`.
+ * A friendly name for a KMS key. Retargeting it to another key happens in place; renaming it replaces it. Import with the alias name, or `<alias name>@<region>`.
  */
 export class Alias extends pulumi.CustomResource {
     /**
@@ -49,19 +49,19 @@ export class Alias extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly arn: pulumi.Output<string>;
     /**
-     * The alias, `alias/<name>`; not under `alias/aws/`. Changing it replaces the alias.
+     * The alias, `alias/<name>` (not in `alias/aws/`, which AWS reserves).
      */
     declare public readonly name: pulumi.Output<string>;
     /**
-     * The region the alias lives in (default: the provider's region). Changing it replaces the alias.
+     * The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
      */
     declare public readonly region: pulumi.Output<string>;
     /**
-     * The ARN of the key it points to.
+     * The ARN of the key the alias names.
      */
     declare public /*out*/ readonly targetKeyArn: pulumi.Output<string>;
     /**
-     * The id or ARN of the key the alias points to. Changes retarget in place.
+     * The key's id or ARN.
      */
     declare public readonly targetKeyId: pulumi.Output<string>;
 
@@ -95,6 +95,8 @@ export class Alias extends pulumi.CustomResource {
             resourceInputs["targetKeyId"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
+        const replaceOnChanges = { replaceOnChanges: ["name", "region"] };
+        opts = pulumi.mergeOptions(opts, replaceOnChanges);
         super(Alias.__pulumiType, name, resourceInputs, opts);
     }
 }
@@ -104,15 +106,15 @@ export class Alias extends pulumi.CustomResource {
  */
 export interface AliasArgs {
     /**
-     * The alias, `alias/<name>`; not under `alias/aws/`. Changing it replaces the alias.
+     * The alias, `alias/<name>` (not in `alias/aws/`, which AWS reserves).
      */
     name: pulumi.Input<string>;
     /**
-     * The region the alias lives in (default: the provider's region). Changing it replaces the alias.
+     * The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
      */
     region?: pulumi.Input<string | undefined>;
     /**
-     * The id or ARN of the key the alias points to. Changes retarget in place.
+     * The key's id or ARN.
      */
     targetKeyId: pulumi.Input<string>;
 }

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "../utilities";
 
 /**
- * A customer managed KMS key. Description, policy, rotation and tags update in place; changing keyUsage replaces it. Deleting it schedules deletion after deletionWindowInDays; a key pending deletion reads as gone. Import with the key id, or `<key id>@<region>`.
+ * A customer managed KMS key. Its description, policy, rotation, deletion window and tags update in place; changing keyUsage replaces it. Deleting it schedules its deletion after deletionWindowInDays. Import with the key id, or `<key id>@<region>`.
  */
 export class Key extends pulumi.CustomResource {
     /**
@@ -49,15 +49,15 @@ export class Key extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly arn: pulumi.Output<string>;
     /**
-     * Days between deleting the resource and KMS deleting the key, 7-30 (default 30).
+     * Days, 7-30, between deleting the resource and KMS destroying the key (default 30).
      */
     declare public readonly deletionWindowInDays: pulumi.Output<number>;
     /**
-     * The key's description (default empty).
+     * What the key is for (up to 8192 characters).
      */
     declare public readonly description: pulumi.Output<string>;
     /**
-     * Whether KMS rotates the key material yearly (default false).
+     * Whether KMS rotates the key material every year (default false).
      */
     declare public readonly enableKeyRotation: pulumi.Output<boolean>;
     /**
@@ -65,19 +65,19 @@ export class Key extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly keyId: pulumi.Output<string>;
     /**
-     * `ENCRYPT_DECRYPT` (default), `SIGN_VERIFY`, `GENERATE_VERIFY_MAC` or `KEY_AGREEMENT`. Changing it replaces the key.
+     * `ENCRYPT_DECRYPT`, `SIGN_VERIFY`, `GENERATE_VERIFY_MAC` or `KEY_AGREEMENT` (default `ENCRYPT_DECRYPT`).
      */
     declare public readonly keyUsage: pulumi.Output<string>;
     /**
-     * The key policy (JSON with Version and Statement); KMS's default policy when absent. Compared semantically.
+     * The key policy (JSON); AWS's default policy when absent.
      */
     declare public readonly policy: pulumi.Output<string | undefined>;
     /**
-     * The region the key lives in (default: the provider's region). Changing it replaces the key.
+     * The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
      */
     declare public readonly region: pulumi.Output<string>;
     /**
-     * Tags, set at creation and updated in place.
+     * Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
      */
     declare public readonly tags: pulumi.Output<{[key: string]: string}>;
 
@@ -113,6 +113,8 @@ export class Key extends pulumi.CustomResource {
             resourceInputs["tags"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
+        const replaceOnChanges = { replaceOnChanges: ["keyUsage", "region"] };
+        opts = pulumi.mergeOptions(opts, replaceOnChanges);
         super(Key.__pulumiType, name, resourceInputs, opts);
     }
 }
@@ -122,31 +124,31 @@ export class Key extends pulumi.CustomResource {
  */
 export interface KeyArgs {
     /**
-     * Days between deleting the resource and KMS deleting the key, 7-30 (default 30).
+     * Days, 7-30, between deleting the resource and KMS destroying the key (default 30).
      */
     deletionWindowInDays?: pulumi.Input<number | undefined>;
     /**
-     * The key's description (default empty).
+     * What the key is for (up to 8192 characters).
      */
     description?: pulumi.Input<string | undefined>;
     /**
-     * Whether KMS rotates the key material yearly (default false).
+     * Whether KMS rotates the key material every year (default false).
      */
     enableKeyRotation?: pulumi.Input<boolean | undefined>;
     /**
-     * `ENCRYPT_DECRYPT` (default), `SIGN_VERIFY`, `GENERATE_VERIFY_MAC` or `KEY_AGREEMENT`. Changing it replaces the key.
+     * `ENCRYPT_DECRYPT`, `SIGN_VERIFY`, `GENERATE_VERIFY_MAC` or `KEY_AGREEMENT` (default `ENCRYPT_DECRYPT`).
      */
     keyUsage?: pulumi.Input<string | undefined>;
     /**
-     * The key policy (JSON with Version and Statement); KMS's default policy when absent. Compared semantically.
+     * The key policy (JSON); AWS's default policy when absent.
      */
     policy?: pulumi.Input<string | undefined>;
     /**
-     * The region the key lives in (default: the provider's region). Changing it replaces the key.
+     * The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
      */
     region?: pulumi.Input<string | undefined>;
     /**
-     * Tags, set at creation and updated in place.
+     * Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
      */
     tags?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
 }

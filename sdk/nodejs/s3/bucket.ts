@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "../utilities";
 
 /**
- * An S3 bucket, created in its region. Tags and forceDestroy update in place; changing bucket replaces it. Import with the bucket name, or `<name>@<region>`.
+ * An S3 bucket in its region. Tags and forceDestroy update in place; renaming it replaces it. Import with the bucket name, or `<name>@<region>`.
  */
 export class Bucket extends pulumi.CustomResource {
     /**
@@ -49,31 +49,31 @@ export class Bucket extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly arn: pulumi.Output<string>;
     /**
-     * The bucket's name (S3 naming rules: 3-63 lowercase letters, digits, hyphens and dots); `<resource name>-<7 hex>` when neither bucket nor bucketPrefix is given. Changing it replaces the bucket.
+     * The bucket's name, globally unique (autonamed `<resource name>-<7 hex>`, lowercase, when neither it nor bucketPrefix is given).
      */
     declare public readonly bucket: pulumi.Output<string>;
     /**
-     * The bucket's global domain name.
+     * `<bucket>.s3.amazonaws.com`.
      */
     declare public /*out*/ readonly bucketDomainName: pulumi.Output<string>;
     /**
-     * A prefix for a generated name (instead of bucket).
+     * A prefix for the autoname.
      */
     declare public readonly bucketPrefix: pulumi.Output<string | undefined>;
     /**
-     * The bucket's regional domain name.
+     * `<bucket>.s3.<region>.amazonaws.com`.
      */
     declare public /*out*/ readonly bucketRegionalDomainName: pulumi.Output<string>;
     /**
-     * Whether deleting the bucket first deletes every object version and delete marker in it (default false).
+     * Whether destroy first deletes every object version in the bucket (default false).
      */
     declare public readonly forceDestroy: pulumi.Output<boolean>;
     /**
-     * The region the bucket lives in (default: the provider's region). Changing it replaces the bucket.
+     * The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
      */
     declare public readonly region: pulumi.Output<string>;
     /**
-     * Tags, set at creation and updated in place.
+     * Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
      */
     declare public readonly tags: pulumi.Output<{[key: string]: string}>;
 
@@ -107,6 +107,8 @@ export class Bucket extends pulumi.CustomResource {
             resourceInputs["tags"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
+        const replaceOnChanges = { replaceOnChanges: ["bucket", "region"] };
+        opts = pulumi.mergeOptions(opts, replaceOnChanges);
         super(Bucket.__pulumiType, name, resourceInputs, opts);
     }
 }
@@ -116,23 +118,23 @@ export class Bucket extends pulumi.CustomResource {
  */
 export interface BucketArgs {
     /**
-     * The bucket's name (S3 naming rules: 3-63 lowercase letters, digits, hyphens and dots); `<resource name>-<7 hex>` when neither bucket nor bucketPrefix is given. Changing it replaces the bucket.
+     * The bucket's name, globally unique (autonamed `<resource name>-<7 hex>`, lowercase, when neither it nor bucketPrefix is given).
      */
     bucket?: pulumi.Input<string | undefined>;
     /**
-     * A prefix for a generated name (instead of bucket).
+     * A prefix for the autoname.
      */
     bucketPrefix?: pulumi.Input<string | undefined>;
     /**
-     * Whether deleting the bucket first deletes every object version and delete marker in it (default false).
+     * Whether destroy first deletes every object version in the bucket (default false).
      */
     forceDestroy?: pulumi.Input<boolean | undefined>;
     /**
-     * The region the bucket lives in (default: the provider's region). Changing it replaces the bucket.
+     * The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
      */
     region?: pulumi.Input<string | undefined>;
     /**
-     * Tags, set at creation and updated in place.
+     * Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
      */
     tags?: pulumi.Input<{[key: string]: pulumi.Input<string>} | undefined>;
 }

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "../utilities";
 
 /**
- * A bucket's policy. Updates in place; deleting it removes the policy. Import with the bucket name.
+ * A bucket's policy. The policy updates in place; changing bucket replaces it. Import with the bucket name, or `<name>@<region>`.
  */
 export class BucketPolicy extends pulumi.CustomResource {
     /**
@@ -45,15 +45,15 @@ export class BucketPolicy extends pulumi.CustomResource {
     }
 
     /**
-     * The bucket's name. Changing it replaces the resource.
+     * The bucket's name.
      */
     declare public readonly bucket: pulumi.Output<string>;
     /**
-     * The policy (JSON with Version and Statement). Compared semantically.
+     * The policy (JSON).
      */
     declare public readonly policy: pulumi.Output<string>;
     /**
-     * The region the bucket policy lives in (default: the provider's region). Changing it replaces the bucket policy.
+     * The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
      */
     declare public readonly region: pulumi.Output<string>;
 
@@ -83,6 +83,8 @@ export class BucketPolicy extends pulumi.CustomResource {
             resourceInputs["region"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
+        const replaceOnChanges = { replaceOnChanges: ["bucket", "region"] };
+        opts = pulumi.mergeOptions(opts, replaceOnChanges);
         super(BucketPolicy.__pulumiType, name, resourceInputs, opts);
     }
 }
@@ -92,15 +94,15 @@ export class BucketPolicy extends pulumi.CustomResource {
  */
 export interface BucketPolicyArgs {
     /**
-     * The bucket's name. Changing it replaces the resource.
+     * The bucket's name.
      */
     bucket: pulumi.Input<string>;
     /**
-     * The policy (JSON with Version and Statement). Compared semantically.
+     * The policy (JSON).
      */
     policy: pulumi.Input<string>;
     /**
-     * The region the bucket policy lives in (default: the provider's region). Changing it replaces the bucket policy.
+     * The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
      */
     region?: pulumi.Input<string | undefined>;
 }

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "../utilities";
 
 /**
- * A bucket's public access block. Updates in place; deleting it removes the block. Import with the bucket name.
+ * A bucket's public access block. The four flags update in place; changing bucket replaces it. Import with the bucket name, or `<name>@<region>`.
  */
 export class BucketPublicAccessBlock extends pulumi.CustomResource {
     /**
@@ -45,7 +45,7 @@ export class BucketPublicAccessBlock extends pulumi.CustomResource {
     }
 
     /**
-     * Reject requests that grant public ACLs (default false).
+     * Reject requests that grant public access through ACLs (default false).
      */
     declare public readonly blockPublicAcls: pulumi.Output<boolean>;
     /**
@@ -53,19 +53,19 @@ export class BucketPublicAccessBlock extends pulumi.CustomResource {
      */
     declare public readonly blockPublicPolicy: pulumi.Output<boolean>;
     /**
-     * The bucket's name. Changing it replaces the resource.
+     * The bucket's name.
      */
     declare public readonly bucket: pulumi.Output<string>;
     /**
-     * Ignore public ACLs (default false).
+     * Ignore ACLs that grant public access (default false).
      */
     declare public readonly ignorePublicAcls: pulumi.Output<boolean>;
     /**
-     * The region the public access block lives in (default: the provider's region). Changing it replaces the public access block.
+     * The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
      */
     declare public readonly region: pulumi.Output<string>;
     /**
-     * Restrict access to buckets with public policies (default false).
+     * Allow only AWS services and the account itself under a public policy (default false).
      */
     declare public readonly restrictPublicBuckets: pulumi.Output<boolean>;
 
@@ -98,6 +98,8 @@ export class BucketPublicAccessBlock extends pulumi.CustomResource {
             resourceInputs["restrictPublicBuckets"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
+        const replaceOnChanges = { replaceOnChanges: ["bucket", "region"] };
+        opts = pulumi.mergeOptions(opts, replaceOnChanges);
         super(BucketPublicAccessBlock.__pulumiType, name, resourceInputs, opts);
     }
 }
@@ -107,7 +109,7 @@ export class BucketPublicAccessBlock extends pulumi.CustomResource {
  */
 export interface BucketPublicAccessBlockArgs {
     /**
-     * Reject requests that grant public ACLs (default false).
+     * Reject requests that grant public access through ACLs (default false).
      */
     blockPublicAcls?: pulumi.Input<boolean | undefined>;
     /**
@@ -115,19 +117,19 @@ export interface BucketPublicAccessBlockArgs {
      */
     blockPublicPolicy?: pulumi.Input<boolean | undefined>;
     /**
-     * The bucket's name. Changing it replaces the resource.
+     * The bucket's name.
      */
     bucket: pulumi.Input<string>;
     /**
-     * Ignore public ACLs (default false).
+     * Ignore ACLs that grant public access (default false).
      */
     ignorePublicAcls?: pulumi.Input<boolean | undefined>;
     /**
-     * The region the public access block lives in (default: the provider's region). Changing it replaces the public access block.
+     * The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
      */
     region?: pulumi.Input<string | undefined>;
     /**
-     * Restrict access to buckets with public policies (default false).
+     * Allow only AWS services and the account itself under a public policy (default false).
      */
     restrictPublicBuckets?: pulumi.Input<boolean | undefined>;
 }

@@ -7,7 +7,7 @@ import * as outputs from "../types/output";
 import * as utilities from "../utilities";
 
 /**
- * A bucket's default encryption. Updates in place; deleting it removes the configuration. Import with the bucket name.
+ * A bucket's default encryption. The rules update in place; changing bucket replaces it. Import with the bucket name, or `<name>@<region>`.
  */
 export class BucketServerSideEncryptionConfiguration extends pulumi.CustomResource {
     /**
@@ -47,15 +47,15 @@ export class BucketServerSideEncryptionConfiguration extends pulumi.CustomResour
     }
 
     /**
-     * The bucket's name. Changing it replaces the resource.
+     * The bucket's name.
      */
     declare public readonly bucket: pulumi.Output<string>;
     /**
-     * The region the configuration lives in (default: the provider's region). Changing it replaces the configuration.
+     * The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
      */
     declare public readonly region: pulumi.Output<string>;
     /**
-     * The encryption rule (one).
+     * The default-encryption rule (S3 takes one).
      */
     declare public readonly rules: pulumi.Output<outputs.s3.SseRule[]>;
 
@@ -85,6 +85,8 @@ export class BucketServerSideEncryptionConfiguration extends pulumi.CustomResour
             resourceInputs["rules"] = undefined /*out*/;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
+        const replaceOnChanges = { replaceOnChanges: ["bucket", "region"] };
+        opts = pulumi.mergeOptions(opts, replaceOnChanges);
         super(BucketServerSideEncryptionConfiguration.__pulumiType, name, resourceInputs, opts);
     }
 }
@@ -94,15 +96,15 @@ export class BucketServerSideEncryptionConfiguration extends pulumi.CustomResour
  */
 export interface BucketServerSideEncryptionConfigurationArgs {
     /**
-     * The bucket's name. Changing it replaces the resource.
+     * The bucket's name.
      */
     bucket: pulumi.Input<string>;
     /**
-     * The region the configuration lives in (default: the provider's region). Changing it replaces the configuration.
+     * The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
      */
     region?: pulumi.Input<string | undefined>;
     /**
-     * The encryption rule (one).
+     * The default-encryption rule (S3 takes one).
      */
     rules: pulumi.Input<pulumi.Input<inputs.s3.SseRuleArgs>[]>;
 }

@@ -8,7 +8,7 @@ import * as outputs from "../types/output";
 /**
  * The account password policy a SecureRegion manages. Every field defaults to the seed's value.
  */
-export interface PasswordPolicyArgsArgs {
+export interface PasswordPolicyArgs {
     /**
      * Let IAM users change their own password (default true).
      */
@@ -56,7 +56,7 @@ export namespace apigateway {
          */
         types: pulumi.Input<string>;
         /**
-         * For PRIVATE APIs: the VPC endpoints (`vpce-…`) it is reachable through.
+         * The VPC endpoints a PRIVATE API is reachable through.
          */
         vpcEndpointIds?: pulumi.Input<pulumi.Input<string>[] | undefined>;
     }
@@ -106,11 +106,11 @@ export namespace ec2 {
 
 export namespace s3 {
     /**
-     * The default encryption applied to new objects.
+     * How objects are encrypted when a request does not say.
      */
     export interface SseByDefaultArgs {
         /**
-         * The KMS key (id or ARN) for aws:kms; AWS's managed key when absent.
+         * The KMS key (id or ARN) for `aws:kms`; AWS's managed key when absent.
          */
         kmsMasterKeyId?: pulumi.Input<string | undefined>;
         /**
@@ -124,11 +124,11 @@ export namespace s3 {
      */
     export interface SseRuleArgs {
         /**
-         * How new objects are encrypted.
+         * The default encryption.
          */
         applyServerSideEncryptionByDefault: pulumi.Input<inputs.s3.SseByDefaultArgs>;
         /**
-         * Whether S3 Bucket Keys cut KMS calls (default false).
+         * Whether S3 uses a bucket key for SSE-KMS, cutting KMS calls (default false).
          */
         bucketKeyEnabled?: pulumi.Input<boolean | undefined>;
     }

@@ -15,7 +15,7 @@ export namespace apigateway {
          */
         types: string;
         /**
-         * For PRIVATE APIs: the VPC endpoints (`vpce-…`) it is reachable through.
+         * The VPC endpoints a PRIVATE API is reachable through.
          */
         vpcEndpointIds?: string[];
     }
@@ -67,11 +67,11 @@ export namespace ec2 {
 
 export namespace s3 {
     /**
-     * The default encryption applied to new objects.
+     * How objects are encrypted when a request does not say.
      */
     export interface SseByDefault {
         /**
-         * The KMS key (id or ARN) for aws:kms; AWS's managed key when absent.
+         * The KMS key (id or ARN) for `aws:kms`; AWS's managed key when absent.
          */
         kmsMasterKeyId?: string;
         /**
@@ -85,11 +85,11 @@ export namespace s3 {
      */
     export interface SseRule {
         /**
-         * How new objects are encrypted.
+         * The default encryption.
          */
         applyServerSideEncryptionByDefault: outputs.s3.SseByDefault;
         /**
-         * Whether S3 Bucket Keys cut KMS calls (default false).
+         * Whether S3 uses a bucket key for SSE-KMS, cutting KMS calls (default false).
          */
         bucketKeyEnabled?: boolean;
     }

@@ -15,11 +15,11 @@ else:
 from . import _utilities
 
 __all__ = [
-    'PasswordPolicyArgsArgs',
-    'PasswordPolicyArgsArgsDict',
+    'PasswordPolicyArgs',
+    'PasswordPolicyArgsDict',
 ]
 
-class PasswordPolicyArgsArgsDict(TypedDict):
+class PasswordPolicyArgsDict(TypedDict):
     """
     The account password policy a SecureRegion manages. Every field defaults to the seed's value.
     """
@@ -61,7 +61,7 @@ class PasswordPolicyArgsArgsDict(TypedDict):
     """
 
 @pulumi.input_type
-class PasswordPolicyArgsArgs:
+class PasswordPolicyArgs:
     def __init__(__self__, *,
                  allow_users_to_change_password: pulumi.Input[Optional[_builtins.bool]] = None,
                  hard_expiry: pulumi.Input[Optional[_builtins.bool]] = None,

@@ -28,7 +28,7 @@ class SecureRegionArgs:
                  environment: pulumi.Input[Optional[_builtins.str]] = None,
                  kms_deletion_window_in_days: pulumi.Input[Optional[_builtins.int]] = None,
                  log_retention_in_days: pulumi.Input[Optional[_builtins.int]] = None,
-                 password_policy: pulumi.Input[Optional['PasswordPolicyArgsArgs']] = None,
+                 password_policy: pulumi.Input[Optional['PasswordPolicyArgs']] = None,
                  route_to_internet_gateway: pulumi.Input[Optional[_builtins.bool]] = None,
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None):
         """
@@ -42,7 +42,7 @@ class SecureRegionArgs:
         :param pulumi.Input[_builtins.str] environment: The `Environment` tag on every child (default `Production`).
         :param pulumi.Input[_builtins.int] kms_deletion_window_in_days: Days the KMS key waits before deletion once scheduled, 7-30 (default 30).
         :param pulumi.Input[_builtins.int] log_retention_in_days: Retention of the API Gateway log group: one of CloudWatch's allowed values (default 90).
-        :param pulumi.Input['PasswordPolicyArgsArgs'] password_policy: When given, this instance manages the account's IAM password policy (one instance per account).
+        :param pulumi.Input['PasswordPolicyArgs'] password_policy: When given, this instance manages the account's IAM password policy (one instance per account).
         :param pulumi.Input[_builtins.bool] route_to_internet_gateway: Whether the route table sends 0.0.0.0/0 to the internet gateway (default true); false isolates the subnets.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags merged under the per-child tags of every taggable child.
         """
@@ -166,14 +166,14 @@ class SecureRegionArgs:
 
     @_builtins.property
     @pulumi.getter(name="passwordPolicy")
-    def password_policy(self) -> pulumi.Input[Optional['PasswordPolicyArgsArgs']]:
+    def password_policy(self) -> pulumi.Input[Optional['PasswordPolicyArgs']]:
         """
         When given, this instance manages the account's IAM password policy (one instance per account).
         """
         return pulumi.get(self, "password_policy")
 
     @password_policy.setter
-    def password_policy(self, value: pulumi.Input[Optional['PasswordPolicyArgsArgs']]):
+    def password_policy(self, value: pulumi.Input[Optional['PasswordPolicyArgs']]):
         pulumi.set(self, "password_policy", value)
 
     @_builtins.property
@@ -214,7 +214,7 @@ class SecureRegion(pulumi.ComponentResource):
                  environment: pulumi.Input[Optional[_builtins.str]] = None,
                  kms_deletion_window_in_days: pulumi.Input[Optional[_builtins.int]] = None,
                  log_retention_in_days: pulumi.Input[Optional[_builtins.int]] = None,
-                 password_policy: pulumi.Input[Optional[Union['PasswordPolicyArgsArgs', 'PasswordPolicyArgsArgsDict']]] = None,
+                 password_policy: pulumi.Input[Optional[Union['PasswordPolicyArgs', 'PasswordPolicyArgsDict']]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
                  route_to_internet_gateway: pulumi.Input[Optional[_builtins.bool]] = None,
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
@@ -231,7 +231,7 @@ class SecureRegion(pulumi.ComponentResource):
         :param pulumi.Input[_builtins.str] environment: The `Environment` tag on every child (default `Production`).
         :param pulumi.Input[_builtins.int] kms_deletion_window_in_days: Days the KMS key waits before deletion once scheduled, 7-30 (default 30).
         :param pulumi.Input[_builtins.int] log_retention_in_days: Retention of the API Gateway log group: one of CloudWatch's allowed values (default 90).
-        :param pulumi.Input[Union['PasswordPolicyArgsArgs', 'PasswordPolicyArgsArgsDict']] password_policy: When given, this instance manages the account's IAM password policy (one instance per account).
+        :param pulumi.Input[Union['PasswordPolicyArgs', 'PasswordPolicyArgsDict']] password_policy: When given, this instance manages the account's IAM password policy (one instance per account).
         :param pulumi.Input[_builtins.str] region: The AWS region to build, e.g. `us-east-1`.
         :param pulumi.Input[_builtins.bool] route_to_internet_gateway: Whether the route table sends 0.0.0.0/0 to the internet gateway (default true); false isolates the subnets.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags merged under the per-child tags of every taggable child.
@@ -267,7 +267,7 @@ class SecureRegion(pulumi.ComponentResource):
                  environment: pulumi.Input[Optional[_builtins.str]] = None,
                  kms_deletion_window_in_days: pulumi.Input[Optional[_builtins.int]] = None,
                  log_retention_in_days: pulumi.Input[Optional[_builtins.int]] = None,
-                 password_policy: pulumi.Input[Optional[Union['PasswordPolicyArgsArgs', 'PasswordPolicyArgsArgsDict']]] = None,
+                 password_policy: pulumi.Input[Optional[Union['PasswordPolicyArgs', 'PasswordPolicyArgsDict']]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
                  route_to_internet_gateway: pulumi.Input[Optional[_builtins.bool]] = None,
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,

@@ -10,54 +10,82 @@ use std::collections::BTreeSet;
 use async_trait::async_trait;
 use aws_sdk_apigateway::types::{EndpointConfiguration as AwsEndpointConfiguration, EndpointType, Op, PatchOperation};
 use serde::{Deserialize, Serialize};
+use tap_macros::Fields;
 
-use crate::error::{aws, Error, Result};
-use crate::resource::{found, Checker, Ctx, Field, Resource};
-use crate::resources::{policy, tag_diff, Tags};
-use crate::value::Value;
+use crate::error::{aws, Error, Result, Service::ApiGateway};
+use crate::resource::{found, id_from, still_there, Checker, Created, Ctx, Field, Resource};
+use crate::resources::policy::{self, PolicyDocument};
+use crate::resources::tags::{self, TagChange, Tags};
 
 pub struct RestApi;
 
-/// Where the API is reachable: one type, and for PRIVATE the VPC endpoints.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Where a REST API is reachable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
+#[field(token = "tap:apigateway:RestApiEndpointConfiguration")]
 pub struct EndpointConfiguration {
-    /// `EDGE`, `REGIONAL` or `PRIVATE`.
+    /// `EDGE`, `REGIONAL` or `PRIVATE` (one string).
+    #[field(required = "EDGE, REGIONAL or PRIVATE", expect = "one string (EDGE, REGIONAL or PRIVATE)")]
     pub types: String,
+    /// The VPC endpoints a PRIVATE API is reachable through.
+    #[field(default = Vec::new())]
     #[serde(default)]
     pub vpc_endpoint_ids: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+impl EndpointConfiguration {
+    fn edge() -> EndpointConfiguration {
+        EndpointConfiguration { types: "EDGE".into(), vpc_endpoint_ids: Vec::new() }
+    }
+}
+
+/// The VPC endpoint ids of a configuration compare as a set.
+fn comparable_configuration(mut value: serde_json::Value) -> serde_json::Value {
+    if let Some(ids) = value.get_mut("vpcEndpointIds").and_then(|ids| ids.as_array_mut()) {
+        ids.sort_by_key(|i| i.to_string());
+    }
+    value
+}
+
+/// A REST API. Everything updates in place (patch operations); only a region change replaces it.
+/// Import with the REST API id, or `<id>@<region>`.
+#[derive(Debug, Clone, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
 pub struct RestApiInputs {
+    /// The API's name, 1-1024 characters.
+    #[field(required = "the API's name")]
     pub name: String,
+    /// What the API is for.
+    #[field(default = "")]
     #[serde(default)]
     pub description: String,
+    /// Where the API is reachable (default EDGE).
+    #[field(default = EndpointConfiguration::edge(), compare = comparable_configuration)]
     pub endpoint_configuration: EndpointConfiguration,
-    #[serde(default)]
+    /// The resource policy (JSON).
+    #[field(compare = policy)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,
+    #[field(region)]
     pub region: String,
+    #[field(tags)]
     #[serde(default)]
     pub tags: Tags,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The API as API Gateway reports it.
+#[derive(Debug, Clone, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
 pub struct RestApiOutputs {
-    pub name: String,
-    #[serde(default)]
-    pub description: String,
-    pub endpoint_configuration: EndpointConfiguration,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub policy: Option<String>,
-    pub region: String,
-    #[serde(default)]
-    pub tags: Tags,
+    #[serde(flatten)]
+    pub inputs: RestApiInputs,
+    /// The id of the API's root resource (`/`).
     #[serde(default)]
     pub root_resource_id: String,
+    /// The API's ARN.
     #[serde(default)]
     pub arn: String,
+    /// The ARN prefix for invoking the API (`arn:aws:execute-api:<region>:<account>:<id>`).
     #[serde(default)]
     pub execution_arn: String,
 }
@@ -66,60 +94,20 @@ const TYPES: [&str; 3] = ["EDGE", "REGIONAL", "PRIVATE"];
 
 fn check_endpoint_configuration(c: &mut Checker<'_>, has_policy: bool) {
     let key = "endpointConfiguration";
-    c.default(key, Value::Object([("types".to_string(), Value::str("EDGE"))].into_iter().collect()));
-    let config = match c.news.get(key).map(Value::unwrap_plain) {
-        Some(Value::Object(map)) => map,
-        Some(v) if v.contains_unknowns() => return,
-        _ => {
-            c.fail(key, r#"must be an object such as {types: "PRIVATE", vpcEndpointIds: ["vpce-…"]}"#);
-            return;
-        }
-    };
-    for k in config.keys().filter(|k| !["types", "vpcEndpointIds"].contains(&k.as_str())) {
-        c.fail(key, format!("has {k:?}; it takes types and vpcEndpointIds"));
+    let Field::Known(config) = c.get::<EndpointConfiguration>(key) else { return };
+    if !TYPES.contains(&config.types.as_str()) {
+        c.fail(key, format!("types must be one of EDGE, REGIONAL or PRIVATE (one string), not {:?}", config.types));
+        return;
     }
-    let kind = match config.get("types") {
-        Some(Value::String(t)) if TYPES.contains(&t.as_str()) => Some(t.clone()),
-        Some(Value::String(t)) => {
-            c.fail(key, format!("types must be one of EDGE, REGIONAL or PRIVATE (one string), not {t:?}"));
-            None
-        }
-        Some(Value::Array(_)) => {
-            c.fail(key, "types is one string (EDGE, REGIONAL or PRIVATE), not a list");
-            None
-        }
-        Some(v) if v.contains_unknowns() => None,
-        _ => {
-            c.fail(key, "types is required: EDGE, REGIONAL or PRIVATE");
-            None
-        }
-    };
-    let ids = match config.get("vpcEndpointIds") {
-        None | Some(Value::Null) => Some(Vec::new()),
-        Some(Value::Array(items)) if items.iter().all(|i| matches!(i, Value::String(_))) => {
-            Some(items.iter().filter_map(|i| if let Value::String(s) = i { Some(s.clone()) } else { None }).collect())
-        }
-        Some(v) if v.contains_unknowns() => None,
-        Some(_) => {
-            c.fail(key, "vpcEndpointIds must be a list of VPC endpoint ids");
-            None
-        }
-    };
-    if let (Some(kind), Some(ids)) = (&kind, &ids) {
-        if kind != "PRIVATE" && !ids.is_empty() {
-            c.fail(key, format!("vpcEndpointIds are only for PRIVATE APIs, not {kind}"));
-        }
-        if kind == "PRIVATE" && ids.is_empty() && !has_policy {
-            c.fail(key, "a PRIVATE API needs vpcEndpointIds or a policy that lets a VPC endpoint in; give either");
-        }
-        for id in ids.iter().filter(|id| !id.starts_with("vpce-")) {
-            c.fail(key, format!("vpcEndpointIds: {id:?} is not a VPC endpoint id (vpce-…)"));
-        }
+    let (kind, ids) = (&config.types, &config.vpc_endpoint_ids);
+    if kind != "PRIVATE" && !ids.is_empty() {
+        c.fail(key, format!("vpcEndpointIds are only for PRIVATE APIs, not {kind}"));
     }
-    // Keep the program's representation but make the list explicit, so diffs compare like with like.
-    if let (Some(Value::Object(mut map)), true) = (c.news.get(key).cloned(), ids.is_some()) {
-        map.entry("vpcEndpointIds".into()).or_insert(Value::Array(Vec::new()));
-        c.news.insert(key.into(), Value::Object(map));
+    if kind == "PRIVATE" && ids.is_empty() && !has_policy {
+        c.fail(key, "a PRIVATE API needs vpcEndpointIds or a policy that lets a VPC endpoint in; give either");
+    }
+    for id in ids.iter().filter(|id| !id.starts_with("vpce-")) {
+        c.fail(key, format!("vpcEndpointIds: {id:?} is not a VPC endpoint id (vpce-…)"));
     }
 }
 
@@ -128,6 +116,7 @@ pub fn patch_operations(olds: &RestApiOutputs, news: &RestApiInputs) -> Vec<Patc
     let op = |op: Op, path: &str, value: Option<&str>| {
         PatchOperation::builder().op(op).path(path).set_value(value.map(str::to_string)).build()
     };
+    let olds = &olds.inputs;
     let mut ops = Vec::new();
     if olds.name != news.name {
         ops.push(op(Op::Replace, "/name", Some(&news.name)));
@@ -135,11 +124,7 @@ pub fn patch_operations(olds: &RestApiOutputs, news: &RestApiInputs) -> Vec<Patc
     if olds.description != news.description {
         ops.push(op(Op::Replace, "/description", Some(&news.description)));
     }
-    let same_policy = |a: &Option<String>, b: &Option<String>| {
-        let n = |p: &Option<String>| policy::normalize(serde_json::Value::String(p.clone().unwrap_or_default()));
-        n(a) == n(b)
-    };
-    if !same_policy(&olds.policy, &news.policy) {
+    if !PolicyDocument::same(olds.policy.as_deref(), news.policy.as_deref()) {
         ops.push(op(Op::Replace, "/policy", Some(&news.policy.as_deref().map(policy::compact).unwrap_or_default())));
     }
     let (old, new) = (&olds.endpoint_configuration, &news.endpoint_configuration);
@@ -157,8 +142,8 @@ pub fn patch_operations(olds: &RestApiOutputs, news: &RestApiInputs) -> Vec<Patc
     ops
 }
 
-fn arn(region: &str, id: &str) -> String {
-    format!("arn:aws:apigateway:{region}::/restapis/{id}")
+fn api_arn(partition: &str, region: &str, id: &str) -> String {
+    crate::aws::arn(partition, "apigateway", region, "", &format!("/restapis/{id}"))
 }
 
 /// API Gateway hands policies back with their quotes escaped.
@@ -170,38 +155,23 @@ fn unescape_policy(p: &str) -> String {
 #[async_trait]
 impl Resource for RestApi {
     const TOKEN: &'static str = "tap:apigateway:RestApi";
-    const REPLACE_ON: &'static [&'static str] = &[];
     type Inputs = RestApiInputs;
-    type Outputs = RestApiOutputs;
+    type State = RestApiOutputs;
 
     fn check(&self, c: &mut Checker<'_>) {
-        if let Field::Known(name) = c.required_string("name", "the API's name") {
+        if let Field::Known(name) = c.string("name") {
             if name.is_empty() || name.len() > 1024 {
                 c.fail("name", "must be 1 to 1024 characters");
             }
         }
-        c.default("description", Value::str(""));
-        c.string("description");
-        let has_policy = !matches!(policy::check(c, "policy", false), Field::Absent);
+        let has_policy = !matches!(policy::check(c, "policy"), Field::Absent);
         check_endpoint_configuration(c, has_policy);
-        c.tags();
+        tags::check(c, "tags", 0);
     }
 
-    fn normalize(&self, key: &str, value: serde_json::Value) -> serde_json::Value {
-        match key {
-            "policy" => policy::normalize(value),
-            "endpointConfiguration" => {
-                let mut v = value;
-                if let Some(ids) = v.get_mut("vpcEndpointIds").and_then(|ids| ids.as_array_mut()) {
-                    ids.sort_by_key(|i| i.to_string());
-                }
-                v
-            }
-            _ => value,
-        }
-    }
-
-    async fn create(&self, ctx: &Ctx, inputs: RestApiInputs) -> Result<(String, RestApiOutputs)> {
+    async fn create(&self, ctx: &Ctx, inputs: &RestApiInputs) -> Result<Created<RestApiOutputs>> {
+        // The execution ARN needs the account: asked before the API exists.
+        let account = ctx.clients.account_id().await?;
         let config = AwsEndpointConfiguration::builder()
             .types(EndpointType::from(inputs.endpoint_configuration.types.as_str()))
             .set_vpc_endpoint_ids(
@@ -222,24 +192,23 @@ impl Resource for RestApi {
             )
             .send()
             .await
-            .map_err(aws("CreateRestApi"))?;
-        let id = created.id().unwrap_or_default().to_string();
-        let account = ctx.clients.account_id().await.unwrap_or_default();
-        let outputs = RestApiOutputs {
-            name: created.name().unwrap_or(&inputs.name).to_string(),
-            description: created.description().unwrap_or_default().to_string(),
-            endpoint_configuration: inputs.endpoint_configuration.clone(),
-            policy: created.policy().map(unescape_policy).or(inputs.policy.as_deref().map(policy::compact)),
-            region: inputs.region.clone(),
-            tags: inputs.tags.clone(),
+            .map_err(aws(ApiGateway, "CreateRestApi"))?;
+        let id = id_from("CreateRestApi", created.id())?;
+        let state = RestApiOutputs {
+            inputs: RestApiInputs {
+                name: created.name().unwrap_or(&inputs.name).to_string(),
+                description: created.description().unwrap_or_default().to_string(),
+                policy: created.policy().map(unescape_policy).or(inputs.policy.as_deref().map(policy::compact)),
+                ..inputs.clone()
+            },
             root_resource_id: created.root_resource_id().unwrap_or_default().to_string(),
-            arn: arn(&inputs.region, &id),
-            execution_arn: format!("arn:aws:execute-api:{}:{account}:{id}", inputs.region),
+            arn: api_arn(ctx.clients.partition(), &inputs.region, &id),
+            execution_arn: ctx.clients.arn("execute-api", &account, &id),
         };
-        Ok((id, outputs))
+        Ok(Created { id, state })
     }
 
-    async fn read(&self, ctx: &Ctx, id: &str) -> Result<Option<RestApiOutputs>> {
+    async fn read(&self, ctx: &Ctx, id: &str, _prior: Option<RestApiOutputs>) -> Result<Option<RestApiOutputs>> {
         read_api(ctx, id).await
     }
 
@@ -252,31 +221,30 @@ impl Resource for RestApi {
                 .set_patch_operations(Some(ops))
                 .send()
                 .await
-                .map_err(aws("UpdateRestApi"))?;
+                .map_err(aws(ApiGateway, "UpdateRestApi"))?;
         }
-        let (set, removed) = tag_diff(&olds.tags, &news.tags);
-        if !removed.is_empty() {
+        let arn = api_arn(ctx.clients.partition(), ctx.region(), id);
+        let change = TagChange::between(&olds.inputs.tags, &news.tags);
+        if !change.removed.is_empty() {
             api.untag_resource()
-                .resource_arn(arn(ctx.region(), id))
-                .set_tag_keys(Some(removed))
+                .resource_arn(&arn)
+                .set_tag_keys(Some(change.removed))
                 .send()
                 .await
-                .map_err(aws("UntagResource"))?;
+                .map_err(aws(ApiGateway, "UntagResource"))?;
         }
-        if !set.is_empty() {
+        if !change.set.is_empty() {
             api.tag_resource()
-                .resource_arn(arn(ctx.region(), id))
-                .set_tags(Some(set.into_iter().collect()))
+                .resource_arn(&arn)
+                .set_tags(Some(change.set.into_iter().collect()))
                 .send()
                 .await
-                .map_err(aws("TagResource"))?;
+                .map_err(aws(ApiGateway, "TagResource"))?;
         }
-        let mut outputs = read_api(ctx, id)
-            .await?
-            .ok_or_else(|| Error::Internal(format!("REST API {id} vanished during the update")))?;
+        let mut state = still_there("REST API", id, read_api(ctx, id).await?)?;
         // TagResource is synchronous: the tags are what was just set.
-        outputs.tags = news.tags;
-        Ok(outputs)
+        state.inputs.tags = news.tags;
+        Ok(state)
     }
 
     async fn delete(&self, ctx: &Ctx, id: &str, _olds: RestApiOutputs) -> Result<()> {
@@ -286,12 +254,14 @@ impl Resource for RestApi {
             .retry_while(
                 &format!("deleting REST API {id} (API Gateway's deletion rate limit)"),
                 |e| e.is_code(&["TooManyRequestsException"]),
-                || async { api.delete_rest_api().rest_api_id(id).send().await.map_err(aws("DeleteRestApi")) },
+                || async {
+                    api.delete_rest_api().rest_api_id(id).send().await.map_err(aws(ApiGateway, "DeleteRestApi"))
+                },
             )
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(e) if e.is_code(&["NotFoundException"]) => Ok(()),
+            Err(e) if e.is_gone() => Ok(()),
             // Some endpoints (moto) fail oddly for an API that is already gone: check before failing.
             Err(e) => match read_api(ctx, id).await {
                 Ok(None) => Ok(()),
@@ -302,10 +272,10 @@ impl Resource for RestApi {
 }
 
 async fn read_api(ctx: &Ctx, id: &str) -> Result<Option<RestApiOutputs>> {
-    let Some(out) =
-        found(ctx.clients.apigateway.get_rest_api().rest_api_id(id).send().await.map_err(aws("GetRestApi")), |e| {
-            e.is_code(&["NotFoundException"])
-        })?
+    let Some(out) = found(
+        ctx.clients.apigateway.get_rest_api().rest_api_id(id).send().await.map_err(aws(ApiGateway, "GetRestApi")),
+        Error::is_gone,
+    )?
     else {
         return Ok(None);
     };
@@ -314,21 +284,23 @@ async fn read_api(ctx: &Ctx, id: &str) -> Result<Option<RestApiOutputs>> {
     let mut ids = config.map(|c| c.vpc_endpoint_ids().to_vec()).unwrap_or_default();
     ids.sort();
     Ok(Some(RestApiOutputs {
-        name: out.name().unwrap_or_default().to_string(),
-        description: out.description().unwrap_or_default().to_string(),
-        endpoint_configuration: EndpointConfiguration {
-            types: config
-                .and_then(|c| c.types().first())
-                .map(|t| t.as_str().to_string())
-                .unwrap_or_else(|| "EDGE".into()),
-            vpc_endpoint_ids: ids,
+        inputs: RestApiInputs {
+            name: out.name().unwrap_or_default().to_string(),
+            description: out.description().unwrap_or_default().to_string(),
+            endpoint_configuration: EndpointConfiguration {
+                types: config
+                    .and_then(|c| c.types().first())
+                    .map(|t| t.as_str().to_string())
+                    .unwrap_or_else(|| "EDGE".into()),
+                vpc_endpoint_ids: ids,
+            },
+            policy: out.policy().map(unescape_policy),
+            region: ctx.region().to_string(),
+            tags: out.tags().map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default(),
         },
-        policy: out.policy().map(unescape_policy),
-        region: ctx.region().to_string(),
-        tags: out.tags().map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default(),
         root_resource_id: out.root_resource_id().unwrap_or_default().to_string(),
-        arn: arn(ctx.region(), id),
-        execution_arn: format!("arn:aws:execute-api:{}:{account}:{id}", ctx.region()),
+        arn: api_arn(ctx.clients.partition(), ctx.region(), id),
+        execution_arn: ctx.clients.arn("execute-api", &account, id),
     }))
 }
 
@@ -337,18 +309,21 @@ mod tests {
     use super::*;
     use crate::resource::DynResource;
     use crate::value::PropertyMap;
+    use crate::value::Value;
 
     fn outputs(types: &str, ids: &[&str]) -> RestApiOutputs {
         RestApiOutputs {
-            name: "api".into(),
-            description: "d".into(),
-            endpoint_configuration: EndpointConfiguration {
-                types: types.into(),
-                vpc_endpoint_ids: ids.iter().map(|s| s.to_string()).collect(),
+            inputs: RestApiInputs {
+                name: "api".into(),
+                description: "d".into(),
+                endpoint_configuration: EndpointConfiguration {
+                    types: types.into(),
+                    vpc_endpoint_ids: ids.iter().map(|s| s.to_string()).collect(),
+                },
+                policy: Some(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow"}]}"#.into()),
+                region: "us-east-1".into(),
+                tags: [("a".to_string(), "1".to_string())].into_iter().collect(),
             },
-            policy: Some(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow"}]}"#.into()),
-            region: "us-east-1".into(),
-            tags: [("a".to_string(), "1".to_string())].into_iter().collect(),
             root_resource_id: "r".into(),
             arn: String::new(),
             execution_arn: String::new(),
@@ -356,14 +331,7 @@ mod tests {
     }
 
     fn inputs_of(o: &RestApiOutputs) -> RestApiInputs {
-        RestApiInputs {
-            name: o.name.clone(),
-            description: o.description.clone(),
-            endpoint_configuration: o.endpoint_configuration.clone(),
-            policy: o.policy.clone(),
-            region: o.region.clone(),
-            tags: o.tags.clone(),
-        }
+        o.inputs.clone()
     }
 
     fn ops(o: &[PatchOperation]) -> Vec<(String, String, String)> {
@@ -420,11 +388,15 @@ mod tests {
         let olds = outputs("PRIVATE", &["vpce-1"]);
         let mut news = inputs_of(&olds);
         news.tags = [("b".to_string(), "2".to_string())].into_iter().collect();
-        let (set, removed) = tag_diff(&olds.tags, &news.tags);
-        let tag = client.tag_resource().resource_arn(arn("us-east-1", "abc")).set_tags(Some(set.into_iter().collect()));
+        let TagChange { set, removed } = TagChange::between(&olds.inputs.tags, &news.tags);
+        let tag = client
+            .tag_resource()
+            .resource_arn(api_arn("aws", "us-east-1", "abc"))
+            .set_tags(Some(set.into_iter().collect()));
         assert_eq!(tag.get_resource_arn().as_deref(), Some("arn:aws:apigateway:us-east-1::/restapis/abc"));
         assert_eq!(tag.get_tags().as_ref().and_then(|t| t.get("b")).map(String::as_str), Some("2"));
-        let untag = client.untag_resource().resource_arn(arn("us-east-1", "abc")).set_tag_keys(Some(removed));
+        let untag =
+            client.untag_resource().resource_arn(api_arn("aws", "us-east-1", "abc")).set_tag_keys(Some(removed));
         assert_eq!(untag.get_tag_keys().as_deref(), Some(&["a".to_string()][..]));
     }
 

@@ -8,43 +8,46 @@
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
+use tap_macros::Fields;
 
-use crate::error::{aws, Error, Result};
-use crate::resource::{deleted, Checker, Ctx, Field, Resource};
-use crate::resources::{tag_diff, Tags};
+use crate::error::{aws, Error, Result, Service::Logs};
+use crate::resource::{deleted, still_there, Checker, Created, Ctx, Field, Resource};
+use crate::resources::tags::{self, TagChange, Tags};
 
 pub struct LogGroup;
 
-#[derive(Debug, Clone, Deserialize)]
+/// A CloudWatch Logs log group. Retention, the KMS key and tags update in place; renaming it
+/// replaces it. Import with the group name, or `<name>@<region>`.
+#[derive(Debug, Clone, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
 pub struct LogGroupInputs {
+    /// The group's name, 1-512 letters, digits or `_-/.#` (autonamed `<resource name>-<7 hex>`
+    /// when neither it nor namePrefix is given).
+    #[field(replace)]
     pub name: String,
-    #[serde(default)]
+    /// A prefix for the autoname.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name_prefix: Option<String>,
-    /// Days to keep events; absent: forever.
-    #[serde(default)]
+    /// Days to keep events, one of CloudWatch's allowed values; absent: forever.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention_in_days: Option<i64>,
     /// The ARN of the KMS key that encrypts the group.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kms_key_id: Option<String>,
+    #[field(region)]
     pub region: String,
+    #[field(tags)]
     #[serde(default)]
     pub tags: Tags,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The group as CloudWatch Logs reports it.
+#[derive(Debug, Clone, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
 pub struct LogGroupOutputs {
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name_prefix: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub retention_in_days: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub kms_key_id: Option<String>,
-    pub region: String,
-    #[serde(default)]
-    pub tags: Tags,
+    #[serde(flatten)]
+    pub inputs: LogGroupInputs,
+    /// The group's ARN (without the trailing `:*`).
     #[serde(default)]
     pub arn: String,
 }
@@ -53,15 +56,21 @@ pub struct LogGroupOutputs {
 pub const RETENTION_DAYS: [i64; 22] =
     [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
-pub fn retention_error(days: i64) -> Option<String> {
+fn retention_error(days: i64) -> Option<String> {
     (!RETENTION_DAYS.contains(&days)).then(|| {
         let allowed: Vec<String> = RETENTION_DAYS.iter().map(i64::to_string).collect();
         format!("{days} is not a retention CloudWatch Logs allows; use one of {}", allowed.join(", "))
     })
 }
 
-fn is_not_found(e: &Error) -> bool {
-    e.is_code(&["ResourceNotFoundException"])
+/// The retention rule, shared with SecureRegion's `logRetentionInDays`.
+pub fn check_retention(c: &mut Checker<'_>, key: &str) {
+    if let Field::Known(days) = c.integer(key) {
+        if let Some(reason) = retention_error(days) {
+            let reason = if c.is_secret(key) { reason.replacen(&days.to_string(), "[secret]", 1) } else { reason };
+            c.fail(key, reason);
+        }
+    }
 }
 
 /// The request that changes a group's KMS key (moto does not implement these calls: a unit test
@@ -83,15 +92,12 @@ pub fn kms_change(client: &aws_sdk_cloudwatchlogs::Client, name: &str, key: Opti
 #[async_trait]
 impl Resource for LogGroup {
     const TOKEN: &'static str = "tap:cloudwatch:LogGroup";
-    const REPLACE_ON: &'static [&'static str] = &["name"];
     type Inputs = LogGroupInputs;
-    type Outputs = LogGroupOutputs;
+    type State = LogGroupOutputs;
 
     fn check(&self, c: &mut Checker<'_>) {
-        if c.news.contains_key("name") && c.news.contains_key("namePrefix") {
-            c.fail("namePrefix", "give name or namePrefix, not both");
-        }
-        if let Field::Known(name) = c.autoname("name", "namePrefix", 512) {
+        let prefix = format!("{}-", c.name());
+        if let Field::Known(name) = c.autoname("name", "namePrefix", 512, &prefix) {
             if name.is_empty()
                 || name.len() > 512
                 || !name.chars().all(|ch| ch.is_ascii_alphanumeric() || "_-/.#".contains(ch))
@@ -99,11 +105,7 @@ impl Resource for LogGroup {
                 c.fail("name", format!("{name:?} must be 1 to 512 letters, digits or _-/.#"));
             }
         }
-        if let Field::Known(days) = c.integer("retentionInDays") {
-            if let Some(reason) = retention_error(days) {
-                c.fail("retentionInDays", reason);
-            }
-        }
+        check_retention(c, "retentionInDays");
         if let Field::Known(key) = c.string("kmsKeyId") {
             if !key.starts_with("arn:") || !key.contains(":kms:") {
                 c.fail(
@@ -114,12 +116,15 @@ impl Resource for LogGroup {
                 );
             }
         }
-        c.tags();
+        tags::check(c, "tags", 0);
     }
 
-    async fn create(&self, ctx: &Ctx, inputs: LogGroupInputs) -> Result<(String, LogGroupOutputs)> {
-        let logs = &ctx.clients.logs;
-        logs.create_log_group()
+    async fn create(&self, ctx: &Ctx, inputs: &LogGroupInputs) -> Result<Created<LogGroupOutputs>> {
+        // The group's ARN needs the account: asked before the group exists.
+        let account = ctx.clients.account_id().await?;
+        ctx.clients
+            .logs
+            .create_log_group()
             .log_group_name(&inputs.name)
             .set_kms_key_id(inputs.kms_key_id.clone())
             .set_tags(
@@ -128,35 +133,26 @@ impl Resource for LogGroup {
             )
             .send()
             .await
-            .map_err(aws("CreateLogGroup"))?;
-        let name = inputs.name.clone();
-        let account = ctx.clients.account_id().await?;
-        let mut state = LogGroupOutputs {
-            name: name.clone(),
-            name_prefix: inputs.name_prefix.clone(),
-            retention_in_days: None,
-            kms_key_id: inputs.kms_key_id.clone(),
-            region: inputs.region.clone(),
-            tags: inputs.tags.clone(),
-            arn: format!("arn:aws:logs:{}:{account}:log-group:{name}", inputs.region),
+            .map_err(aws(Logs, "CreateLogGroup"))?;
+        let state = LogGroupOutputs {
+            inputs: LogGroupInputs { retention_in_days: None, ..inputs.clone() },
+            arn: ctx.clients.arn("logs", &account, &format!("log-group:{}", inputs.name)),
         };
-        ctx.record_created(&name, &state);
-        if let Some(days) = inputs.retention_in_days {
-            logs.put_retention_policy()
-                .log_group_name(&name)
-                .retention_in_days(days as i32)
-                .send()
-                .await
-                .map_err(aws("PutRetentionPolicy"))?;
-            state.retention_in_days = Some(days);
-        }
-        Ok((name, state))
+        Ok(Created { id: inputs.name.clone(), state })
     }
 
-    async fn read(&self, ctx: &Ctx, id: &str) -> Result<Option<LogGroupOutputs>> {
+    async fn finish(&self, ctx: &Ctx, id: &str, inputs: &LogGroupInputs, state: &mut LogGroupOutputs) -> Result<()> {
+        if let Some(days) = inputs.retention_in_days {
+            put_retention(ctx, id, days).await?;
+            state.inputs.retention_in_days = Some(days);
+        }
+        Ok(())
+    }
+
+    async fn read(&self, ctx: &Ctx, id: &str, prior: Option<LogGroupOutputs>) -> Result<Option<LogGroupOutputs>> {
         let mut found = read_group(ctx, id).await?;
-        if let Some(g) = &mut found {
-            g.name_prefix = ctx.prior("namePrefix").map(str::to_string);
+        if let (Some(g), Some(prior)) = (&mut found, prior) {
+            g.inputs.name_prefix = prior.inputs.name_prefix;
         }
         Ok(found)
     }
@@ -169,85 +165,100 @@ impl Resource for LogGroup {
         news: LogGroupInputs,
     ) -> Result<LogGroupOutputs> {
         let logs = &ctx.clients.logs;
-        if olds.retention_in_days != news.retention_in_days {
+        if olds.inputs.retention_in_days != news.retention_in_days {
             match news.retention_in_days {
-                Some(days) => {
-                    logs.put_retention_policy()
-                        .log_group_name(id)
-                        .retention_in_days(days as i32)
-                        .send()
-                        .await
-                        .map_err(aws("PutRetentionPolicy"))?;
-                }
+                Some(days) => put_retention(ctx, id, days).await?,
                 None => {
                     logs.delete_retention_policy()
                         .log_group_name(id)
                         .send()
                         .await
-                        .map_err(aws("DeleteRetentionPolicy"))?;
+                        .map_err(aws(Logs, "DeleteRetentionPolicy"))?;
                 }
             }
         }
-        if olds.kms_key_id != news.kms_key_id {
+        if olds.inputs.kms_key_id != news.kms_key_id {
             match kms_change(logs, id, news.kms_key_id.as_deref()) {
-                KmsChange::Associate(request) => request.send().await.map(|_| ()).map_err(aws("AssociateKmsKey"))?,
+                KmsChange::Associate(request) => {
+                    request.send().await.map(|_| ()).map_err(aws(Logs, "AssociateKmsKey"))?
+                }
                 KmsChange::Disassociate(request) => {
-                    request.send().await.map(|_| ()).map_err(aws("DisassociateKmsKey"))?
+                    request.send().await.map(|_| ()).map_err(aws(Logs, "DisassociateKmsKey"))?
                 }
             }
         }
-        let arn = olds.arn.clone();
-        let (set, removed) = tag_diff(&olds.tags, &news.tags);
-        if !removed.is_empty() {
+        let change = TagChange::between(&olds.inputs.tags, &news.tags);
+        if !change.removed.is_empty() {
             logs.untag_resource()
-                .resource_arn(&arn)
-                .set_tag_keys(Some(removed))
+                .resource_arn(&olds.arn)
+                .set_tag_keys(Some(change.removed))
                 .send()
                 .await
-                .map_err(aws("UntagResource"))?;
+                .map_err(aws(Logs, "UntagResource"))?;
         }
-        if !set.is_empty() {
+        if !change.set.is_empty() {
             logs.tag_resource()
-                .resource_arn(&arn)
-                .set_tags(Some(set.into_iter().collect()))
+                .resource_arn(&olds.arn)
+                .set_tags(Some(change.set.into_iter().collect()))
                 .send()
                 .await
-                .map_err(aws("TagResource"))?;
+                .map_err(aws(Logs, "TagResource"))?;
         }
-        let mut outputs = read_group(ctx, id)
-            .await?
-            .ok_or_else(|| Error::Internal(format!("log group {id} vanished during the update")))?;
-        outputs.name_prefix = news.name_prefix;
-        Ok(outputs)
+        let mut state = still_there("log group", id, read_group(ctx, id).await?)?;
+        state.inputs.name_prefix = news.name_prefix;
+        Ok(state)
     }
 
     async fn delete(&self, ctx: &Ctx, id: &str, _olds: LogGroupOutputs) -> Result<()> {
         deleted(
-            ctx.clients.logs.delete_log_group().log_group_name(id).send().await.map_err(aws("DeleteLogGroup")),
-            is_not_found,
+            ctx.clients.logs.delete_log_group().log_group_name(id).send().await.map_err(aws(Logs, "DeleteLogGroup")),
+            Error::is_gone,
         )
     }
 }
 
+async fn put_retention(ctx: &Ctx, name: &str, days: i64) -> Result<()> {
+    ctx.clients
+        .logs
+        .put_retention_policy()
+        .log_group_name(name)
+        .retention_in_days(days as i32)
+        .send()
+        .await
+        .map_err(aws(Logs, "PutRetentionPolicy"))?;
+    Ok(())
+}
+
+/// The group named exactly `name`: DescribeLogGroups matches by prefix, so every page is read
+/// until it appears.
 async fn read_group(ctx: &Ctx, name: &str) -> Result<Option<LogGroupOutputs>> {
     let logs = &ctx.clients.logs;
-    let out = logs.describe_log_groups().log_group_name_prefix(name).send().await.map_err(aws("DescribeLogGroups"))?;
-    let Some(g) = out.log_groups().iter().find(|g| g.log_group_name() == Some(name)) else {
-        return Ok(None);
-    };
+    let mut pages = logs.describe_log_groups().log_group_name_prefix(name).into_paginator().send();
+    let mut group = None;
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(aws(Logs, "DescribeLogGroups"))?;
+        if let Some(g) = page.log_groups().iter().find(|g| g.log_group_name() == Some(name)) {
+            group = Some(g.clone());
+            break;
+        }
+    }
+    let Some(g) = group else { return Ok(None) };
     let arn = g.arn().unwrap_or_default().trim_end_matches(":*").to_string();
-    let tags = match logs.list_tags_for_resource().resource_arn(&arn).send().await.map_err(aws("ListTagsForResource")) {
-        Ok(t) => t.tags().map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default(),
-        Err(e) if is_not_found(&e) => return Ok(None),
-        Err(e) => return Err(e),
-    };
+    let tags =
+        match logs.list_tags_for_resource().resource_arn(&arn).send().await.map_err(aws(Logs, "ListTagsForResource")) {
+            Ok(t) => t.tags().map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default(),
+            Err(e) if e.is_gone() => return Ok(None),
+            Err(e) => return Err(e),
+        };
     Ok(Some(LogGroupOutputs {
-        name: name.to_string(),
-        name_prefix: None,
-        retention_in_days: g.retention_in_days().map(i64::from),
-        kms_key_id: g.kms_key_id().map(str::to_string),
-        region: ctx.region().to_string(),
-        tags,
+        inputs: LogGroupInputs {
+            name: name.to_string(),
+            name_prefix: None,
+            retention_in_days: g.retention_in_days().map(i64::from),
+            kms_key_id: g.kms_key_id().map(str::to_string),
+            region: ctx.region().to_string(),
+            tags,
+        },
         arn,
     }))
 }

@@ -8,34 +8,40 @@
 use async_trait::async_trait;
 use aws_sdk_ec2::types::ResourceType;
 use serde::{Deserialize, Serialize};
+use tap_macros::Fields;
 
-use super::{from_tags, is_in_use, is_not_found, tag_spec, update_tags, Tags};
-use crate::error::{aws, Error, Result};
-use crate::resource::{deleted, found, Checker, Ctx, Resource};
+use super::{from_tags, tag_spec, update_tags};
+use crate::error::{aws, Error, Result, Service::Ec2};
+use crate::resource::{deleted, found, id_from, still_there, Checker, Created, Ctx, Resource};
+use crate::resources::tags::{self, Tags};
 
 pub struct InternetGateway;
 
-#[derive(Debug, Clone, Deserialize)]
+/// An internet gateway. Changing vpcId detaches it and attaches it to the new VPC in place.
+/// Import with the gateway id, or `<igw id>@<region>`.
+#[derive(Debug, Clone, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
 pub struct InternetGatewayInputs {
-    /// The VPC to attach to; detached when absent.
-    #[serde(default)]
+    /// The VPC to attach the gateway to; detached when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vpc_id: Option<String>,
+    #[field(region)]
     pub region: String,
+    #[field(tags)]
     #[serde(default)]
     pub tags: Tags,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The gateway as AWS reports it.
+#[derive(Debug, Clone, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
 pub struct InternetGatewayOutputs {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub vpc_id: Option<String>,
-    pub region: String,
-    #[serde(default)]
-    pub tags: Tags,
+    #[serde(flatten)]
+    pub inputs: InternetGatewayInputs,
+    /// The gateway's ARN.
     #[serde(default)]
     pub arn: String,
+    /// The account that owns the gateway.
     #[serde(default)]
     pub owner_id: String,
 }
@@ -43,43 +49,53 @@ pub struct InternetGatewayOutputs {
 #[async_trait]
 impl Resource for InternetGateway {
     const TOKEN: &'static str = "tap:ec2:InternetGateway";
-    const REPLACE_ON: &'static [&'static str] = &[];
     type Inputs = InternetGatewayInputs;
-    type Outputs = InternetGatewayOutputs;
+    type State = InternetGatewayOutputs;
 
     fn check(&self, c: &mut Checker<'_>) {
-        c.string("vpcId");
-        c.tags();
+        tags::check(c, "tags", 0);
     }
 
-    async fn create(&self, ctx: &Ctx, inputs: InternetGatewayInputs) -> Result<(String, InternetGatewayOutputs)> {
+    async fn create(&self, ctx: &Ctx, inputs: &InternetGatewayInputs) -> Result<Created<InternetGatewayOutputs>> {
         let created = ctx
             .clients
             .ec2
             .create_internet_gateway()
-            .set_tag_specifications(tag_spec(ResourceType::InternetGateway, &inputs.tags).map(|t| vec![t]))
+            .set_tag_specifications(tag_spec(ResourceType::InternetGateway, &inputs.tags))
             .send()
             .await
-            .map_err(aws("CreateInternetGateway"))?;
+            .map_err(aws(Ec2, "CreateInternetGateway"))?;
         let gateway = created.internet_gateway();
-        let id = gateway.and_then(|g| g.internet_gateway_id()).unwrap_or_default().to_string();
+        let id = id_from("CreateInternetGateway", gateway.and_then(|g| g.internet_gateway_id()))?;
         let owner = gateway.and_then(|g| g.owner_id()).unwrap_or_default().to_string();
-        let mut outputs = InternetGatewayOutputs {
-            vpc_id: None,
-            region: inputs.region.clone(),
-            tags: inputs.tags.clone(),
-            arn: format!("arn:aws:ec2:{}:{owner}:internet-gateway/{id}", inputs.region),
+        let state = InternetGatewayOutputs {
+            inputs: InternetGatewayInputs { vpc_id: None, ..inputs.clone() },
+            arn: ctx.clients.arn("ec2", &owner, &format!("internet-gateway/{id}")),
             owner_id: owner,
         };
-        ctx.record_created(&id, &outputs);
-        if let Some(vpc) = &inputs.vpc_id {
-            attach(ctx, &id, vpc).await?;
-            outputs.vpc_id = Some(vpc.clone());
-        }
-        Ok((id, outputs))
+        Ok(Created { id, state })
     }
 
-    async fn read(&self, ctx: &Ctx, id: &str) -> Result<Option<InternetGatewayOutputs>> {
+    async fn finish(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+        inputs: &InternetGatewayInputs,
+        state: &mut InternetGatewayOutputs,
+    ) -> Result<()> {
+        if let Some(vpc) = &inputs.vpc_id {
+            attach(ctx, id, vpc).await?;
+            state.inputs.vpc_id = Some(vpc.clone());
+        }
+        Ok(())
+    }
+
+    async fn read(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+        _prior: Option<InternetGatewayOutputs>,
+    ) -> Result<Option<InternetGatewayOutputs>> {
         read_gateway(ctx, id).await
     }
 
@@ -90,53 +106,56 @@ impl Resource for InternetGateway {
         olds: InternetGatewayOutputs,
         news: InternetGatewayInputs,
     ) -> Result<InternetGatewayOutputs> {
-        if olds.vpc_id != news.vpc_id {
-            if let Some(old) = &olds.vpc_id {
+        if olds.inputs.vpc_id != news.vpc_id {
+            if let Some(old) = &olds.inputs.vpc_id {
                 detach(ctx, id, old).await?;
             }
             if let Some(new) = &news.vpc_id {
                 attach(ctx, id, new).await?;
             }
         }
-        update_tags(&ctx.clients.ec2, id, &olds.tags, &news.tags).await?;
-        read_gateway(ctx, id).await?.ok_or_else(|| Error::Internal(format!("gateway {id} vanished during the update")))
+        update_tags(&ctx.clients.ec2, id, &olds.inputs.tags, &news.tags).await?;
+        still_there("gateway", id, read_gateway(ctx, id).await?)
     }
 
     async fn delete(&self, ctx: &Ctx, id: &str, _olds: InternetGatewayOutputs) -> Result<()> {
-        // Detach from whatever it is attached to now, not what the state last saw.
         let Some(current) = read_gateway(ctx, id).await? else {
             return Ok(());
         };
-        if let Some(vpc) = &current.vpc_id {
+        if let Some(vpc) = &current.inputs.vpc_id {
             detach(ctx, id, vpc).await?;
         }
         let ec2 = &ctx.clients.ec2;
         let result = ctx
-            .retry_while(&format!("deleting internet gateway {id}"), is_in_use, || async {
-                ec2.delete_internet_gateway().internet_gateway_id(id).send().await.map_err(aws("DeleteInternetGateway"))
+            .retry_while(&format!("deleting internet gateway {id}"), Error::is_in_use, || async {
+                ec2.delete_internet_gateway()
+                    .internet_gateway_id(id)
+                    .send()
+                    .await
+                    .map_err(aws(Ec2, "DeleteInternetGateway"))
             })
             .await;
-        deleted(result, is_not_found)
+        deleted(result, Error::is_gone)
     }
 }
 
 async fn attach(ctx: &Ctx, id: &str, vpc: &str) -> Result<()> {
     let ec2 = &ctx.clients.ec2;
-    // A gateway made a moment ago may not be visible to the attach call yet.
-    ctx.retry_while(&format!("attaching internet gateway {id} to {vpc}"), is_not_found_gateway, || async {
-        ec2.attach_internet_gateway()
-            .internet_gateway_id(id)
-            .vpc_id(vpc)
-            .send()
-            .await
-            .map_err(aws("AttachInternetGateway"))
-    })
+    // A gateway made a moment ago may not be visible to the next call yet.
+    ctx.retry_while(
+        &format!("attaching internet gateway {id} to {vpc}"),
+        |e| e.is_code(&["InvalidInternetGatewayID.NotFound"]),
+        || async {
+            ec2.attach_internet_gateway()
+                .internet_gateway_id(id)
+                .vpc_id(vpc)
+                .send()
+                .await
+                .map_err(aws(Ec2, "AttachInternetGateway"))
+        },
+    )
     .await?;
     Ok(())
-}
-
-fn is_not_found_gateway(e: &Error) -> bool {
-    e.aws_code() == Some("InvalidInternetGatewayID.NotFound")
 }
 
 async fn detach(ctx: &Ctx, id: &str, vpc: &str) -> Result<()> {
@@ -144,19 +163,18 @@ async fn detach(ctx: &Ctx, id: &str, vpc: &str) -> Result<()> {
     let result = ctx
         .retry_while(
             &format!("detaching internet gateway {id} from {vpc} (public addresses still mapped)"),
-            is_in_use,
+            Error::is_in_use,
             || async {
                 ec2.detach_internet_gateway()
                     .internet_gateway_id(id)
                     .vpc_id(vpc)
                     .send()
                     .await
-                    .map_err(aws("DetachInternetGateway"))
+                    .map_err(aws(Ec2, "DetachInternetGateway"))
             },
         )
         .await;
-    // Already detached, or the VPC is gone.
-    deleted(result, |e| is_not_found(e) || e.aws_code() == Some("Gateway.NotAttached"))
+    deleted(result, |e| e.is_gone() || e.is_code(&["Gateway.NotAttached"]))
 }
 
 async fn read_gateway(ctx: &Ctx, id: &str) -> Result<Option<InternetGatewayOutputs>> {
@@ -167,8 +185,8 @@ async fn read_gateway(ctx: &Ctx, id: &str) -> Result<Option<InternetGatewayOutpu
             .internet_gateway_ids(id)
             .send()
             .await
-            .map_err(aws("DescribeInternetGateways")),
-        is_not_found,
+            .map_err(aws(Ec2, "DescribeInternetGateways")),
+        Error::is_gone,
     )?
     else {
         return Ok(None);
@@ -176,10 +194,12 @@ async fn read_gateway(ctx: &Ctx, id: &str) -> Result<Option<InternetGatewayOutpu
     Ok(out.internet_gateways().first().map(|g| {
         let owner = g.owner_id().unwrap_or_default().to_string();
         InternetGatewayOutputs {
-            vpc_id: g.attachments().iter().find_map(|a| a.vpc_id()).map(str::to_string),
-            region: ctx.region().to_string(),
-            tags: from_tags(g.tags()),
-            arn: format!("arn:aws:ec2:{}:{owner}:internet-gateway/{id}", ctx.region()),
+            inputs: InternetGatewayInputs {
+                vpc_id: g.attachments().iter().find_map(|a| a.vpc_id()).map(str::to_string),
+                region: ctx.region().to_string(),
+                tags: from_tags(g.tags()),
+            },
+            arn: ctx.clients.arn("ec2", &owner, &format!("internet-gateway/{id}")),
             owner_id: owner,
         }
     }))

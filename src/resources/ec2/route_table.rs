@@ -10,45 +10,59 @@ use std::collections::{BTreeMap, BTreeSet};
 use async_trait::async_trait;
 use aws_sdk_ec2::types::ResourceType;
 use serde::{Deserialize, Serialize};
+use tap_macros::Fields;
 
-use super::{from_tags, is_in_use, is_not_found, tag_spec, update_tags, Tags};
-use crate::error::{aws, Error, Result};
-use crate::resource::{deleted, found, Checker, Ctx, Resource};
+use super::{from_tags, tag_spec, update_tags};
+use crate::error::{aws, Error, Result, Service::Ec2};
+use crate::resource::{deleted, found, id_from, still_there, Checker, Created, Ctx, Field, Resource};
+use crate::resources::tags::{self, Tags};
 use crate::validate;
-use crate::value::Value;
 
 pub struct RouteTable;
 
-/// One route: a destination block and the gateway it goes to.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+/// A route to a gateway.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
+#[field(token = "tap:ec2:RouteTableRoute")]
 pub struct Route {
+    /// The destination IPv4 block, e.g. `0.0.0.0/0`.
+    #[field(required = "a destination such as 0.0.0.0/0")]
     pub cidr_block: String,
+    /// The internet gateway (or virtual private gateway) the traffic goes to.
+    #[field(required = "a gateway such as igw-0123456789abcdef0")]
     pub gateway_id: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A route table of a VPC. Its routes update in place by difference (the VPC's local route is
+/// never touched); changing vpcId replaces it. Import with the route table id, or
+/// `<rtb id>@<region>`.
+#[derive(Debug, Clone, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
 pub struct RouteTableInputs {
+    /// The VPC the table belongs to.
+    #[field(replace, required = "the id of the VPC, such as vpc-0123456789abcdef0")]
     pub vpc_id: String,
+    /// Routes to gateways, one per destination.
+    #[field(default = Vec::new(), compare = set)]
     #[serde(default)]
     pub routes: Vec<Route>,
+    #[field(region)]
     pub region: String,
+    #[field(tags)]
     #[serde(default)]
     pub tags: Tags,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The route table as AWS reports it.
+#[derive(Debug, Clone, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
 pub struct RouteTableOutputs {
-    pub vpc_id: String,
-    #[serde(default)]
-    pub routes: Vec<Route>,
-    pub region: String,
-    #[serde(default)]
-    pub tags: Tags,
+    #[serde(flatten)]
+    pub inputs: RouteTableInputs,
+    /// The route table's ARN.
     #[serde(default)]
     pub arn: String,
+    /// The account that owns the table.
     #[serde(default)]
     pub owner_id: String,
 }
@@ -56,89 +70,69 @@ pub struct RouteTableOutputs {
 #[async_trait]
 impl Resource for RouteTable {
     const TOKEN: &'static str = "tap:ec2:RouteTable";
-    const REPLACE_ON: &'static [&'static str] = &["vpcId"];
     type Inputs = RouteTableInputs;
-    type Outputs = RouteTableOutputs;
+    type State = RouteTableOutputs;
 
     fn check(&self, c: &mut Checker<'_>) {
-        c.required_string("vpcId", "the id of the VPC, such as vpc-0123456789abcdef0");
-        c.tags();
-        let Some(routes) = c.object_list("routes") else { return };
+        tags::check(c, "tags", 0);
+        let Field::Known(routes) = c.get::<Vec<Route>>("routes") else { return };
         let mut seen = BTreeSet::new();
         for (i, route) in routes.iter().enumerate() {
-            for key in route.keys().filter(|k| !["cidrBlock", "gatewayId"].contains(&k.as_str())) {
-                c.fail("routes", format!("route {i} has {key:?}; a route has cidrBlock and gatewayId"));
+            let cidr = &route.cidr_block;
+            if let Err(reason) = validate::cidr(cidr, 0, 32) {
+                c.fail("routes", format!("route {i}: cidrBlock {reason}"));
+            } else if !seen.insert(cidr.clone()) {
+                c.fail("routes", format!("route {i}: a second route to {cidr}; give each destination once"));
             }
-            match route.get("cidrBlock") {
-                Some(Value::String(cidr)) => {
-                    if let Err(reason) = validate::cidr(cidr, 0, 32) {
-                        c.fail("routes", format!("route {i}: cidrBlock {reason}"));
-                    } else if !seen.insert(cidr.clone()) {
-                        c.fail("routes", format!("route {i}: a second route to {cidr}; give each destination once"));
-                    }
-                }
-                Some(v) if v.contains_unknowns() => {}
-                _ => c.fail("routes", format!("route {i} needs a cidrBlock such as 0.0.0.0/0")),
-            }
-            match route.get("gatewayId") {
-                Some(Value::String(g)) if !g.is_empty() => {}
-                Some(v) if v.contains_unknowns() => {}
-                _ => c.fail("routes", format!("route {i} needs a gatewayId such as igw-0123456789abcdef0")),
+            if route.gateway_id.is_empty() {
+                c.fail("routes", format!("route {i} needs a gatewayId such as igw-0123456789abcdef0"));
             }
         }
     }
 
-    fn normalize(&self, key: &str, value: serde_json::Value) -> serde_json::Value {
-        match (key, value) {
-            ("routes", serde_json::Value::Array(mut routes)) => {
-                routes.sort_by_key(|r| r.to_string());
-                serde_json::Value::Array(routes)
-            }
-            (_, v) => v,
-        }
-    }
-
-    async fn create(&self, ctx: &Ctx, inputs: RouteTableInputs) -> Result<(String, RouteTableOutputs)> {
+    async fn create(&self, ctx: &Ctx, inputs: &RouteTableInputs) -> Result<Created<RouteTableOutputs>> {
         let created = ctx
             .clients
             .ec2
             .create_route_table()
             .vpc_id(&inputs.vpc_id)
-            .set_tag_specifications(tag_spec(ResourceType::RouteTable, &inputs.tags).map(|t| vec![t]))
+            .set_tag_specifications(tag_spec(ResourceType::RouteTable, &inputs.tags))
             .send()
             .await
-            .map_err(aws("CreateRouteTable"))?;
+            .map_err(aws(Ec2, "CreateRouteTable"))?;
         let table = created.route_table();
-        let id = table.and_then(|t| t.route_table_id()).unwrap_or_default().to_string();
+        let id = id_from("CreateRouteTable", table.and_then(|t| t.route_table_id()))?;
         let owner = table.and_then(|t| t.owner_id()).unwrap_or_default().to_string();
-        let mut state = RouteTableOutputs {
-            vpc_id: inputs.vpc_id.clone(),
-            routes: Vec::new(),
-            region: inputs.region.clone(),
-            tags: inputs.tags.clone(),
-            arn: format!("arn:aws:ec2:{}:{owner}:route-table/{id}", inputs.region),
+        let state = RouteTableOutputs {
+            inputs: RouteTableInputs { routes: Vec::new(), ..inputs.clone() },
+            arn: ctx.clients.arn("ec2", &owner, &format!("route-table/{id}")),
             owner_id: owner,
         };
-        ctx.record_created(&id, &state);
+        Ok(Created { id, state })
+    }
+
+    async fn finish(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+        inputs: &RouteTableInputs,
+        state: &mut RouteTableOutputs,
+    ) -> Result<()> {
         // Routes to different destinations are independent: create them together.
         let results =
-            futures_util::future::join_all(inputs.routes.iter().map(|route| create_route(ctx, &id, route))).await;
+            futures_util::future::join_all(inputs.routes.iter().map(|route| create_route(ctx, id, route))).await;
         let mut failure = None;
         for (route, result) in inputs.routes.iter().zip(results) {
             match result {
-                Ok(()) => state.routes.push(route.clone()),
+                Ok(()) => state.inputs.routes.push(route.clone()),
                 Err(e) => failure = failure.or(Some(e)),
             }
         }
-        state.routes.sort();
-        ctx.record_created(&id, &state);
-        match failure {
-            Some(e) => Err(e),
-            None => Ok((id, state)),
-        }
+        state.inputs.routes.sort();
+        failure.map_or(Ok(()), Err)
     }
 
-    async fn read(&self, ctx: &Ctx, id: &str) -> Result<Option<RouteTableOutputs>> {
+    async fn read(&self, ctx: &Ctx, id: &str, _prior: Option<RouteTableOutputs>) -> Result<Option<RouteTableOutputs>> {
         read_table(ctx, id).await
     }
 
@@ -151,17 +145,12 @@ impl Resource for RouteTable {
     ) -> Result<RouteTableOutputs> {
         let ec2 = &ctx.clients.ec2;
         let old: BTreeMap<&str, &str> =
-            olds.routes.iter().map(|r| (r.cidr_block.as_str(), r.gateway_id.as_str())).collect();
+            olds.inputs.routes.iter().map(|r| (r.cidr_block.as_str(), r.gateway_id.as_str())).collect();
         let new: BTreeMap<&str, &str> =
             news.routes.iter().map(|r| (r.cidr_block.as_str(), r.gateway_id.as_str())).collect();
         for cidr in old.keys().filter(|c| !new.contains_key(*c)) {
             let result = ec2.delete_route().route_table_id(id).destination_cidr_block(*cidr).send().await;
-            match result.map_err(aws("DeleteRoute")) {
-                Err(e) if is_not_found(&e) => {}
-                other => {
-                    other?;
-                }
-            }
+            deleted(result.map_err(aws(Ec2, "DeleteRoute")), Error::is_gone)?;
         }
         for route in &news.routes {
             match old.get(route.cidr_block.as_str()) {
@@ -173,15 +162,13 @@ impl Resource for RouteTable {
                         .gateway_id(&route.gateway_id)
                         .send()
                         .await
-                        .map_err(aws("ReplaceRoute"))?;
+                        .map_err(aws(Ec2, "ReplaceRoute"))?;
                 }
                 Some(_) => {}
             }
         }
-        update_tags(ec2, id, &olds.tags, &news.tags).await?;
-        read_table(ctx, id)
-            .await?
-            .ok_or_else(|| Error::Internal(format!("route table {id} vanished during the update")))
+        update_tags(ec2, id, &olds.inputs.tags, &news.tags).await?;
+        still_there("route table", id, read_table(ctx, id).await?)
     }
 
     async fn delete(&self, ctx: &Ctx, id: &str, _olds: RouteTableOutputs) -> Result<()> {
@@ -189,11 +176,13 @@ impl Resource for RouteTable {
         let result = ctx
             .retry_while(
                 &format!("deleting route table {id} (subnets are still associated with it)"),
-                is_in_use,
-                || async { ec2.delete_route_table().route_table_id(id).send().await.map_err(aws("DeleteRouteTable")) },
+                Error::is_in_use,
+                || async {
+                    ec2.delete_route_table().route_table_id(id).send().await.map_err(aws(Ec2, "DeleteRouteTable"))
+                },
             )
             .await;
-        deleted(result, is_not_found)
+        deleted(result, Error::is_gone)
     }
 }
 
@@ -206,14 +195,20 @@ async fn create_route(ctx: &Ctx, id: &str, route: &Route) -> Result<()> {
         .gateway_id(&route.gateway_id)
         .send()
         .await
-        .map_err(aws("CreateRoute"))?;
+        .map_err(aws(Ec2, "CreateRoute"))?;
     Ok(())
 }
 
 async fn read_table(ctx: &Ctx, id: &str) -> Result<Option<RouteTableOutputs>> {
     let Some(out) = found(
-        ctx.clients.ec2.describe_route_tables().route_table_ids(id).send().await.map_err(aws("DescribeRouteTables")),
-        is_not_found,
+        ctx.clients
+            .ec2
+            .describe_route_tables()
+            .route_table_ids(id)
+            .send()
+            .await
+            .map_err(aws(Ec2, "DescribeRouteTables")),
+        Error::is_gone,
     )?
     else {
         return Ok(None);
@@ -231,11 +226,13 @@ async fn read_table(ctx: &Ctx, id: &str) -> Result<Option<RouteTableOutputs>> {
             .collect();
         routes.sort();
         RouteTableOutputs {
-            vpc_id: t.vpc_id().unwrap_or_default().to_string(),
-            routes,
-            region: ctx.region().to_string(),
-            tags: from_tags(t.tags()),
-            arn: format!("arn:aws:ec2:{}:{owner}:route-table/{id}", ctx.region()),
+            inputs: RouteTableInputs {
+                vpc_id: t.vpc_id().unwrap_or_default().to_string(),
+                routes,
+                region: ctx.region().to_string(),
+                tags: from_tags(t.tags()),
+            },
+            arn: ctx.clients.arn("ec2", &owner, &format!("route-table/{id}")),
             owner_id: owner,
         }
     }))

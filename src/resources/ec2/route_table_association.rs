@@ -10,28 +10,37 @@
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
+use tap_macros::Fields;
 
-use super::{filter, is_not_found};
-use crate::error::{aws, Error, Result};
-use crate::resource::{deleted, Checker, Ctx, Resource};
+use super::filter;
+use crate::error::{aws, Error, Result, Service::Ec2};
+use crate::resource::{deleted, id_from, Created, Ctx, Resource};
 
 pub struct RouteTableAssociation;
 
-#[derive(Debug, Clone, Deserialize)]
+/// Associates a subnet with a route table. Changing routeTableId re-associates the subnet in
+/// place; changing subnetId replaces the association. Import with the association id, or
+/// `<rtbassoc id>@<region>`.
+#[derive(Debug, Clone, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
 pub struct RouteTableAssociationInputs {
+    /// The subnet to associate.
+    #[field(replace, required = "the id of the subnet, such as subnet-0123456789abcdef0")]
     pub subnet_id: String,
+    /// The route table the subnet uses.
+    #[field(required = "the id of the route table, such as rtb-0123456789abcdef0")]
     pub route_table_id: String,
+    #[field(region)]
     pub region: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The association as AWS reports it.
+#[derive(Debug, Clone, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
 pub struct RouteTableAssociationOutputs {
-    pub subnet_id: String,
-    pub route_table_id: String,
-    pub region: String,
-    /// The association's current AWS id.
+    #[serde(flatten)]
+    pub inputs: RouteTableAssociationInputs,
+    /// The association's current AWS id (it changes when the subnet is re-associated).
     #[serde(default)]
     pub association_id: String,
 }
@@ -39,20 +48,14 @@ pub struct RouteTableAssociationOutputs {
 #[async_trait]
 impl Resource for RouteTableAssociation {
     const TOKEN: &'static str = "tap:ec2:RouteTableAssociation";
-    const REPLACE_ON: &'static [&'static str] = &["subnetId"];
     type Inputs = RouteTableAssociationInputs;
-    type Outputs = RouteTableAssociationOutputs;
-
-    fn check(&self, c: &mut Checker<'_>) {
-        c.required_string("subnetId", "the id of the subnet, such as subnet-0123456789abcdef0");
-        c.required_string("routeTableId", "the id of the route table, such as rtb-0123456789abcdef0");
-    }
+    type State = RouteTableAssociationOutputs;
 
     async fn create(
         &self,
         ctx: &Ctx,
-        inputs: RouteTableAssociationInputs,
-    ) -> Result<(String, RouteTableAssociationOutputs)> {
+        inputs: &RouteTableAssociationInputs,
+    ) -> Result<Created<RouteTableAssociationOutputs>> {
         let out = ctx
             .clients
             .ec2
@@ -61,19 +64,19 @@ impl Resource for RouteTableAssociation {
             .route_table_id(&inputs.route_table_id)
             .send()
             .await
-            .map_err(aws("AssociateRouteTable"))?;
-        let id = out.association_id().unwrap_or_default().to_string();
-        let outputs = RouteTableAssociationOutputs {
-            subnet_id: inputs.subnet_id,
-            route_table_id: inputs.route_table_id,
-            region: inputs.region,
-            association_id: id.clone(),
-        };
-        Ok((id, outputs))
+            .map_err(aws(Ec2, "AssociateRouteTable"))?;
+        let id = id_from("AssociateRouteTable", out.association_id())?;
+        let state = RouteTableAssociationOutputs { inputs: inputs.clone(), association_id: id.clone() };
+        Ok(Created { id, state })
     }
 
-    async fn read(&self, ctx: &Ctx, id: &str) -> Result<Option<RouteTableAssociationOutputs>> {
-        find(ctx, id, ctx.prior("subnetId")).await
+    async fn read(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+        prior: Option<RouteTableAssociationOutputs>,
+    ) -> Result<Option<RouteTableAssociationOutputs>> {
+        find(ctx, id, prior.as_ref().map(|p| p.inputs.subnet_id.as_str())).await
     }
 
     async fn update(
@@ -83,10 +86,10 @@ impl Resource for RouteTableAssociation {
         olds: RouteTableAssociationOutputs,
         news: RouteTableAssociationInputs,
     ) -> Result<RouteTableAssociationOutputs> {
-        let current = find(ctx, id, Some(&olds.subnet_id)).await?.ok_or_else(|| {
-            Error::Internal(format!("the association of subnet {} is gone; run pulumi refresh", olds.subnet_id))
+        let current = find(ctx, id, Some(&olds.inputs.subnet_id)).await?.ok_or_else(|| {
+            Error::Internal(format!("the association of subnet {} is gone; run pulumi refresh", olds.inputs.subnet_id))
         })?;
-        if current.route_table_id == news.route_table_id {
+        if current.inputs.route_table_id == news.route_table_id {
             return Ok(current);
         }
         let out = ctx
@@ -97,17 +100,15 @@ impl Resource for RouteTableAssociation {
             .route_table_id(&news.route_table_id)
             .send()
             .await
-            .map_err(aws("ReplaceRouteTableAssociation"))?;
+            .map_err(aws(Ec2, "ReplaceRouteTableAssociation"))?;
         Ok(RouteTableAssociationOutputs {
-            subnet_id: current.subnet_id,
-            route_table_id: news.route_table_id,
-            region: news.region,
             association_id: out.new_association_id().unwrap_or(&current.association_id).to_string(),
+            inputs: RouteTableAssociationInputs { subnet_id: current.inputs.subnet_id, ..news },
         })
     }
 
     async fn delete(&self, ctx: &Ctx, id: &str, olds: RouteTableAssociationOutputs) -> Result<()> {
-        let Some(current) = find(ctx, id, Some(&olds.subnet_id)).await? else {
+        let Some(current) = find(ctx, id, Some(&olds.inputs.subnet_id)).await? else {
             return Ok(());
         };
         let result = ctx
@@ -117,30 +118,33 @@ impl Resource for RouteTableAssociation {
             .association_id(&current.association_id)
             .send()
             .await
-            .map_err(aws("DisassociateRouteTable"));
-        deleted(result, is_not_found)
+            .map_err(aws(Ec2, "DisassociateRouteTable"));
+        deleted(result, Error::is_gone)
     }
 }
 
 /// The association: by the subnet when known (it survives re-association), else by id (import).
 async fn find(ctx: &Ctx, id: &str, subnet: Option<&str>) -> Result<Option<RouteTableAssociationOutputs>> {
+    let subnet = subnet.filter(|s| !s.is_empty());
     let request = ctx.clients.ec2.describe_route_tables();
     let request = match subnet {
-        Some(s) if !s.is_empty() => request.filters(filter("association.subnet-id", s)),
-        _ => request.filters(filter("association.route-table-association-id", id)),
+        Some(s) => request.filters(filter("association.subnet-id", s)),
+        None => request.filters(filter("association.route-table-association-id", id)),
     };
-    let out = request.send().await.map_err(aws("DescribeRouteTables"))?;
+    let out = request.send().await.map_err(aws(Ec2, "DescribeRouteTables"))?;
     for table in out.route_tables() {
         for a in table.associations() {
             let matches = match subnet {
-                Some(s) if !s.is_empty() => a.subnet_id() == Some(s),
-                _ => a.route_table_association_id() == Some(id),
+                Some(s) => a.subnet_id() == Some(s),
+                None => a.route_table_association_id() == Some(id),
             };
             if matches && !a.main().unwrap_or(false) {
                 return Ok(Some(RouteTableAssociationOutputs {
-                    subnet_id: a.subnet_id().unwrap_or_default().to_string(),
-                    route_table_id: table.route_table_id().unwrap_or_default().to_string(),
-                    region: ctx.region().to_string(),
+                    inputs: RouteTableAssociationInputs {
+                        subnet_id: a.subnet_id().unwrap_or_default().to_string(),
+                        route_table_id: table.route_table_id().unwrap_or_default().to_string(),
+                        region: ctx.region().to_string(),
+                    },
                     association_id: a.route_table_association_id().unwrap_or_default().to_string(),
                 }));
             }

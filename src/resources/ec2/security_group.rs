@@ -12,67 +12,88 @@ use std::collections::{BTreeMap, BTreeSet};
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType};
 use serde::{Deserialize, Serialize};
+use tap_macros::Fields;
 
-use super::{from_tags, is_in_use, is_not_found, tag_spec, update_tags, Tags};
-use crate::error::{aws, Error, Result};
-use crate::resource::{deleted, found, Checker, Ctx, Field, Resource};
+use super::{from_tags, tag_spec, update_tags};
+use crate::error::{aws, Error, Result, Service::Ec2};
+use crate::resource::{deleted, found, id_from, still_there, Checker, Created, Ctx, Field, Resource};
+use crate::resources::tags::{self, Tags};
 use crate::validate;
-use crate::value::Value;
 
 pub struct SecurityGroup;
 
-/// One rule: a protocol, a port range and the blocks it applies to.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+/// A security group rule for IPv4 blocks.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
+#[field(token = "tap:ec2:SecurityGroupRule")]
 pub struct Rule {
-    /// `tcp`, `udp`, `icmp`, `-1` (all) or an IP protocol number.
+    /// `tcp`, `udp`, `icmp`, `-1` (every protocol) or an IP protocol number.
+    #[field(required = "tcp, udp, icmp, -1 (all) or a protocol number", numbers_as_text)]
     pub protocol: String,
+    /// The first port (for icmp, the type; 0 for protocol -1).
+    #[field(required = "a whole number (0 for protocol -1)")]
     pub from_port: i64,
+    /// The last port (for icmp, the code; 0 for protocol -1).
+    #[field(required = "a whole number (0 for protocol -1)")]
     pub to_port: i64,
+    /// The IPv4 blocks the rule applies to.
+    #[field(required = "at least one block, such as 10.0.0.0/16")]
     #[serde(default)]
     pub cidr_blocks: Vec<String>,
+    /// What the rule is for (up to 255 characters).
+    #[field(default = "")]
     #[serde(default)]
     pub description: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// A VPC security group with IPv4 ingress and egress rules. Rules and tags update in place by
+/// difference; changing vpcId, name or description replaces it. AWS's default allow-all egress
+/// rule is always removed, so egress is exactly what is given. Import with the group id, or
+/// `<sg id>@<region>`.
+#[derive(Debug, Clone, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
 pub struct SecurityGroupInputs {
+    /// The VPC the group belongs to.
+    #[field(replace, required = "the id of the VPC, such as vpc-0123456789abcdef0")]
     pub vpc_id: String,
+    /// The group's name (autonamed `<resource name>-<7 hex>` when neither it nor namePrefix is given).
+    #[field(replace)]
     pub name: String,
-    #[serde(default)]
+    /// A prefix for the autoname.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name_prefix: Option<String>,
+    /// The group's description, 1-255 ASCII characters (default `Managed by Pulumi`).
+    #[field(replace, default = "Managed by Pulumi")]
     pub description: String,
+    /// Inbound rules.
+    #[field(default = Vec::new(), compare = comparable_rules)]
     #[serde(default)]
     pub ingress: Vec<Rule>,
+    /// Outbound rules (exactly these: AWS's default allow-all egress is removed).
+    #[field(default = Vec::new(), compare = comparable_rules)]
     #[serde(default)]
     pub egress: Vec<Rule>,
+    /// Revoke every rule before deleting the group (for groups that reference each other).
+    #[field(default = false)]
     #[serde(default)]
     pub revoke_rules_on_delete: bool,
+    #[field(region)]
     pub region: String,
+    #[field(tags)]
     #[serde(default)]
     pub tags: Tags,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The group as AWS reports it.
+#[derive(Debug, Clone, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
 pub struct SecurityGroupOutputs {
-    pub vpc_id: String,
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name_prefix: Option<String>,
-    pub description: String,
-    #[serde(default)]
-    pub ingress: Vec<Rule>,
-    #[serde(default)]
-    pub egress: Vec<Rule>,
-    #[serde(default)]
-    pub revoke_rules_on_delete: bool,
-    pub region: String,
-    #[serde(default)]
-    pub tags: Tags,
+    #[serde(flatten)]
+    pub inputs: SecurityGroupInputs,
+    /// The group's ARN.
     #[serde(default)]
     pub arn: String,
+    /// The account that owns the group.
     #[serde(default)]
     pub owner_id: String,
 }
@@ -145,40 +166,26 @@ fn canonical_protocol(p: &str) -> Option<String> {
     Some(named.to_string())
 }
 
+/// Rules compare as the sets of (protocol, ports, block, description) they allow.
+fn comparable_rules(value: serde_json::Value) -> serde_json::Value {
+    match serde_json::from_value::<Vec<Rule>>(value.clone()) {
+        Ok(rules) => serde_json::to_value(rules_of(atoms(&rules))).unwrap_or(value),
+        Err(_) => value,
+    }
+}
+
+/// Validates the rules under `key` and keeps them in canonical form (protocols by name, blocks
+/// sorted, rules sorted).
 fn check_rules(c: &mut Checker<'_>, key: &str) {
-    let Some(rules) = c.object_list(key) else { return };
+    let Field::Known(rules) = c.get::<Vec<Rule>>(key) else { return };
     let mut out = Vec::new();
-    let mut all_known = true;
-    for (i, rule) in rules.iter().enumerate() {
+    for (i, rule) in rules.into_iter().enumerate() {
         let at = format!("{key}[{i}]");
-        for k in rule
-            .keys()
-            .filter(|k| !["protocol", "fromPort", "toPort", "cidrBlocks", "description"].contains(&k.as_str()))
-        {
-            c.fail(key, format!("{at} has {k:?}; a rule has protocol, fromPort, toPort, cidrBlocks and description"));
-        }
-        if rule.values().any(Value::contains_unknowns) {
-            all_known = false;
-            continue;
-        }
-        let protocol = match rule.get("protocol") {
-            Some(Value::String(p)) => canonical_protocol(p),
-            Some(Value::Number(n)) => canonical_protocol(&n.to_string()),
-            _ => None,
-        };
-        let Some(protocol) = protocol else {
+        let Some(protocol) = canonical_protocol(&rule.protocol) else {
             c.fail(key, format!("{at}: protocol must be tcp, udp, icmp, -1 (all) or a protocol number 0-255"));
             continue;
         };
-        let port = |name: &str| match rule.get(name) {
-            Some(Value::Number(n)) if n.fract() == 0.0 => Some(*n as i64),
-            Some(Value::String(s)) => s.parse::<i64>().ok(),
-            _ => None,
-        };
-        let (Some(from), Some(to)) = (port("fromPort"), port("toPort")) else {
-            c.fail(key, format!("{at}: fromPort and toPort are required whole numbers (0 and 0 for protocol -1)"));
-            continue;
-        };
+        let (from, to) = (rule.from_port, rule.to_port);
         let ports = |r: std::ops::RangeInclusive<i64>| r.contains(&from) && r.contains(&to);
         let problem = match protocol.as_str() {
             "tcp" | "udp" if !ports(0..=65535) => Some(format!("ports must be between 0 and 65535, not {from}-{to}")),
@@ -192,65 +199,38 @@ fn check_rules(c: &mut Checker<'_>, key: &str) {
         if let Some(problem) = problem {
             c.fail(key, format!("{at}: {problem}"));
         }
-        let cidrs = match rule.get("cidrBlocks") {
-            Some(Value::Array(items)) => items
-                .iter()
-                .filter_map(|v| match v {
-                    Value::String(s) => Some(s.clone()),
-                    _ => None,
-                })
-                .collect::<Vec<_>>(),
-            None => Vec::new(),
-            Some(_) => {
-                c.fail(key, format!("{at}: cidrBlocks must be a list of IPv4 blocks"));
-                continue;
-            }
-        };
-        if cidrs.is_empty() {
+        if rule.cidr_blocks.is_empty() {
             c.fail(key, format!("{at}: give at least one block in cidrBlocks, such as 10.0.0.0/16"));
         }
-        for cidr in &cidrs {
+        for cidr in &rule.cidr_blocks {
             if let Err(reason) = validate::cidr(cidr, 0, 32) {
+                let reason =
+                    if c.is_secret(key) { "is not an IPv4 block (the value is secret)".into() } else { reason };
                 c.fail(key, format!("{at}: cidrBlocks {reason}"));
             }
         }
-        let description = match rule.get("description") {
-            Some(Value::String(d)) => d.clone(),
-            None | Some(Value::Null) => String::new(),
-            Some(_) => {
-                c.fail(key, format!("{at}: description must be a string"));
-                continue;
-            }
-        };
-        if description.len() > 255 {
+        if rule.description.len() > 255 {
             c.fail(key, format!("{at}: description is longer than 255 characters"));
         }
-        out.push(Rule { protocol, from_port: from, to_port: to, cidr_blocks: cidrs, description });
+        out.push(Rule { protocol, ..rule });
     }
-    if all_known {
-        let json = serde_json::to_value(canonical(out)).unwrap_or_default();
-        c.news.insert(key.to_string(), Value::from_json(&json));
-    }
+    let json = serde_json::to_value(canonical(out)).unwrap_or_default();
+    c.set(key, crate::value::Value::from_json(&json));
 }
 
 #[async_trait]
 impl Resource for SecurityGroup {
     const TOKEN: &'static str = "tap:ec2:SecurityGroup";
-    const REPLACE_ON: &'static [&'static str] = &["vpcId", "name", "description"];
     type Inputs = SecurityGroupInputs;
-    type Outputs = SecurityGroupOutputs;
+    type State = SecurityGroupOutputs;
 
     fn check(&self, c: &mut Checker<'_>) {
-        c.required_string("vpcId", "the id of the VPC, such as vpc-0123456789abcdef0");
-        if c.news.contains_key("name") && c.news.contains_key("namePrefix") {
-            c.fail("namePrefix", "give name or namePrefix, not both");
-        }
         // An autoname from a resource called `sg…` must still be a valid group name.
-        let mut prefix = format!("{}-", c.name);
+        let mut prefix = format!("{}-", c.name());
         if prefix.starts_with("sg-") {
             prefix = format!("tap-{prefix}");
         }
-        if let Field::Known(name) = c.autoname_from("name", "namePrefix", 255, &prefix) {
+        if let Field::Known(name) = c.autoname("name", "namePrefix", 255, &prefix) {
             if name.starts_with("sg-") {
                 c.fail("name", format!("{name:?} starts with `sg-`, which AWS reserves for group ids"));
             }
@@ -258,7 +238,6 @@ impl Resource for SecurityGroup {
                 c.fail("name", "is longer than 255 characters");
             }
         }
-        c.default("description", Value::str("Managed by Pulumi"));
         if let Field::Known(d) = c.string("description") {
             if d.is_empty() || d.len() > 255 || !d.is_ascii() {
                 c.fail("description", "must be 1 to 255 ASCII characters");
@@ -266,38 +245,29 @@ impl Resource for SecurityGroup {
         }
         check_rules(c, "ingress");
         check_rules(c, "egress");
-        c.default("revokeRulesOnDelete", Value::Bool(false));
-        c.bool("revokeRulesOnDelete");
-        c.tags();
+        tags::check(c, "tags", 0);
     }
 
-    fn normalize(&self, key: &str, value: serde_json::Value) -> serde_json::Value {
-        match key {
-            "ingress" | "egress" => match serde_json::from_value::<Vec<Rule>>(value.clone()) {
-                Ok(rules) => serde_json::to_value(rules_of(atoms(&rules))).unwrap_or(value),
-                Err(_) => value,
-            },
-            _ => value,
-        }
-    }
-
-    async fn create(&self, ctx: &Ctx, inputs: SecurityGroupInputs) -> Result<(String, SecurityGroupOutputs)> {
-        let ec2 = &ctx.clients.ec2;
-        let created = ec2
+    async fn create(&self, ctx: &Ctx, inputs: &SecurityGroupInputs) -> Result<Created<SecurityGroupOutputs>> {
+        // The ARN needs the account when AWS's answer has none: asked before the group exists.
+        let account = ctx.clients.account_id().await?;
+        let created = ctx
+            .clients
+            .ec2
             .create_security_group()
             .group_name(&inputs.name)
             .description(&inputs.description)
             .vpc_id(&inputs.vpc_id)
-            .set_tag_specifications(tag_spec(ResourceType::SecurityGroup, &inputs.tags).map(|t| vec![t]))
+            .set_tag_specifications(tag_spec(ResourceType::SecurityGroup, &inputs.tags))
             .send()
             .await
-            .map_err(aws("CreateSecurityGroup"))?;
-        let id = created.group_id().unwrap_or_default().to_string();
+            .map_err(aws(Ec2, "CreateSecurityGroup"))?;
+        let id = id_from("CreateSecurityGroup", created.group_id())?;
         let arn = match created.security_group_arn() {
             Some(arn) => arn.to_string(),
-            None => format!("arn:aws:ec2:{}:{}:security-group/{id}", inputs.region, ctx.clients.account_id().await?),
+            None => ctx.clients.arn("ec2", &account, &format!("security-group/{id}")),
         };
-        // arn:aws:ec2:<region>:<owner>:security-group/<id>
+        // arn:<partition>:ec2:<region>:<owner>:security-group/<id>
         let owner_id = arn.split(':').nth(4).unwrap_or_default().to_string();
         let all_traffic = Rule {
             protocol: "-1".into(),
@@ -306,47 +276,51 @@ impl Resource for SecurityGroup {
             cidr_blocks: vec!["0.0.0.0/0".into()],
             description: String::new(),
         };
-        let mut state = SecurityGroupOutputs {
-            vpc_id: inputs.vpc_id.clone(),
-            name: inputs.name.clone(),
-            name_prefix: inputs.name_prefix.clone(),
-            description: inputs.description.clone(),
-            ingress: Vec::new(),
-            egress: vec![all_traffic],
-            revoke_rules_on_delete: inputs.revoke_rules_on_delete,
-            region: inputs.region.clone(),
-            tags: inputs.tags.clone(),
+        let state = SecurityGroupOutputs {
+            inputs: SecurityGroupInputs { ingress: Vec::new(), egress: vec![all_traffic], ..inputs.clone() },
             arn,
             owner_id,
         };
-        ctx.record_created(&id, &state);
-
-        // Ingress, and egress (AWS's own allow-all egress goes first, so that egress is exactly
-        // what the program gives), are independent: change them together.
-        let egress = async {
-            change(ctx, &id, Direction::Egress, Action::Revoke, &atoms(&state.egress)).await?;
-            change(ctx, &id, Direction::Egress, Action::Authorize, &atoms(&inputs.egress)).await
-        };
-        let wanted_ingress = atoms(&inputs.ingress);
-        let ingress = change(ctx, &id, Direction::Ingress, Action::Authorize, &wanted_ingress);
-        let (egress, ingress) = tokio::join!(egress, ingress);
-        if ingress.is_ok() {
-            state.ingress = rules_of(atoms(&inputs.ingress));
-        }
-        if egress.is_ok() {
-            state.egress = rules_of(atoms(&inputs.egress));
-        }
-        ctx.record_created(&id, &state);
-        ingress?;
-        egress?;
-        Ok((id, state))
+        Ok(Created { id, state })
     }
 
-    async fn read(&self, ctx: &Ctx, id: &str) -> Result<Option<SecurityGroupOutputs>> {
+    async fn finish(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+        inputs: &SecurityGroupInputs,
+        state: &mut SecurityGroupOutputs,
+    ) -> Result<()> {
+        // Ingress, and egress (AWS's own allow-all egress goes first, so that egress is exactly
+        // what the program gives), are independent: change them together.
+        let default_egress = atoms(&state.inputs.egress);
+        let egress = async {
+            change(ctx, id, Direction::Egress, Action::Revoke, &default_egress).await?;
+            change(ctx, id, Direction::Egress, Action::Authorize, &atoms(&inputs.egress)).await
+        };
+        let wanted_ingress = atoms(&inputs.ingress);
+        let ingress = change(ctx, id, Direction::Ingress, Action::Authorize, &wanted_ingress);
+        let (egress, ingress) = tokio::join!(egress, ingress);
+        if ingress.is_ok() {
+            state.inputs.ingress = rules_of(atoms(&inputs.ingress));
+        }
+        if egress.is_ok() {
+            state.inputs.egress = rules_of(atoms(&inputs.egress));
+        }
+        ingress?;
+        egress
+    }
+
+    async fn read(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+        prior: Option<SecurityGroupOutputs>,
+    ) -> Result<Option<SecurityGroupOutputs>> {
         let mut found = read_group(ctx, id).await?;
-        if let Some(g) = &mut found {
-            g.name_prefix = ctx.prior("namePrefix").map(str::to_string);
-            g.revoke_rules_on_delete = ctx.prior_bool("revokeRulesOnDelete");
+        if let (Some(g), Some(prior)) = (&mut found, prior) {
+            g.inputs.name_prefix = prior.inputs.name_prefix;
+            g.inputs.revoke_rules_on_delete = prior.inputs.revoke_rules_on_delete;
         }
         Ok(found)
     }
@@ -358,40 +332,41 @@ impl Resource for SecurityGroup {
         olds: SecurityGroupOutputs,
         news: SecurityGroupInputs,
     ) -> Result<SecurityGroupOutputs> {
-        for (direction, old, new) in
-            [(Direction::Ingress, &olds.ingress, &news.ingress), (Direction::Egress, &olds.egress, &news.egress)]
-        {
+        for (direction, old, new) in [
+            (Direction::Ingress, &olds.inputs.ingress, &news.ingress),
+            (Direction::Egress, &olds.inputs.egress, &news.egress),
+        ] {
             let (old, new) = (atoms(old), atoms(new));
             let removed: BTreeSet<Atom> = old.difference(&new).cloned().collect();
             let added: BTreeSet<Atom> = new.difference(&old).cloned().collect();
             change(ctx, id, direction, Action::Revoke, &removed).await?;
             change(ctx, id, direction, Action::Authorize, &added).await?;
         }
-        update_tags(&ctx.clients.ec2, id, &olds.tags, &news.tags).await?;
-        let mut outputs = read_group(ctx, id)
-            .await?
-            .ok_or_else(|| Error::Internal(format!("group {id} vanished during the update")))?;
-        outputs.name_prefix = news.name_prefix;
-        outputs.revoke_rules_on_delete = news.revoke_rules_on_delete;
-        Ok(outputs)
+        update_tags(&ctx.clients.ec2, id, &olds.inputs.tags, &news.tags).await?;
+        let mut state = still_there("security group", id, read_group(ctx, id).await?)?;
+        state.inputs.name_prefix = news.name_prefix;
+        state.inputs.revoke_rules_on_delete = news.revoke_rules_on_delete;
+        Ok(state)
     }
 
     async fn delete(&self, ctx: &Ctx, id: &str, olds: SecurityGroupOutputs) -> Result<()> {
-        if olds.revoke_rules_on_delete {
+        if olds.inputs.revoke_rules_on_delete {
             if let Some(current) = read_group(ctx, id).await? {
-                change(ctx, id, Direction::Ingress, Action::Revoke, &atoms(&current.ingress)).await?;
-                change(ctx, id, Direction::Egress, Action::Revoke, &atoms(&current.egress)).await?;
+                change(ctx, id, Direction::Ingress, Action::Revoke, &atoms(&current.inputs.ingress)).await?;
+                change(ctx, id, Direction::Egress, Action::Revoke, &atoms(&current.inputs.egress)).await?;
             }
         }
         let ec2 = &ctx.clients.ec2;
         let result = ctx
             .retry_while(
                 &format!("deleting security group {id} (network interfaces or other groups still use it)"),
-                is_in_use,
-                || async { ec2.delete_security_group().group_id(id).send().await.map_err(aws("DeleteSecurityGroup")) },
+                Error::is_in_use,
+                || async {
+                    ec2.delete_security_group().group_id(id).send().await.map_err(aws(Ec2, "DeleteSecurityGroup"))
+                },
             )
             .await;
-        deleted(result, is_not_found)
+        deleted(result, Error::is_gone)
     }
 }
 
@@ -464,7 +439,7 @@ async fn send_change(ctx: &Ctx, id: &str, direction: Direction, action: Action, 
                 .set_ip_permissions(perms)
                 .send()
                 .await
-                .map_err(aws("AuthorizeSecurityGroupIngress"))?;
+                .map_err(aws(Ec2, "AuthorizeSecurityGroupIngress"))?;
         }
         (Direction::Egress, Action::Authorize) => {
             ec2.authorize_security_group_egress()
@@ -472,7 +447,7 @@ async fn send_change(ctx: &Ctx, id: &str, direction: Direction, action: Action, 
                 .set_ip_permissions(perms)
                 .send()
                 .await
-                .map_err(aws("AuthorizeSecurityGroupEgress"))?;
+                .map_err(aws(Ec2, "AuthorizeSecurityGroupEgress"))?;
         }
         (Direction::Ingress, Action::Revoke) => {
             ec2.revoke_security_group_ingress()
@@ -480,7 +455,7 @@ async fn send_change(ctx: &Ctx, id: &str, direction: Direction, action: Action, 
                 .set_ip_permissions(perms)
                 .send()
                 .await
-                .map_err(aws("RevokeSecurityGroupIngress"))?;
+                .map_err(aws(Ec2, "RevokeSecurityGroupIngress"))?;
         }
         (Direction::Egress, Action::Revoke) => {
             ec2.revoke_security_group_egress()
@@ -488,7 +463,7 @@ async fn send_change(ctx: &Ctx, id: &str, direction: Direction, action: Action, 
                 .set_ip_permissions(perms)
                 .send()
                 .await
-                .map_err(aws("RevokeSecurityGroupEgress"))?;
+                .map_err(aws(Ec2, "RevokeSecurityGroupEgress"))?;
         }
     }
     Ok(())
@@ -515,8 +490,14 @@ fn rules_from(perms: &[IpPermission]) -> Vec<Rule> {
 
 async fn read_group(ctx: &Ctx, id: &str) -> Result<Option<SecurityGroupOutputs>> {
     let Some(out) = found(
-        ctx.clients.ec2.describe_security_groups().group_ids(id).send().await.map_err(aws("DescribeSecurityGroups")),
-        is_not_found,
+        ctx.clients
+            .ec2
+            .describe_security_groups()
+            .group_ids(id)
+            .send()
+            .await
+            .map_err(aws(Ec2, "DescribeSecurityGroups")),
+        Error::is_gone,
     )?
     else {
         return Ok(None);
@@ -524,19 +505,21 @@ async fn read_group(ctx: &Ctx, id: &str) -> Result<Option<SecurityGroupOutputs>>
     Ok(out.security_groups().first().map(|g| {
         let owner = g.owner_id().unwrap_or_default().to_string();
         SecurityGroupOutputs {
-            vpc_id: g.vpc_id().unwrap_or_default().to_string(),
-            name: g.group_name().unwrap_or_default().to_string(),
-            name_prefix: None,
-            description: g.description().unwrap_or_default().to_string(),
-            ingress: rules_from(g.ip_permissions()),
-            egress: rules_from(g.ip_permissions_egress()),
-            revoke_rules_on_delete: false,
-            region: ctx.region().to_string(),
-            tags: from_tags(g.tags()),
+            inputs: SecurityGroupInputs {
+                vpc_id: g.vpc_id().unwrap_or_default().to_string(),
+                name: g.group_name().unwrap_or_default().to_string(),
+                name_prefix: None,
+                description: g.description().unwrap_or_default().to_string(),
+                ingress: rules_from(g.ip_permissions()),
+                egress: rules_from(g.ip_permissions_egress()),
+                revoke_rules_on_delete: false,
+                region: ctx.region().to_string(),
+                tags: from_tags(g.tags()),
+            },
             arn: g
                 .security_group_arn()
                 .map(str::to_string)
-                .unwrap_or_else(|| format!("arn:aws:ec2:{}:{owner}:security-group/{id}", ctx.region())),
+                .unwrap_or_else(|| ctx.clients.arn("ec2", &owner, &format!("security-group/{id}"))),
             owner_id: owner,
         }
     }))
@@ -547,6 +530,7 @@ mod tests {
     use super::*;
     use crate::resource::DynResource;
     use crate::value::PropertyMap;
+    use crate::value::Value;
 
     fn rule(protocol: &str, from: i64, to: i64, cidrs: &[&str], description: &str) -> Rule {
         Rule {
@@ -565,7 +549,7 @@ mod tests {
             vec![rule("tcp", 443, 443, &["10.1.0.0/16"], "https"), rule("tcp", 443, 443, &["10.0.0.0/16"], "https")];
         assert_eq!(rules_of(atoms(&a)), rules_of(atoms(&b)));
         let json = |r: &Vec<Rule>| serde_json::to_value(r).unwrap_or_default();
-        assert_eq!(SecurityGroup.normalize("ingress", json(&a)), SecurityGroup.normalize("ingress", json(&b)));
+        assert_eq!(comparable_rules(json(&a)), comparable_rules(json(&b)));
     }
 
     #[test]

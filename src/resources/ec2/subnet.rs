@@ -8,41 +8,51 @@
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, SubnetState};
 use serde::{Deserialize, Serialize};
+use tap_macros::Fields;
 
-use super::{from_tags, is_in_use, is_not_found, tag_spec, update_tags, Tags};
-use crate::error::{aws, Error, Result};
-use crate::resource::{deleted, Checker, Ctx, Field, Resource};
-use crate::value::Value;
+use super::{from_tags, tag_spec, update_tags};
+use crate::error::{aws, Error, Result, Service::Ec2};
+use crate::resource::{deleted, found, id_from, still_there, Checker, Created, Ctx, Field, Resource};
+use crate::resources::tags::{self, Tags};
 
 pub struct Subnet;
 
-#[derive(Debug, Clone, Deserialize)]
+/// A subnet of a VPC in one availability zone. Changing vpcId, cidrBlock or availabilityZone
+/// replaces it; mapPublicIpOnLaunch and tags update in place. Import with the subnet id, or
+/// `<subnet id>@<region>`.
+#[derive(Debug, Clone, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
 pub struct SubnetInputs {
+    /// The VPC the subnet belongs to.
+    #[field(replace, required = "the id of the VPC, such as vpc-0123456789abcdef0")]
     pub vpc_id: String,
     /// The IPv4 block, /16 to /28, inside the VPC's.
+    #[field(replace, required = "an IPv4 block from /16 to /28, such as 10.0.1.0/24")]
     pub cidr_block: String,
     /// The zone, e.g. `us-east-1a`; AWS picks one when absent.
-    #[serde(default)]
+    #[field(replace, aws_default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availability_zone: Option<String>,
+    /// Whether instances launched in the subnet get a public IPv4 address (default false).
+    #[field(default = false)]
     pub map_public_ip_on_launch: bool,
+    #[field(region)]
     pub region: String,
+    #[field(tags)]
     #[serde(default)]
     pub tags: Tags,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The subnet as AWS reports it.
+#[derive(Debug, Clone, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
 pub struct SubnetOutputs {
-    pub vpc_id: String,
-    pub cidr_block: String,
-    pub availability_zone: String,
-    pub map_public_ip_on_launch: bool,
-    pub region: String,
-    #[serde(default)]
-    pub tags: Tags,
+    #[serde(flatten)]
+    pub inputs: SubnetInputs,
+    /// The subnet's ARN.
     #[serde(default)]
     pub arn: String,
+    /// The zone's id (the same physical zone in every account), e.g. `use1-az1`.
     #[serde(default)]
     pub availability_zone_id: String,
 }
@@ -63,83 +73,81 @@ pub fn zone_in_region(zone: &str, region: &str) -> bool {
 #[async_trait]
 impl Resource for Subnet {
     const TOKEN: &'static str = "tap:ec2:Subnet";
-    const REPLACE_ON: &'static [&'static str] = &["vpcId", "cidrBlock", "availabilityZone"];
-    const AWS_DEFAULTS: &'static [&'static str] = &["availabilityZone"];
     type Inputs = SubnetInputs;
-    type Outputs = SubnetOutputs;
+    type State = SubnetOutputs;
 
     fn check(&self, c: &mut Checker<'_>) {
-        c.required_string("vpcId", "the id of the VPC, such as vpc-0123456789abcdef0");
-        c.cidr("cidrBlock", 16, 28, true);
-        let region = c.string("region").known();
-        if let (Field::Known(zone), Some(region)) = (c.string("availabilityZone"), region) {
+        c.cidr("cidrBlock", 16, 28);
+        if let (Field::Known(zone), Field::Known(region)) = (c.string("availabilityZone"), c.string("region")) {
             if !zone_in_region(&zone, &region) {
                 c.fail("availabilityZone", format!("{zone:?} is not a zone of {region}: use one such as {region}a"));
             }
         }
-        c.default("mapPublicIpOnLaunch", Value::Bool(false));
-        c.bool("mapPublicIpOnLaunch");
-        c.tags();
+        tags::check(c, "tags", 0);
     }
 
-    async fn create(&self, ctx: &Ctx, inputs: SubnetInputs) -> Result<(String, SubnetOutputs)> {
-        let ec2 = &ctx.clients.ec2;
-        let created = ec2
+    async fn create(&self, ctx: &Ctx, inputs: &SubnetInputs) -> Result<Created<SubnetOutputs>> {
+        let created = ctx
+            .clients
+            .ec2
             .create_subnet()
             .vpc_id(&inputs.vpc_id)
             .cidr_block(&inputs.cidr_block)
             .set_availability_zone(inputs.availability_zone.clone())
-            .set_tag_specifications(tag_spec(ResourceType::Subnet, &inputs.tags).map(|t| vec![t]))
+            .set_tag_specifications(tag_spec(ResourceType::Subnet, &inputs.tags))
             .send()
             .await
-            .map_err(aws("CreateSubnet"))?;
+            .map_err(aws(Ec2, "CreateSubnet"))?;
         let subnet = created.subnet();
-        let id = subnet.and_then(|s| s.subnet_id()).unwrap_or_default().to_string();
+        let id = id_from("CreateSubnet", subnet.and_then(|s| s.subnet_id()))?;
         let state = SubnetOutputs {
-            vpc_id: inputs.vpc_id.clone(),
-            cidr_block: inputs.cidr_block.clone(),
-            availability_zone: subnet.and_then(|s| s.availability_zone()).unwrap_or_default().to_string(),
-            map_public_ip_on_launch: false,
-            region: inputs.region.clone(),
-            tags: inputs.tags.clone(),
+            inputs: SubnetInputs {
+                availability_zone: subnet.and_then(|s| s.availability_zone()).map(str::to_string),
+                map_public_ip_on_launch: false,
+                ..inputs.clone()
+            },
             arn: subnet.and_then(|s| s.subnet_arn()).unwrap_or_default().to_string(),
             availability_zone_id: String::new(),
         };
-        ctx.record_created(&id, &state);
-
-        let subnet = ctx
-            .wait_for(&format!("subnet {id} to become available"), || async {
-                Ok(describe_subnet(ctx, &id).await?.filter(|s| s.state() == Some(&SubnetState::Available)))
-            })
-            .await?;
-        let mut outputs = outputs_of(ctx, &id, &subnet);
-        if inputs.map_public_ip_on_launch {
-            set_map_public_ip(ctx, &id, true).await?;
-            outputs.map_public_ip_on_launch = true;
-        }
-        Ok((id, outputs))
+        Ok(Created { id, state })
     }
 
-    async fn read(&self, ctx: &Ctx, id: &str) -> Result<Option<SubnetOutputs>> {
+    async fn finish(&self, ctx: &Ctx, id: &str, inputs: &SubnetInputs, state: &mut SubnetOutputs) -> Result<()> {
+        let subnet = ctx
+            .wait_for(&format!("subnet {id} to become available"), || async {
+                Ok(describe_subnet(ctx, id).await?.filter(|s| s.state() == Some(&SubnetState::Available)))
+            })
+            .await?;
+        *state = outputs_of(ctx, id, &subnet);
+        if inputs.map_public_ip_on_launch {
+            set_map_public_ip(ctx, id, true).await?;
+            state.inputs.map_public_ip_on_launch = true;
+        }
+        Ok(())
+    }
+
+    async fn read(&self, ctx: &Ctx, id: &str, _prior: Option<SubnetOutputs>) -> Result<Option<SubnetOutputs>> {
         read_subnet(ctx, id).await
     }
 
     async fn update(&self, ctx: &Ctx, id: &str, olds: SubnetOutputs, news: SubnetInputs) -> Result<SubnetOutputs> {
-        if olds.map_public_ip_on_launch != news.map_public_ip_on_launch {
+        if olds.inputs.map_public_ip_on_launch != news.map_public_ip_on_launch {
             set_map_public_ip(ctx, id, news.map_public_ip_on_launch).await?;
         }
-        update_tags(&ctx.clients.ec2, id, &olds.tags, &news.tags).await?;
-        read_subnet(ctx, id).await?.ok_or_else(|| Error::Internal(format!("subnet {id} vanished during the update")))
+        update_tags(&ctx.clients.ec2, id, &olds.inputs.tags, &news.tags).await?;
+        still_there("subnet", id, read_subnet(ctx, id).await?)
     }
 
     async fn delete(&self, ctx: &Ctx, id: &str, _olds: SubnetOutputs) -> Result<()> {
         let ec2 = &ctx.clients.ec2;
         let result = ctx
-            .retry_while(&format!("deleting subnet {id} (network interfaces still use it)"), is_in_use, || async {
-                ec2.delete_subnet().subnet_id(id).send().await.map_err(aws("DeleteSubnet"))
-            })
+            .retry_while(
+                &format!("deleting subnet {id} (network interfaces still use it)"),
+                Error::is_in_use,
+                || async { ec2.delete_subnet().subnet_id(id).send().await.map_err(aws(Ec2, "DeleteSubnet")) },
+            )
             .await;
-        deleted(result, is_not_found)
+        deleted(result, Error::is_gone)
     }
 }
 
@@ -151,16 +159,16 @@ async fn set_map_public_ip(ctx: &Ctx, id: &str, value: bool) -> Result<()> {
         .map_public_ip_on_launch(AttributeBooleanValue::builder().value(value).build())
         .send()
         .await
-        .map_err(aws("ModifySubnetAttribute"))?;
+        .map_err(aws(Ec2, "ModifySubnetAttribute"))?;
     Ok(())
 }
 
 async fn describe_subnet(ctx: &Ctx, id: &str) -> Result<Option<aws_sdk_ec2::types::Subnet>> {
-    match ctx.clients.ec2.describe_subnets().subnet_ids(id).send().await.map_err(aws("DescribeSubnets")) {
-        Ok(out) => Ok(out.subnets().first().cloned()),
-        Err(e) if is_not_found(&e) => Ok(None),
-        Err(e) => Err(e),
-    }
+    let out = found(
+        ctx.clients.ec2.describe_subnets().subnet_ids(id).send().await.map_err(aws(Ec2, "DescribeSubnets")),
+        Error::is_gone,
+    )?;
+    Ok(out.and_then(|o| o.subnets().first().cloned()))
 }
 
 async fn read_subnet(ctx: &Ctx, id: &str) -> Result<Option<SubnetOutputs>> {
@@ -169,15 +177,18 @@ async fn read_subnet(ctx: &Ctx, id: &str) -> Result<Option<SubnetOutputs>> {
 
 fn outputs_of(ctx: &Ctx, id: &str, s: &aws_sdk_ec2::types::Subnet) -> SubnetOutputs {
     SubnetOutputs {
-        vpc_id: s.vpc_id().unwrap_or_default().to_string(),
-        cidr_block: s.cidr_block().unwrap_or_default().to_string(),
-        availability_zone: s.availability_zone().unwrap_or_default().to_string(),
-        map_public_ip_on_launch: s.map_public_ip_on_launch().unwrap_or(false),
-        region: ctx.region().to_string(),
-        tags: from_tags(s.tags()),
-        arn: s.subnet_arn().map(str::to_string).unwrap_or_else(|| {
-            format!("arn:aws:ec2:{}:{}:subnet/{id}", ctx.region(), s.owner_id().unwrap_or_default())
-        }),
+        inputs: SubnetInputs {
+            vpc_id: s.vpc_id().unwrap_or_default().to_string(),
+            cidr_block: s.cidr_block().unwrap_or_default().to_string(),
+            availability_zone: s.availability_zone().map(str::to_string),
+            map_public_ip_on_launch: s.map_public_ip_on_launch().unwrap_or(false),
+            region: ctx.region().to_string(),
+            tags: from_tags(s.tags()),
+        },
+        arn: s
+            .subnet_arn()
+            .map(str::to_string)
+            .unwrap_or_else(|| ctx.clients.arn("ec2", s.owner_id().unwrap_or_default(), &format!("subnet/{id}"))),
         availability_zone_id: s.availability_zone_id().unwrap_or_default().to_string(),
     }
 }

@@ -8,46 +8,52 @@
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, Tenancy, VpcAttributeName, VpcState};
 use serde::{Deserialize, Serialize};
+use tap_macros::Fields;
 
-use super::{filter, from_tags, is_in_use, is_not_found, tag_spec, update_tags, Tags};
-use crate::error::{aws, Result};
-use crate::resource::{deleted, Checker, Ctx, Resource};
-use crate::value::Value;
+use super::{filter, from_tags, tag_spec, update_tags};
+use crate::error::{aws, Error, Result, Service::Ec2};
+use crate::resource::{deleted, id_from, still_there, Checker, Created, Ctx, Resource};
+use crate::resources::tags::{self, Tags};
 
 pub struct Vpc;
 
-/// What the program gives.
-#[derive(Debug, Clone, Deserialize)]
+/// An Amazon VPC. Changing cidrBlock or instanceTenancy replaces it; DNS attributes and tags
+/// update in place. Import with the VPC id, or `<vpc id>@<region>`.
+#[derive(Debug, Clone, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
 pub struct VpcInputs {
-    /// The IPv4 block, /16 to /28.
+    /// The IPv4 block, /16 to /28, e.g. `10.0.0.0/16`.
+    #[field(replace, required = "an IPv4 block from /16 to /28, such as 10.0.0.0/16")]
     pub cidr_block: String,
     /// Whether the Amazon DNS server resolves in the VPC (default true).
+    #[field(default = true)]
     pub enable_dns_support: bool,
-    /// Whether instances get DNS hostnames (default false).
+    /// Whether instances get public DNS hostnames (default false).
+    #[field(default = false)]
     pub enable_dns_hostnames: bool,
-    /// `default` or `dedicated`.
+    /// `default` or `dedicated` (default `default`).
+    #[field(replace, default = "default")]
     pub instance_tenancy: String,
+    #[field(region)]
     pub region: String,
+    #[field(tags)]
     #[serde(default)]
     pub tags: Tags,
 }
 
 /// The VPC as AWS reports it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
 pub struct VpcOutputs {
-    pub cidr_block: String,
-    pub enable_dns_support: bool,
-    pub enable_dns_hostnames: bool,
-    pub instance_tenancy: String,
-    pub region: String,
-    #[serde(default)]
-    pub tags: Tags,
+    #[serde(flatten)]
+    pub inputs: VpcInputs,
+    /// The VPC's ARN.
     #[serde(default)]
     pub arn: String,
+    /// The id of the security group AWS created with the VPC.
     #[serde(default)]
     pub default_security_group_id: String,
+    /// The id of the VPC's main route table.
     #[serde(default)]
     pub main_route_table_id: String,
 }
@@ -55,88 +61,79 @@ pub struct VpcOutputs {
 #[async_trait]
 impl Resource for Vpc {
     const TOKEN: &'static str = "tap:ec2:Vpc";
-    const REPLACE_ON: &'static [&'static str] = &["cidrBlock", "instanceTenancy"];
     type Inputs = VpcInputs;
-    type Outputs = VpcOutputs;
+    type State = VpcOutputs;
 
     fn check(&self, c: &mut Checker<'_>) {
-        c.cidr("cidrBlock", 16, 28, true);
-        c.default("enableDnsSupport", Value::Bool(true));
-        c.bool("enableDnsSupport");
-        c.default("enableDnsHostnames", Value::Bool(false));
-        c.bool("enableDnsHostnames");
-        c.one_of("instanceTenancy", &["default", "dedicated"], Some("default"));
-        c.tags();
+        c.cidr("cidrBlock", 16, 28);
+        c.one_of("instanceTenancy", &["default", "dedicated"]);
+        tags::check(c, "tags", 0);
     }
 
-    async fn create(&self, ctx: &Ctx, inputs: VpcInputs) -> Result<(String, VpcOutputs)> {
-        let ec2 = &ctx.clients.ec2;
-        let created = ec2
+    async fn create(&self, ctx: &Ctx, inputs: &VpcInputs) -> Result<Created<VpcOutputs>> {
+        let created = ctx
+            .clients
+            .ec2
             .create_vpc()
             .cidr_block(&inputs.cidr_block)
             .instance_tenancy(Tenancy::from(inputs.instance_tenancy.as_str()))
-            .set_tag_specifications(tag_spec(ResourceType::Vpc, &inputs.tags).map(|t| vec![t]))
+            .set_tag_specifications(tag_spec(ResourceType::Vpc, &inputs.tags))
             .send()
             .await
-            .map_err(aws("CreateVpc"))?;
-        let id = created.vpc().and_then(|v| v.vpc_id()).unwrap_or_default().to_string();
-        // What exists now, before any later step: AWS's DNS defaults (support on, hostnames off).
-        let mut state = VpcOutputs {
-            cidr_block: inputs.cidr_block.clone(),
-            enable_dns_support: true,
-            enable_dns_hostnames: false,
-            instance_tenancy: inputs.instance_tenancy.clone(),
-            region: inputs.region.clone(),
-            tags: inputs.tags.clone(),
+            .map_err(aws(Ec2, "CreateVpc"))?;
+        let id = id_from("CreateVpc", created.vpc().and_then(|v| v.vpc_id()))?;
+        // What exists now: AWS's DNS defaults (support on, hostnames off).
+        let state = VpcOutputs {
+            inputs: VpcInputs { enable_dns_support: true, enable_dns_hostnames: false, ..inputs.clone() },
             arn: String::new(),
             default_security_group_id: String::new(),
             main_route_table_id: String::new(),
         };
-        ctx.record_created(&id, &state);
-
-        let vpc = ctx
-            .wait_for(&format!("VPC {id} to become available"), || async {
-                Ok(describe_vpc(ctx, &id).await?.filter(|v| v.state() == Some(&VpcState::Available)))
-            })
-            .await?;
-
-        // AWS's defaults are DNS support on, hostnames off: change only what differs.
-        if !inputs.enable_dns_support {
-            set_attribute(ctx, &id, VpcAttributeName::EnableDnsSupport, false).await?;
-            state.enable_dns_support = false;
-            ctx.record_created(&id, &state);
-        }
-        if inputs.enable_dns_hostnames {
-            set_attribute(ctx, &id, VpcAttributeName::EnableDnsHostnames, true).await?;
-        }
-        Ok((id.clone(), outputs_of(ctx, &id, &vpc).await?))
+        Ok(Created { id, state })
     }
 
-    async fn read(&self, ctx: &Ctx, id: &str) -> Result<Option<VpcOutputs>> {
-        read_vpc(ctx, id).await
+    async fn finish(&self, ctx: &Ctx, id: &str, inputs: &VpcInputs, state: &mut VpcOutputs) -> Result<()> {
+        let vpc = ctx
+            .wait_for(&format!("VPC {id} to become available"), || async {
+                Ok(describe_vpc(ctx, id).await?.filter(|v| v.state() == Some(&VpcState::Available)))
+            })
+            .await?;
+        // AWS's defaults are DNS support on, hostnames off: change only what differs.
+        if !inputs.enable_dns_support {
+            set_attribute(ctx, id, VpcAttributeName::EnableDnsSupport, false).await?;
+            state.inputs.enable_dns_support = false;
+        }
+        if inputs.enable_dns_hostnames {
+            set_attribute(ctx, id, VpcAttributeName::EnableDnsHostnames, true).await?;
+            state.inputs.enable_dns_hostnames = true;
+        }
+        *state = outputs_of(ctx, id, &vpc, None).await?;
+        Ok(())
+    }
+
+    async fn read(&self, ctx: &Ctx, id: &str, prior: Option<VpcOutputs>) -> Result<Option<VpcOutputs>> {
+        read_vpc(ctx, id, prior.as_ref()).await
     }
 
     async fn update(&self, ctx: &Ctx, id: &str, olds: VpcOutputs, news: VpcInputs) -> Result<VpcOutputs> {
-        if olds.enable_dns_support != news.enable_dns_support {
+        if olds.inputs.enable_dns_support != news.enable_dns_support {
             set_attribute(ctx, id, VpcAttributeName::EnableDnsSupport, news.enable_dns_support).await?;
         }
-        if olds.enable_dns_hostnames != news.enable_dns_hostnames {
+        if olds.inputs.enable_dns_hostnames != news.enable_dns_hostnames {
             set_attribute(ctx, id, VpcAttributeName::EnableDnsHostnames, news.enable_dns_hostnames).await?;
         }
-        update_tags(&ctx.clients.ec2, id, &olds.tags, &news.tags).await?;
-        read_vpc(ctx, id)
-            .await?
-            .ok_or_else(|| crate::error::Error::Internal(format!("VPC {id} vanished during the update")))
+        update_tags(&ctx.clients.ec2, id, &olds.inputs.tags, &news.tags).await?;
+        still_there("VPC", id, read_vpc(ctx, id, Some(&olds)).await?)
     }
 
     async fn delete(&self, ctx: &Ctx, id: &str, _olds: VpcOutputs) -> Result<()> {
         let ec2 = &ctx.clients.ec2;
         let result = ctx
-            .retry_while(&format!("deleting VPC {id} (something in it still exists)"), is_in_use, || async {
-                ec2.delete_vpc().vpc_id(id).send().await.map_err(aws("DeleteVpc"))
+            .retry_while(&format!("deleting VPC {id} (something in it still exists)"), Error::is_in_use, || async {
+                ec2.delete_vpc().vpc_id(id).send().await.map_err(aws(Ec2, "DeleteVpc"))
             })
             .await;
-        deleted(result, is_not_found)
+        deleted(result, Error::is_gone)
     }
 }
 
@@ -147,7 +144,7 @@ async fn set_attribute(ctx: &Ctx, id: &str, attribute: VpcAttributeName, value: 
         VpcAttributeName::EnableDnsSupport => request.enable_dns_support(v),
         _ => request.enable_dns_hostnames(v),
     };
-    request.send().await.map_err(aws("ModifyVpcAttribute"))?;
+    request.send().await.map_err(aws(Ec2, "ModifyVpcAttribute"))?;
     Ok(())
 }
 
@@ -160,7 +157,7 @@ async fn dns_attribute(ctx: &Ctx, id: &str, attribute: VpcAttributeName) -> Resu
         .attribute(attribute.clone())
         .send()
         .await
-        .map_err(aws("DescribeVpcAttribute"))?;
+        .map_err(aws(Ec2, "DescribeVpcAttribute"))?;
     let value = match attribute {
         VpcAttributeName::EnableDnsSupport => out.enable_dns_support(),
         _ => out.enable_dns_hostnames(),
@@ -169,30 +166,37 @@ async fn dns_attribute(ctx: &Ctx, id: &str, attribute: VpcAttributeName) -> Resu
 }
 
 async fn describe_vpc(ctx: &Ctx, id: &str) -> Result<Option<aws_sdk_ec2::types::Vpc>> {
-    match ctx.clients.ec2.describe_vpcs().vpc_ids(id).send().await.map_err(aws("DescribeVpcs")) {
-        Ok(out) => Ok(out.vpcs().first().cloned()),
-        Err(e) if is_not_found(&e) => Ok(None),
-        Err(e) => Err(e),
-    }
+    let found = crate::resource::found(
+        ctx.clients.ec2.describe_vpcs().vpc_ids(id).send().await.map_err(aws(Ec2, "DescribeVpcs")),
+        Error::is_gone,
+    )?;
+    Ok(found.and_then(|out| out.vpcs().first().cloned()))
 }
 
-async fn read_vpc(ctx: &Ctx, id: &str) -> Result<Option<VpcOutputs>> {
+async fn read_vpc(ctx: &Ctx, id: &str, known: Option<&VpcOutputs>) -> Result<Option<VpcOutputs>> {
     match describe_vpc(ctx, id).await? {
-        Some(vpc) => Ok(Some(outputs_of(ctx, id, &vpc).await?)),
+        Some(vpc) => Ok(Some(outputs_of(ctx, id, &vpc, known).await?)),
         None => Ok(None),
     }
 }
 
-/// The VPC's outputs from its description, its DNS attributes and (unless the last known state
-/// has them: they never change) its default security group and main route table, read together.
-async fn outputs_of(ctx: &Ctx, id: &str, vpc: &aws_sdk_ec2::types::Vpc) -> Result<VpcOutputs> {
+/// The VPC's state from its description, its DNS attributes and (unless `known` has them: they
+/// never change) its default security group and main route table, read together.
+async fn outputs_of(
+    ctx: &Ctx,
+    id: &str,
+    vpc: &aws_sdk_ec2::types::Vpc,
+    known: Option<&VpcOutputs>,
+) -> Result<VpcOutputs> {
     let ec2 = &ctx.clients.ec2;
+    let known_group = known.map(|k| k.default_security_group_id.clone()).filter(|s| !s.is_empty());
+    let known_table = known.map(|k| k.main_route_table_id.clone()).filter(|s| !s.is_empty());
     let (dns_support, dns_hostnames, default_security_group_id, main_route_table_id) = tokio::try_join!(
         dns_attribute(ctx, id, VpcAttributeName::EnableDnsSupport),
         dns_attribute(ctx, id, VpcAttributeName::EnableDnsHostnames),
         async {
-            if let Some(known) = ctx.prior("defaultSecurityGroupId") {
-                return Ok(known.to_string());
+            if let Some(known) = known_group {
+                return Ok(known);
             }
             let out = ec2
                 .describe_security_groups()
@@ -200,12 +204,12 @@ async fn outputs_of(ctx: &Ctx, id: &str, vpc: &aws_sdk_ec2::types::Vpc) -> Resul
                 .filters(filter("group-name", "default"))
                 .send()
                 .await
-                .map_err(aws("DescribeSecurityGroups"))?;
-            Ok(out.security_groups().first().and_then(|g| g.group_id()).unwrap_or_default().to_string())
+                .map_err(aws(Ec2, "DescribeSecurityGroups"))?;
+            Ok::<_, Error>(out.security_groups().first().and_then(|g| g.group_id()).unwrap_or_default().to_string())
         },
         async {
-            if let Some(known) = ctx.prior("mainRouteTableId") {
-                return Ok(known.to_string());
+            if let Some(known) = known_table {
+                return Ok(known);
             }
             let out = ec2
                 .describe_route_tables()
@@ -213,19 +217,24 @@ async fn outputs_of(ctx: &Ctx, id: &str, vpc: &aws_sdk_ec2::types::Vpc) -> Resul
                 .filters(filter("association.main", "true"))
                 .send()
                 .await
-                .map_err(aws("DescribeRouteTables"))?;
+                .map_err(aws(Ec2, "DescribeRouteTables"))?;
             Ok(out.route_tables().first().and_then(|t| t.route_table_id()).unwrap_or_default().to_string())
         },
     )?;
     let account = vpc.owner_id().unwrap_or_default();
     Ok(VpcOutputs {
-        cidr_block: vpc.cidr_block().unwrap_or_default().to_string(),
-        enable_dns_support: dns_support,
-        enable_dns_hostnames: dns_hostnames,
-        instance_tenancy: vpc.instance_tenancy().map(|t| t.as_str().to_string()).unwrap_or_else(|| "default".into()),
-        region: ctx.region().to_string(),
-        tags: from_tags(vpc.tags()),
-        arn: format!("arn:aws:ec2:{}:{account}:vpc/{id}", ctx.region()),
+        inputs: VpcInputs {
+            cidr_block: vpc.cidr_block().unwrap_or_default().to_string(),
+            enable_dns_support: dns_support,
+            enable_dns_hostnames: dns_hostnames,
+            instance_tenancy: vpc
+                .instance_tenancy()
+                .map(|t| t.as_str().to_string())
+                .unwrap_or_else(|| "default".into()),
+            region: ctx.region().to_string(),
+            tags: from_tags(vpc.tags()),
+        },
+        arn: ctx.clients.arn("ec2", account, &format!("vpc/{id}")),
         default_security_group_id,
         main_route_table_id,
     })
@@ -235,7 +244,7 @@ async fn outputs_of(ctx: &Ctx, id: &str, vpc: &aws_sdk_ec2::types::Vpc) -> Resul
 mod tests {
     use super::*;
     use crate::resource::DynResource;
-    use crate::value::PropertyMap;
+    use crate::value::{PropertyMap, Value};
 
     fn check(news: &[(&str, Value)]) -> (PropertyMap, Vec<crate::resource::Failure>) {
         let news = news.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
@@ -292,5 +301,21 @@ mod tests {
         let d = DynResource::diff(&Vpc, &olds, &news, &[]);
         assert_eq!(d.replaces(), vec!["cidrBlock".to_string()]);
         assert!(DynResource::diff(&Vpc, &olds, &olds, &[]).changes.is_empty());
+    }
+
+    #[test]
+    fn diff_ignores_nested_paths() {
+        let mut olds = check(&[("cidrBlock", Value::str("10.0.0.0/16"))]).0;
+        olds.insert("tags".into(), Value::Object([("Team".to_string(), Value::str("a"))].into_iter().collect()));
+        let mut news = olds.clone();
+        news.insert(
+            "tags".into(),
+            Value::Object(
+                [("Team".to_string(), Value::str("b")), ("Owner".to_string(), Value::str("me"))].into_iter().collect(),
+            ),
+        );
+        assert_eq!(DynResource::diff(&Vpc, &olds, &news, &["tags.Team".into()]).changes.len(), 1, "Owner is new");
+        let ignored = ["tags.Team".to_string(), r#"tags["Owner"]"#.to_string()];
+        assert!(DynResource::diff(&Vpc, &olds, &news, &ignored).changes.is_empty());
     }
 }

@@ -15,59 +15,75 @@ use std::collections::BTreeSet;
 use async_trait::async_trait;
 use aws_sdk_ec2::types::{ResourceType, Tag, VpcEndpointType};
 use serde::{Deserialize, Serialize};
+use tap_macros::Fields;
 
-use super::{filter, from_tags, is_not_found, update_tags, Tags, CLIENT_TOKEN_TAG};
-use crate::error::{aws, Error, Result};
-use crate::resource::{Checker, Ctx, Field, Resource};
-use crate::resources::policy;
-use crate::value::Value;
+use super::{filter, from_tags, update_tags, CLIENT_TOKEN_TAG};
+use crate::error::{aws, Error, Result, Service::Ec2};
+use crate::resource::{id_from, still_there, Checker, Created, Ctx, Field, Resource};
+use crate::resources::policy::{self, PolicyDocument};
+use crate::resources::tags::{self, Tags};
 
 pub struct VpcEndpoint;
 
-#[derive(Debug, Clone, Deserialize)]
+/// A VPC endpoint. Subnets, security groups, the policy, private DNS and tags update in place;
+/// changing vpcId, serviceName or vpcEndpointType replaces it. Import with the endpoint id, or
+/// `<vpce id>@<region>`.
+#[derive(Debug, Clone, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
 pub struct VpcEndpointInputs {
+    /// The VPC the endpoint belongs to.
+    #[field(replace, required = "the id of the VPC, such as vpc-0123456789abcdef0")]
     pub vpc_id: String,
-    /// e.g. `com.amazonaws.us-east-1.execute-api`.
+    /// The service, e.g. `com.amazonaws.us-east-1.execute-api`.
+    #[field(replace, required = "a service such as com.amazonaws.us-east-1.execute-api")]
     pub service_name: String,
+    /// `Interface`, `Gateway` or `GatewayLoadBalancer` (default `Gateway`).
+    #[field(replace, default = "Gateway")]
     pub vpc_endpoint_type: String,
+    /// The subnets an Interface endpoint has network interfaces in.
+    #[field(default = Vec::new(), compare = set)]
     #[serde(default)]
     pub subnet_ids: Vec<String>,
+    /// The security groups of an Interface endpoint's network interfaces.
+    #[field(default = Vec::new(), compare = set)]
     #[serde(default)]
     pub security_group_ids: Vec<String>,
+    /// Whether an Interface endpoint answers for the service's public DNS name in the VPC (default false).
+    #[field(default = false)]
     pub private_dns_enabled: bool,
-    /// A JSON policy document; AWS's full-access default when absent.
-    #[serde(default)]
+    /// The endpoint policy (JSON); AWS's full-access default when absent.
+    #[field(aws_default, compare = policy)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,
+    #[field(region)]
     pub region: String,
+    #[field(tags)]
     #[serde(default)]
     pub tags: Tags,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The endpoint as AWS reports it.
+#[derive(Debug, Clone, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
 pub struct VpcEndpointOutputs {
-    pub vpc_id: String,
-    pub service_name: String,
-    pub vpc_endpoint_type: String,
-    #[serde(default)]
-    pub subnet_ids: Vec<String>,
-    #[serde(default)]
-    pub security_group_ids: Vec<String>,
-    pub private_dns_enabled: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub policy: Option<String>,
-    pub region: String,
-    #[serde(default)]
-    pub tags: Tags,
+    #[serde(flatten)]
+    pub inputs: VpcEndpointInputs,
+    /// The endpoint's ARN.
     #[serde(default)]
     pub arn: String,
+    /// The endpoint's state, e.g. `available`.
     #[serde(default)]
     pub state: String,
+    /// The network interfaces of an Interface endpoint.
     #[serde(default)]
     pub network_interface_ids: Vec<String>,
+    /// The account that owns the endpoint.
     #[serde(default)]
     pub owner_id: String,
+    /// Whether create found the endpoint an earlier attempt made (it may differ from the inputs).
+    #[field(private)]
+    #[serde(default, skip_serializing)]
+    pub adopted: bool,
 }
 
 const TYPES: [&str; 3] = ["Interface", "Gateway", "GatewayLoadBalancer"];
@@ -112,20 +128,52 @@ fn is_gone_state(state: &str) -> bool {
     ["deleted", "deleting", "failed", "rejected", "expired"].iter().any(|s| s.eq_ignore_ascii_case(state))
 }
 
+/// What ModifyVpcEndpoint must change to bring an endpoint from `olds` to `news`.
+#[derive(Debug, Default, PartialEq)]
+struct Modification {
+    add_subnets: Vec<String>,
+    remove_subnets: Vec<String>,
+    add_groups: Vec<String>,
+    remove_groups: Vec<String>,
+    policy: Option<String>,
+    private_dns: Option<bool>,
+}
+
+impl Modification {
+    fn between(olds: &VpcEndpointInputs, news: &VpcEndpointInputs) -> Modification {
+        let diff = |old: &[String], new: &[String]| {
+            let (old, new): (BTreeSet<&String>, BTreeSet<&String>) = (old.iter().collect(), new.iter().collect());
+            let added: Vec<String> = new.difference(&old).map(|s| s.to_string()).collect();
+            let removed: Vec<String> = old.difference(&new).map(|s| s.to_string()).collect();
+            (added, removed)
+        };
+        let (add_subnets, remove_subnets) = diff(&olds.subnet_ids, &news.subnet_ids);
+        let (add_groups, remove_groups) = diff(&olds.security_group_ids, &news.security_group_ids);
+        let policy = news
+            .policy
+            .as_deref()
+            .filter(|p| !PolicyDocument::same(Some(p), olds.policy.as_deref()))
+            .map(policy::compact);
+        let private_dns = (olds.private_dns_enabled != news.private_dns_enabled
+            && news.vpc_endpoint_type == "Interface")
+            .then_some(news.private_dns_enabled);
+        Modification { add_subnets, remove_subnets, add_groups, remove_groups, policy, private_dns }
+    }
+
+    fn is_empty(&self) -> bool {
+        *self == Modification::default()
+    }
+}
+
 #[async_trait]
 impl Resource for VpcEndpoint {
     const TOKEN: &'static str = "tap:ec2:VpcEndpoint";
-    const REPLACE_ON: &'static [&'static str] = &["vpcId", "serviceName", "vpcEndpointType"];
-    const AWS_DEFAULTS: &'static [&'static str] = &["policy"];
     type Inputs = VpcEndpointInputs;
-    type Outputs = VpcEndpointOutputs;
+    type State = VpcEndpointOutputs;
 
     fn check(&self, c: &mut Checker<'_>) {
-        c.required_string("vpcId", "the id of the VPC, such as vpc-0123456789abcdef0");
         let region = c.string("region").known();
-        if let Field::Known(service) =
-            c.required_string("serviceName", "a service such as com.amazonaws.us-east-1.execute-api")
-        {
+        if let Field::Known(service) = c.string("serviceName") {
             if let (Some(rest), Some(region)) = (service.strip_prefix("com.amazonaws."), &region) {
                 let service_region = rest.split('.').next().unwrap_or_default();
                 if service_region != region {
@@ -138,10 +186,9 @@ impl Resource for VpcEndpoint {
                 c.fail("serviceName", "must be a service name such as com.amazonaws.us-east-1.execute-api");
             }
         }
-        let kind = c.one_of("vpcEndpointType", &TYPES, Some("Gateway")).known();
-        let subnets = c.string_list("subnetIds");
-        let groups = c.string_list("securityGroupIds");
-        c.default("privateDnsEnabled", Value::Bool(false));
+        let kind = c.one_of("vpcEndpointType", &TYPES).known();
+        let subnets = c.get::<Vec<String>>("subnetIds");
+        let groups = c.get::<Vec<String>>("securityGroupIds");
         let private_dns = c.bool("privateDnsEnabled");
         if kind.as_deref() == Some("Gateway") {
             if private_dns == Field::Known(true) {
@@ -160,67 +207,78 @@ impl Resource for VpcEndpoint {
                 );
             }
         }
-        policy::check(c, "policy", false);
-        c.tags();
+        policy::check(c, "policy");
+        tags::check(c, "tags", 1);
     }
 
-    fn normalize(&self, key: &str, value: serde_json::Value) -> serde_json::Value {
-        match (key, value) {
-            ("policy", v) => policy::normalize(v),
-            ("subnetIds" | "securityGroupIds", serde_json::Value::Array(mut ids)) => {
-                ids.sort_by_key(|v| v.to_string());
-                serde_json::Value::Array(ids)
-            }
-            (_, v) => v,
-        }
-    }
-
-    async fn create(&self, ctx: &Ctx, inputs: VpcEndpointInputs) -> Result<(String, VpcEndpointOutputs)> {
+    async fn create(&self, ctx: &Ctx, inputs: &VpcEndpointInputs) -> Result<Created<VpcEndpointOutputs>> {
         let ec2 = &ctx.clients.ec2;
-        let token = client_token(&ctx.urn, &inputs);
+        let token = client_token(&ctx.urn, inputs);
         // An earlier attempt may have created it already: adopt that one.
         let existing = ec2
             .describe_vpc_endpoints()
             .filters(filter(&format!("tag:{CLIENT_TOKEN_TAG}"), &token))
             .send()
             .await
-            .map_err(aws("DescribeVpcEndpoints"))?;
+            .map_err(aws(Ec2, "DescribeVpcEndpoints"))?;
         let adopted = existing
             .vpc_endpoints()
             .iter()
             .find(|e| !e.state().is_some_and(|s| is_gone_state(s.as_str())))
             .and_then(|e| e.vpc_endpoint_id())
             .map(str::to_string);
-        let id = match &adopted {
+        let was_adopted = adopted.is_some();
+        let id = match adopted {
             Some(id) => {
                 ctx.progress(format!("adopting VPC endpoint {id} from an earlier attempt"));
-                id.clone()
+                id
             }
             None => {
-                let created = create_request(ec2, &inputs, &token).send().await.map_err(aws("CreateVpcEndpoint"))?;
-                created.vpc_endpoint().and_then(|e| e.vpc_endpoint_id()).unwrap_or_default().to_string()
+                let created =
+                    create_request(ec2, inputs, &token).send().await.map_err(aws(Ec2, "CreateVpcEndpoint"))?;
+                id_from("CreateVpcEndpoint", created.vpc_endpoint().and_then(|e| e.vpc_endpoint_id()))?
             }
         };
-        ctx.record_created(
-            &id,
-            &serde_json::json!({
-                "vpcId": inputs.vpc_id, "serviceName": inputs.service_name,
-                "vpcEndpointType": inputs.vpc_endpoint_type, "region": inputs.region,
-                "privateDnsEnabled": inputs.private_dns_enabled,
-            }),
-        );
-        let endpoint = wait_available(ctx, &id).await?;
-        let current =
-            outputs_of(ctx, &id, &endpoint).ok_or_else(|| Error::Internal(format!("endpoint {id} vanished")))?;
-        let outputs = match adopted {
-            // What an earlier attempt made may differ from the inputs now.
-            Some(_) => self.update(ctx, &id, current, inputs).await?,
-            None => current,
+        let state = VpcEndpointOutputs {
+            inputs: VpcEndpointInputs {
+                subnet_ids: Vec::new(),
+                security_group_ids: Vec::new(),
+                policy: None,
+                tags: Tags::new(),
+                ..inputs.clone()
+            },
+            arn: String::new(),
+            state: String::new(),
+            network_interface_ids: Vec::new(),
+            owner_id: String::new(),
+            adopted: was_adopted,
         };
-        Ok((id, outputs))
+        Ok(Created { id, state })
     }
 
-    async fn read(&self, ctx: &Ctx, id: &str) -> Result<Option<VpcEndpointOutputs>> {
+    async fn finish(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+        inputs: &VpcEndpointInputs,
+        state: &mut VpcEndpointOutputs,
+    ) -> Result<()> {
+        let adopted = state.adopted;
+        let endpoint = wait_available(ctx, id).await?;
+        *state = outputs_of(ctx, id, &endpoint).ok_or_else(|| Error::Internal(format!("endpoint {id} vanished")))?;
+        // An endpoint adopted from an earlier attempt may differ from the inputs now.
+        if adopted {
+            *state = self.update(ctx, id, state.clone(), inputs.clone()).await?;
+        }
+        Ok(())
+    }
+
+    async fn read(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+        _prior: Option<VpcEndpointOutputs>,
+    ) -> Result<Option<VpcEndpointOutputs>> {
         read_endpoint(ctx, id).await
     }
 
@@ -231,46 +289,26 @@ impl Resource for VpcEndpoint {
         olds: VpcEndpointOutputs,
         news: VpcEndpointInputs,
     ) -> Result<VpcEndpointOutputs> {
-        let diff = |old: &[String], new: &[String]| {
-            let (old, new): (BTreeSet<&String>, BTreeSet<&String>) = (old.iter().collect(), new.iter().collect());
-            let added: Vec<String> = new.difference(&old).map(|s| s.to_string()).collect();
-            let removed: Vec<String> = old.difference(&new).map(|s| s.to_string()).collect();
-            (added, removed)
-        };
-        let (add_subnets, remove_subnets) = diff(&olds.subnet_ids, &news.subnet_ids);
-        let (add_groups, remove_groups) = diff(&olds.security_group_ids, &news.security_group_ids);
-        let new_policy = news.policy.as_deref().filter(|p| {
-            policy::normalize(serde_json::Value::String(p.to_string()))
-                != policy::normalize(serde_json::Value::String(olds.policy.clone().unwrap_or_default()))
-        });
-        let dns = (olds.private_dns_enabled != news.private_dns_enabled && news.vpc_endpoint_type == "Interface")
-            .then_some(news.private_dns_enabled);
-        let changed = !add_subnets.is_empty()
-            || !remove_subnets.is_empty()
-            || !add_groups.is_empty()
-            || !remove_groups.is_empty()
-            || new_policy.is_some()
-            || dns.is_some();
-        if changed {
+        let m = Modification::between(&olds.inputs, &news);
+        if !m.is_empty() {
+            let some = |v: Vec<String>| (!v.is_empty()).then_some(v);
             ctx.clients
                 .ec2
                 .modify_vpc_endpoint()
                 .vpc_endpoint_id(id)
-                .set_add_subnet_ids((!add_subnets.is_empty()).then_some(add_subnets))
-                .set_remove_subnet_ids((!remove_subnets.is_empty()).then_some(remove_subnets))
-                .set_add_security_group_ids((!add_groups.is_empty()).then_some(add_groups))
-                .set_remove_security_group_ids((!remove_groups.is_empty()).then_some(remove_groups))
-                .set_policy_document(new_policy.map(policy::compact))
-                .set_private_dns_enabled(dns)
+                .set_add_subnet_ids(some(m.add_subnets))
+                .set_remove_subnet_ids(some(m.remove_subnets))
+                .set_add_security_group_ids(some(m.add_groups))
+                .set_remove_security_group_ids(some(m.remove_groups))
+                .set_policy_document(m.policy)
+                .set_private_dns_enabled(m.private_dns)
                 .send()
                 .await
-                .map_err(aws("ModifyVpcEndpoint"))?;
+                .map_err(aws(Ec2, "ModifyVpcEndpoint"))?;
             wait_available(ctx, id).await?;
         }
-        update_tags(&ctx.clients.ec2, id, &olds.tags, &news.tags).await?;
-        read_endpoint(ctx, id)
-            .await?
-            .ok_or_else(|| Error::Internal(format!("endpoint {id} vanished during the update")))
+        update_tags(&ctx.clients.ec2, id, &olds.inputs.tags, &news.tags).await?;
+        still_there("endpoint", id, read_endpoint(ctx, id).await?)
     }
 
     async fn delete(&self, ctx: &Ctx, id: &str, _olds: VpcEndpointOutputs) -> Result<()> {
@@ -281,16 +319,17 @@ impl Resource for VpcEndpoint {
             .vpc_endpoint_ids(id)
             .send()
             .await
-            .map_err(aws("DeleteVpcEndpoints"))
+            .map_err(aws(Ec2, "DeleteVpcEndpoints"))
         {
             Ok(out) => out,
-            Err(e) if is_not_found(&e) => return Ok(()),
+            Err(e) if e.is_gone() => return Ok(()),
             Err(e) => return Err(e),
         };
         if let Some(failure) = out.unsuccessful().iter().find_map(|u| u.error()) {
             let code = failure.code().unwrap_or_default();
             if !code.ends_with("NotFound") {
                 return Err(Error::Aws {
+                    service: Ec2,
                     operation: "DeleteVpcEndpoints",
                     code: code.to_string(),
                     message: format!("{code}: {}", failure.message().unwrap_or_default()),
@@ -315,6 +354,7 @@ async fn wait_available(ctx: &Ctx, id: &str) -> Result<aws_sdk_ec2::types::VpcEn
             Ok(Some(endpoint))
         } else if is_gone_state(&state) {
             Err(Error::Aws {
+                service: Ec2,
                 operation: "CreateVpcEndpoint",
                 code: state.clone(),
                 message: format!("endpoint {id} is {state}"),
@@ -327,26 +367,24 @@ async fn wait_available(ctx: &Ctx, id: &str) -> Result<aws_sdk_ec2::types::VpcEn
 }
 
 async fn describe_endpoint(ctx: &Ctx, id: &str) -> Result<Option<aws_sdk_ec2::types::VpcEndpoint>> {
-    match ctx
-        .clients
-        .ec2
-        .describe_vpc_endpoints()
-        .vpc_endpoint_ids(id)
-        .send()
-        .await
-        .map_err(aws("DescribeVpcEndpoints"))
-    {
-        Ok(out) => Ok(out.vpc_endpoints().first().cloned()),
-        Err(e) if is_not_found(&e) => Ok(None),
-        Err(e) => Err(e),
-    }
+    let out = crate::resource::found(
+        ctx.clients
+            .ec2
+            .describe_vpc_endpoints()
+            .vpc_endpoint_ids(id)
+            .send()
+            .await
+            .map_err(aws(Ec2, "DescribeVpcEndpoints")),
+        Error::is_gone,
+    )?;
+    Ok(out.and_then(|o| o.vpc_endpoints().first().cloned()))
 }
 
 async fn read_endpoint(ctx: &Ctx, id: &str) -> Result<Option<VpcEndpointOutputs>> {
     Ok(describe_endpoint(ctx, id).await?.and_then(|e| outputs_of(ctx, id, &e)))
 }
 
-/// The endpoint's outputs; `None` when it is deleted (moto keeps deleted endpoints listed).
+/// The endpoint's state; `None` when it is deleted (moto keeps deleted endpoints listed).
 fn outputs_of(ctx: &Ctx, id: &str, e: &aws_sdk_ec2::types::VpcEndpoint) -> Option<VpcEndpointOutputs> {
     let state = e.state().map(|s| s.as_str().to_string()).unwrap_or_default();
     if is_gone_state(&state) {
@@ -359,19 +397,22 @@ fn outputs_of(ctx: &Ctx, id: &str, e: &aws_sdk_ec2::types::VpcEndpoint) -> Optio
         e.groups().iter().filter_map(|g| g.group_id().map(str::to_string)).collect();
     security_group_ids.sort();
     Some(VpcEndpointOutputs {
-        vpc_id: e.vpc_id().unwrap_or_default().to_string(),
-        service_name: e.service_name().unwrap_or_default().to_string(),
-        vpc_endpoint_type: e.vpc_endpoint_type().map(|t| t.as_str().to_string()).unwrap_or_default(),
-        subnet_ids,
-        security_group_ids,
-        private_dns_enabled: e.private_dns_enabled().unwrap_or(false),
-        policy: e.policy_document().map(policy::compact),
-        region: ctx.region().to_string(),
-        tags: from_tags(e.tags()),
-        arn: format!("arn:aws:ec2:{}:{owner}:vpc-endpoint/{id}", ctx.region()),
+        inputs: VpcEndpointInputs {
+            vpc_id: e.vpc_id().unwrap_or_default().to_string(),
+            service_name: e.service_name().unwrap_or_default().to_string(),
+            vpc_endpoint_type: e.vpc_endpoint_type().map(|t| t.as_str().to_string()).unwrap_or_default(),
+            subnet_ids,
+            security_group_ids,
+            private_dns_enabled: e.private_dns_enabled().unwrap_or(false),
+            policy: e.policy_document().map(policy::compact),
+            region: ctx.region().to_string(),
+            tags: from_tags(e.tags()),
+        },
+        arn: ctx.clients.arn("ec2", &owner, &format!("vpc-endpoint/{id}")),
         state,
         network_interface_ids: e.network_interface_ids().to_vec(),
         owner_id: owner,
+        adopted: false,
     })
 }
 
@@ -380,6 +421,7 @@ mod tests {
     use super::*;
     use crate::resource::DynResource;
     use crate::value::PropertyMap;
+    use crate::value::Value;
 
     fn inputs() -> VpcEndpointInputs {
         VpcEndpointInputs {

@@ -5,9 +5,8 @@ pub mod account_password_policy;
 pub mod role;
 pub mod role_policy_attachment;
 
-use crate::error::Error;
+use crate::resources::tags::Tags;
 
-/// IAM's "does not exist" error.
-pub fn is_not_found(e: &Error) -> bool {
-    e.is_code(&["NoSuchEntity"])
+pub fn to_tags(tags: &Tags) -> Vec<aws_sdk_iam::types::Tag> {
+    tags.iter().filter_map(|(k, v)| aws_sdk_iam::types::Tag::builder().key(k).value(v).build().ok()).collect()
 }

@@ -8,47 +8,56 @@
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
+use tap_macros::Fields;
 
-use super::is_not_found;
-use crate::error::{aws, Error, Result};
-use crate::resource::{deleted, Checker, Ctx, Field, Resource};
-use crate::resources::policy;
-use crate::resources::Tags;
-use crate::value::Value;
+use super::to_tags;
+use crate::error::{aws, Error, Result, Service::Iam};
+use crate::resource::{deleted, found, still_there, Checker, Created, Ctx, Field, Resource};
+use crate::resources::policy::{self, PolicyDocument};
+use crate::resources::tags::{self, TagChange, Tags};
 
 pub struct Role;
 
-#[derive(Debug, Clone, Deserialize)]
+/// An IAM role. Its trust policy, description, session duration and tags update in place;
+/// changing name or path replaces it. Import with the role name.
+#[derive(Debug, Clone, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
 pub struct RoleInputs {
+    /// The role's name, 1-64 letters, digits or `+=,.@_-` (autonamed `<resource name>-<7 hex>`
+    /// when neither it nor namePrefix is given).
+    #[field(replace)]
     pub name: String,
-    #[serde(default)]
+    /// A prefix for the autoname.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name_prefix: Option<String>,
-    /// The trust policy (JSON).
+    /// The trust policy (JSON): who may assume the role.
+    #[field(required = "a trust policy (JSON) naming who may assume the role", compare = policy)]
     pub assume_role_policy: String,
+    /// What the role is for (up to 1000 characters).
+    #[field(default = "")]
     #[serde(default)]
     pub description: String,
+    /// The longest session, in seconds, 3600-43200 (default 3600).
+    #[field(default = 3600)]
     pub max_session_duration: i64,
+    /// The role's path, starting and ending with `/` (default `/`).
+    #[field(replace, default = "/")]
     pub path: String,
+    #[field(tags)]
     #[serde(default)]
     pub tags: Tags,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The role as IAM reports it.
+#[derive(Debug, Clone, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
 pub struct RoleOutputs {
-    pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name_prefix: Option<String>,
-    pub assume_role_policy: String,
-    #[serde(default)]
-    pub description: String,
-    pub max_session_duration: i64,
-    pub path: String,
-    #[serde(default)]
-    pub tags: Tags,
+    #[serde(flatten)]
+    pub inputs: RoleInputs,
+    /// The role's ARN.
     #[serde(default)]
     pub arn: String,
+    /// The role's stable unique id.
     #[serde(default)]
     pub unique_id: String,
 }
@@ -61,50 +70,32 @@ fn valid_name(name: &str) -> bool {
 impl Resource for Role {
     const TOKEN: &'static str = "tap:iam:Role";
     const REGIONAL: bool = false;
-    const REPLACE_ON: &'static [&'static str] = &["name", "path"];
     type Inputs = RoleInputs;
-    type Outputs = RoleOutputs;
+    type State = RoleOutputs;
 
     fn check(&self, c: &mut Checker<'_>) {
-        if c.news.contains_key("name") && c.news.contains_key("namePrefix") {
-            c.fail("namePrefix", "give name or namePrefix, not both");
-        }
-        if let Field::Known(name) = c.autoname("name", "namePrefix", 64) {
+        let prefix = format!("{}-", c.name());
+        if let Field::Known(name) = c.autoname("name", "namePrefix", 64, &prefix) {
             if !valid_name(&name) {
                 c.fail("name", format!("{name:?} must be 1 to 64 letters, digits or +=,.@_-"));
             }
         }
-        policy::check(c, "assumeRolePolicy", true);
-        c.default("description", Value::str(""));
+        policy::check(c, "assumeRolePolicy");
         if let Field::Known(d) = c.string("description") {
             if d.chars().count() > 1000 {
                 c.fail("description", "is longer than 1000 characters");
             }
         }
-        c.integer_in("maxSessionDuration", 3600, 43200, Some(3600));
-        c.default("path", Value::str("/"));
+        c.in_range("maxSessionDuration", 3600, 43200);
         if let Field::Known(p) = c.string("path") {
             if !p.starts_with('/') || !p.ends_with('/') || p.len() > 512 {
                 c.fail("path", format!("{p:?} must start and end with `/`, e.g. /service-role/"));
             }
         }
-        c.tags();
+        tags::check(c, "tags", 0);
     }
 
-    fn normalize(&self, key: &str, value: serde_json::Value) -> serde_json::Value {
-        if key == "assumeRolePolicy" {
-            policy::normalize(value)
-        } else {
-            value
-        }
-    }
-
-    async fn create(&self, ctx: &Ctx, inputs: RoleInputs) -> Result<(String, RoleOutputs)> {
-        let tags: Vec<aws_sdk_iam::types::Tag> = inputs
-            .tags
-            .iter()
-            .filter_map(|(k, v)| aws_sdk_iam::types::Tag::builder().key(k).value(v).build().ok())
-            .collect();
+    async fn create(&self, ctx: &Ctx, inputs: &RoleInputs) -> Result<Created<RoleOutputs>> {
         let created = ctx
             .clients
             .iam
@@ -114,65 +105,73 @@ impl Resource for Role {
             .description(&inputs.description)
             .max_session_duration(inputs.max_session_duration as i32)
             .path(&inputs.path)
-            .set_tags(Some(tags).filter(|t| !t.is_empty()))
+            .set_tags(Some(to_tags(&inputs.tags)).filter(|t| !t.is_empty()))
             .send()
             .await
-            .map_err(aws("CreateRole"))?;
-        let name = inputs.name.clone();
-        let mut outputs = match created.role() {
-            Some(r) => outputs_of(r),
-            None => read_role(ctx, &name).await?.ok_or_else(|| Error::Internal(format!("role {name} vanished")))?,
+            .map_err(aws(Iam, "CreateRole"))?;
+        let state = match created.role() {
+            Some(r) => outputs_of(r, inputs.name_prefix.clone(), inputs.tags.clone()),
+            None => RoleOutputs { inputs: inputs.clone(), arn: String::new(), unique_id: String::new() },
         };
-        outputs.name_prefix = inputs.name_prefix;
-        outputs.tags = inputs.tags;
-        Ok((name, outputs))
+        Ok(Created { id: inputs.name.clone(), state })
     }
 
-    async fn read(&self, ctx: &Ctx, id: &str) -> Result<Option<RoleOutputs>> {
+    async fn finish(&self, ctx: &Ctx, id: &str, inputs: &RoleInputs, state: &mut RoleOutputs) -> Result<()> {
+        if state.arn.is_empty() {
+            *state = still_there("role", id, read_role(ctx, id).await?)?;
+            state.inputs.name_prefix = inputs.name_prefix.clone();
+        }
+        Ok(())
+    }
+
+    async fn read(&self, ctx: &Ctx, id: &str, prior: Option<RoleOutputs>) -> Result<Option<RoleOutputs>> {
         let mut found = read_role(ctx, id).await?;
-        if let Some(r) = &mut found {
-            r.name_prefix = ctx.prior("namePrefix").map(str::to_string);
+        if let (Some(r), Some(prior)) = (&mut found, prior) {
+            r.inputs.name_prefix = prior.inputs.name_prefix;
         }
         Ok(found)
     }
 
     async fn update(&self, ctx: &Ctx, id: &str, olds: RoleOutputs, news: RoleInputs) -> Result<RoleOutputs> {
         let iam = &ctx.clients.iam;
-        let trust_changed = policy::normalize(serde_json::Value::String(olds.assume_role_policy.clone()))
-            != policy::normalize(serde_json::Value::String(news.assume_role_policy.clone()));
-        if trust_changed {
+        if !PolicyDocument::same(Some(&olds.inputs.assume_role_policy), Some(&news.assume_role_policy)) {
             iam.update_assume_role_policy()
                 .role_name(id)
                 .policy_document(policy::compact(&news.assume_role_policy))
                 .send()
                 .await
-                .map_err(aws("UpdateAssumeRolePolicy"))?;
+                .map_err(aws(Iam, "UpdateAssumeRolePolicy"))?;
         }
-        if olds.description != news.description || olds.max_session_duration != news.max_session_duration {
+        if olds.inputs.description != news.description || olds.inputs.max_session_duration != news.max_session_duration
+        {
             iam.update_role()
                 .role_name(id)
                 .description(&news.description)
                 .max_session_duration(news.max_session_duration as i32)
                 .send()
                 .await
-                .map_err(aws("UpdateRole"))?;
+                .map_err(aws(Iam, "UpdateRole"))?;
         }
-        let (changed, removed) = crate::resources::tag_diff(&olds.tags, &news.tags);
-        if !removed.is_empty() {
-            iam.untag_role().role_name(id).set_tag_keys(Some(removed)).send().await.map_err(aws("UntagRole"))?;
+        let change = TagChange::between(&olds.inputs.tags, &news.tags);
+        if !change.removed.is_empty() {
+            iam.untag_role()
+                .role_name(id)
+                .set_tag_keys(Some(change.removed))
+                .send()
+                .await
+                .map_err(aws(Iam, "UntagRole"))?;
         }
-        let changed: Vec<aws_sdk_iam::types::Tag> = changed
-            .iter()
-            .filter_map(|(k, v)| aws_sdk_iam::types::Tag::builder().key(k).value(v).build().ok())
-            .collect();
-        if !changed.is_empty() {
-            iam.tag_role().role_name(id).set_tags(Some(changed)).send().await.map_err(aws("TagRole"))?;
+        if !change.set.is_empty() {
+            iam.tag_role()
+                .role_name(id)
+                .set_tags(Some(to_tags(&change.set)))
+                .send()
+                .await
+                .map_err(aws(Iam, "TagRole"))?;
         }
-        let mut outputs = read_role(ctx, id)
-            .await?
-            .ok_or_else(|| Error::Internal(format!("role {id} vanished during the update")))?;
-        outputs.name_prefix = news.name_prefix;
-        Ok(outputs)
+        let mut state = still_there("role", id, read_role(ctx, id).await?)?;
+        state.inputs.name_prefix = news.name_prefix;
+        Ok(state)
     }
 
     async fn delete(&self, ctx: &Ctx, id: &str, _olds: RoleOutputs) -> Result<()> {
@@ -182,35 +181,37 @@ impl Resource for Role {
         let result = ctx
             .retry_while(
                 &format!("deleting role {id} (policies are still attached to it)"),
-                |e| e.is_code(&["DeleteConflict"]),
-                || async { iam.delete_role().role_name(id).send().await.map_err(aws("DeleteRole")) },
+                Error::is_in_use,
+                || async { iam.delete_role().role_name(id).send().await.map_err(aws(Iam, "DeleteRole")) },
             )
             .await;
-        deleted(result, is_not_found)
+        deleted(result, Error::is_gone)
     }
 }
 
-fn outputs_of(r: &aws_sdk_iam::types::Role) -> RoleOutputs {
+fn outputs_of(r: &aws_sdk_iam::types::Role, name_prefix: Option<String>, tags: Tags) -> RoleOutputs {
     RoleOutputs {
-        name: r.role_name().to_string(),
-        name_prefix: None,
-        assume_role_policy: r
-            .assume_role_policy_document()
-            .map(|p| policy::compact(&policy::url_decode(p)))
-            .unwrap_or_default(),
-        description: r.description().unwrap_or_default().to_string(),
-        max_session_duration: r.max_session_duration().map(i64::from).unwrap_or(3600),
-        path: r.path().to_string(),
-        tags: r.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect(),
+        inputs: RoleInputs {
+            name: r.role_name().to_string(),
+            name_prefix,
+            assume_role_policy: r.assume_role_policy_document().map(policy::compact).unwrap_or_default(),
+            description: r.description().unwrap_or_default().to_string(),
+            max_session_duration: r.max_session_duration().map(i64::from).unwrap_or(3600),
+            path: r.path().to_string(),
+            tags,
+        },
         arn: r.arn().to_string(),
         unique_id: r.role_id().to_string(),
     }
 }
 
 async fn read_role(ctx: &Ctx, name: &str) -> Result<Option<RoleOutputs>> {
-    match ctx.clients.iam.get_role().role_name(name).send().await.map_err(aws("GetRole")) {
-        Ok(out) => Ok(out.role().map(outputs_of)),
-        Err(e) if is_not_found(&e) => Ok(None),
-        Err(e) => Err(e),
-    }
+    let out =
+        found(ctx.clients.iam.get_role().role_name(name).send().await.map_err(aws(Iam, "GetRole")), Error::is_gone)?;
+    Ok(out.and_then(|o| {
+        o.role().map(|r| {
+            let tags = r.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect();
+            outputs_of(r, None, tags)
+        })
+    }))
 }

@@ -3,36 +3,47 @@
 //! AWS APIs: AttachRolePolicy, ListAttachedRolePolicies (read), DetachRolePolicy.
 //! Id: `<role>/<policyArn>`. Global. Any change replaces it.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
+use tap_macros::Fields;
 
-use super::is_not_found;
-use crate::error::{aws, Result};
-use crate::resource::{deleted, found, Checker, Ctx, Field, Resource};
+use crate::error::{aws, Error, Result, Service::Iam};
+use crate::resource::{deleted, found, Checker, Created, Ctx, Field, Resource};
 
 pub struct RolePolicyAttachment;
 
-#[derive(Debug, Clone, Deserialize)]
+/// Attaches a managed policy to a role. Any change replaces the attachment. Import with
+/// `<role name>/<policy ARN>`.
+#[derive(Debug, Clone, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
 pub struct RolePolicyAttachmentInputs {
     /// The role's name.
+    #[field(replace, required = "the role's name")]
     pub role: String,
+    /// The managed policy's ARN.
+    #[field(
+        replace,
+        required = "a managed policy ARN such as arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+    )]
     pub policy_arn: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The attachment as IAM reports it.
+#[derive(Debug, Clone, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
 pub struct RolePolicyAttachmentOutputs {
-    pub role: String,
-    pub policy_arn: String,
+    #[serde(flatten)]
+    pub inputs: RolePolicyAttachmentInputs,
 }
 
-/// Whether `arn` names an IAM managed policy.
+/// Whether `arn` names an IAM managed policy (in any partition).
 pub fn is_policy_arn(arn: &str) -> bool {
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     parts.len() == 6
         && parts[0] == "arn"
-        && parts[1].starts_with("aws")
+        && ["aws", "aws-us-gov", "aws-cn"].contains(&parts[1])
         && parts[2] == "iam"
         && parts[3].is_empty()
         && (parts[4] == "aws" || (parts[4].len() == 12 && parts[4].chars().all(|c| c.is_ascii_digit())))
@@ -40,25 +51,45 @@ pub fn is_policy_arn(arn: &str) -> bool {
         && parts[5].len() > "policy/".len()
 }
 
+async fn attach(ctx: &Ctx, inputs: &RolePolicyAttachmentInputs) -> Result<()> {
+    let iam = &ctx.clients.iam;
+    // A role made a moment ago may not be visible yet.
+    ctx.retry_for(
+        "attaching the policy (the role is not visible yet)",
+        Duration::from_secs(60),
+        Error::is_gone,
+        || async {
+            iam.attach_role_policy()
+                .role_name(&inputs.role)
+                .policy_arn(&inputs.policy_arn)
+                .send()
+                .await
+                .map_err(aws(Iam, "AttachRolePolicy"))
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 #[async_trait]
 impl Resource for RolePolicyAttachment {
     const TOKEN: &'static str = "tap:iam:RolePolicyAttachment";
     const REGIONAL: bool = false;
-    const REPLACE_ON: &'static [&'static str] = &["role", "policyArn"];
     type Inputs = RolePolicyAttachmentInputs;
-    type Outputs = RolePolicyAttachmentOutputs;
+    type State = RolePolicyAttachmentOutputs;
 
     fn check(&self, c: &mut Checker<'_>) {
-        if let Field::Known(role) = c.required_string("role", "the role's name") {
+        if let Field::Known(role) = c.string("role") {
             if role.starts_with("arn:") || role.contains('/') {
                 c.fail("role", format!("{role:?} looks like an ARN or path: give the role's name"));
             }
         }
-        let hint =
-            "a managed policy ARN such as arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs";
-        if let Field::Known(arn) = c.required_string("policyArn", hint) {
+        if let Field::Known(arn) = c.string("policyArn") {
             if !is_policy_arn(&arn) {
-                c.fail("policyArn", format!("{arn:?} is not a managed policy ARN: give {hint}"));
+                c.fail(
+                    "policyArn",
+                    format!("{arn:?} is not a managed policy ARN: give one such as arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"),
+                );
             }
         }
     }
@@ -66,37 +97,28 @@ impl Resource for RolePolicyAttachment {
     async fn create(
         &self,
         ctx: &Ctx,
-        inputs: RolePolicyAttachmentInputs,
-    ) -> Result<(String, RolePolicyAttachmentOutputs)> {
-        let iam = &ctx.clients.iam;
-        // A role made a moment ago may not be visible yet.
-        ctx.retry_for(
-            "attaching the policy (the role is not visible yet)",
-            std::time::Duration::from_secs(60),
-            is_not_found,
-            || async {
-                iam.attach_role_policy()
-                    .role_name(&inputs.role)
-                    .policy_arn(&inputs.policy_arn)
-                    .send()
-                    .await
-                    .map_err(aws("AttachRolePolicy"))
-            },
-        )
-        .await?;
+        inputs: &RolePolicyAttachmentInputs,
+    ) -> Result<Created<RolePolicyAttachmentOutputs>> {
+        attach(ctx, inputs).await?;
         let id = format!("{}/{}", inputs.role, inputs.policy_arn);
-        Ok((id, RolePolicyAttachmentOutputs { role: inputs.role, policy_arn: inputs.policy_arn }))
+        Ok(Created { id, state: RolePolicyAttachmentOutputs { inputs: inputs.clone() } })
     }
 
-    async fn read(&self, ctx: &Ctx, id: &str) -> Result<Option<RolePolicyAttachmentOutputs>> {
+    async fn read(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+        _prior: Option<RolePolicyAttachmentOutputs>,
+    ) -> Result<Option<RolePolicyAttachmentOutputs>> {
         let Some((role, arn)) = id.split_once('/') else { return Ok(None) };
         let mut pages = ctx.clients.iam.list_attached_role_policies().role_name(role).into_paginator().send();
         while let Some(page) = pages.next().await {
-            let Some(page) = found(page.map_err(aws("ListAttachedRolePolicies")), is_not_found)? else {
+            let Some(page) = found(page.map_err(aws(Iam, "ListAttachedRolePolicies")), Error::is_gone)? else {
                 return Ok(None);
             };
             if page.attached_policies().iter().any(|p| p.policy_arn() == Some(arn)) {
-                return Ok(Some(RolePolicyAttachmentOutputs { role: role.to_string(), policy_arn: arn.to_string() }));
+                let inputs = RolePolicyAttachmentInputs { role: role.to_string(), policy_arn: arn.to_string() };
+                return Ok(Some(RolePolicyAttachmentOutputs { inputs }));
             }
         }
         Ok(None)
@@ -110,10 +132,10 @@ impl Resource for RolePolicyAttachment {
         news: RolePolicyAttachmentInputs,
     ) -> Result<RolePolicyAttachmentOutputs> {
         // Every input replaces, so an update only ever repairs a detached policy.
-        if self.read(ctx, id).await?.is_none() {
-            return Ok(self.create(ctx, news).await?.1);
+        if self.read(ctx, id, None).await?.is_none() {
+            attach(ctx, &news).await?;
         }
-        Ok(RolePolicyAttachmentOutputs { role: news.role, policy_arn: news.policy_arn })
+        Ok(RolePolicyAttachmentOutputs { inputs: news })
     }
 
     async fn delete(&self, ctx: &Ctx, _id: &str, olds: RolePolicyAttachmentOutputs) -> Result<()> {
@@ -121,12 +143,12 @@ impl Resource for RolePolicyAttachment {
             .clients
             .iam
             .detach_role_policy()
-            .role_name(&olds.role)
-            .policy_arn(&olds.policy_arn)
+            .role_name(&olds.inputs.role)
+            .policy_arn(&olds.inputs.policy_arn)
             .send()
             .await
-            .map_err(aws("DetachRolePolicy"));
-        deleted(result, is_not_found)
+            .map_err(aws(Iam, "DetachRolePolicy"));
+        deleted(result, Error::is_gone)
     }
 }
 
@@ -136,7 +158,11 @@ mod tests {
     fn policy_arns() {
         assert!(super::is_policy_arn("arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"));
         assert!(super::is_policy_arn("arn:aws:iam::123456789012:policy/mine"));
+        assert!(super::is_policy_arn(
+            "arn:aws-us-gov:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+        ));
         assert!(!super::is_policy_arn("arn:aws:iam::aws:role/x"));
+        assert!(!super::is_policy_arn("arn:awsfoo:iam::aws:policy/x"));
         assert!(!super::is_policy_arn("AmazonAPIGatewayPushToCloudWatchLogs"));
     }
 }

@@ -5,31 +5,38 @@
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
+use tap_macros::Fields;
 
-use super::is_not_found;
-use crate::error::{aws, Result};
-use crate::resource::{deleted, Checker, Ctx, Field, Resource};
+use crate::error::{aws, Error, Result, Service::Kms};
+use crate::resource::{deleted, Checker, Created, Ctx, Field, Resource};
 
 pub struct Alias;
 
-#[derive(Debug, Clone, Deserialize)]
+/// A friendly name for a KMS key. Retargeting it to another key happens in place; renaming it
+/// replaces it. Import with the alias name, or `<alias name>@<region>`.
+#[derive(Debug, Clone, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
 pub struct AliasInputs {
-    /// `alias/<name>`.
+    /// The alias, `alias/<name>` (not in `alias/aws/`, which AWS reserves).
+    #[field(replace, required = "an alias such as alias/my-key")]
     pub name: String,
     /// The key's id or ARN.
+    #[field(required = "the key's id or ARN", compare = comparable_key)]
     pub target_key_id: String,
+    #[field(region)]
     pub region: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The alias as KMS reports it.
+#[derive(Debug, Clone, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
 pub struct AliasOutputs {
-    pub name: String,
-    pub target_key_id: String,
-    pub region: String,
+    #[serde(flatten)]
+    pub inputs: AliasInputs,
+    /// The alias's ARN.
     #[serde(default)]
     pub arn: String,
+    /// The ARN of the key the alias names.
     #[serde(default)]
     pub target_key_arn: String,
 }
@@ -51,35 +58,36 @@ pub fn validate_name(name: &str) -> std::result::Result<(), String> {
     Ok(())
 }
 
-/// A key id from a key id or a key ARN (`arn:aws:kms:…:key/<id>`).
+/// A key id from a key id or a key ARN (`arn:<partition>:kms:…:key/<id>`).
 fn key_id_of(v: &str) -> &str {
     v.rsplit_once(":key/").map(|(_, id)| id).unwrap_or(v)
+}
+
+/// A key id and the key's ARN name the same key.
+fn comparable_key(value: serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::String(v) => serde_json::Value::String(key_id_of(&v).to_string()),
+        other => other,
+    }
 }
 
 #[async_trait]
 impl Resource for Alias {
     const TOKEN: &'static str = "tap:kms:Alias";
-    const REPLACE_ON: &'static [&'static str] = &["name"];
     type Inputs = AliasInputs;
-    type Outputs = AliasOutputs;
+    type State = AliasOutputs;
 
     fn check(&self, c: &mut Checker<'_>) {
-        if let Field::Known(name) = c.required_string("name", "an alias such as alias/my-key") {
+        if let Field::Known(name) = c.string("name") {
             if let Err(reason) = validate_name(&name) {
                 c.fail("name", reason);
             }
         }
-        c.required_string("targetKeyId", "the key's id or ARN");
     }
 
-    fn normalize(&self, key: &str, value: serde_json::Value) -> serde_json::Value {
-        match (key, &value) {
-            ("targetKeyId", serde_json::Value::String(v)) => serde_json::Value::String(key_id_of(v).to_string()),
-            _ => value,
-        }
-    }
-
-    async fn create(&self, ctx: &Ctx, inputs: AliasInputs) -> Result<(String, AliasOutputs)> {
+    async fn create(&self, ctx: &Ctx, inputs: &AliasInputs) -> Result<Created<AliasOutputs>> {
+        // The alias's ARN is derived (no ListAliases read-back): the account is asked first.
+        let account = ctx.clients.account_id().await?;
         ctx.clients
             .kms
             .create_alias()
@@ -87,26 +95,22 @@ impl Resource for Alias {
             .target_key_id(&inputs.target_key_id)
             .send()
             .await
-            .map_err(aws("CreateAlias"))?;
-        // The alias's ARN is derived, so no ListAliases read-back is needed.
-        let account = ctx.clients.account_id().await?;
+            .map_err(aws(Kms, "CreateAlias"))?;
         let key_id = key_id_of(&inputs.target_key_id).to_string();
-        let outputs = AliasOutputs {
-            arn: format!("arn:aws:kms:{}:{account}:{}", inputs.region, inputs.name),
-            target_key_arn: format!("arn:aws:kms:{}:{account}:key/{key_id}", inputs.region),
-            name: inputs.name.clone(),
-            target_key_id: key_id,
-            region: inputs.region,
+        let state = AliasOutputs {
+            arn: ctx.clients.arn("kms", &account, &inputs.name),
+            target_key_arn: ctx.clients.arn("kms", &account, &format!("key/{key_id}")),
+            inputs: AliasInputs { target_key_id: key_id, ..inputs.clone() },
         };
-        Ok((inputs.name, outputs))
+        Ok(Created { id: inputs.name.clone(), state })
     }
 
-    async fn read(&self, ctx: &Ctx, id: &str) -> Result<Option<AliasOutputs>> {
+    async fn read(&self, ctx: &Ctx, id: &str, _prior: Option<AliasOutputs>) -> Result<Option<AliasOutputs>> {
         read_alias(ctx, id).await
     }
 
     async fn update(&self, ctx: &Ctx, id: &str, olds: AliasOutputs, news: AliasInputs) -> Result<AliasOutputs> {
-        if key_id_of(&olds.target_key_id) != key_id_of(&news.target_key_id) {
+        if key_id_of(&olds.inputs.target_key_id) != key_id_of(&news.target_key_id) {
             ctx.clients
                 .kms
                 .update_alias()
@@ -114,31 +118,30 @@ impl Resource for Alias {
                 .target_key_id(&news.target_key_id)
                 .send()
                 .await
-                .map_err(aws("UpdateAlias"))?;
+                .map_err(aws(Kms, "UpdateAlias"))?;
         }
         Ok(read_alias(ctx, id).await?.unwrap_or(olds))
     }
 
     async fn delete(&self, ctx: &Ctx, id: &str, _olds: AliasOutputs) -> Result<()> {
-        deleted(ctx.clients.kms.delete_alias().alias_name(id).send().await.map_err(aws("DeleteAlias")), |e| {
-            is_not_found(e)
-        })
+        deleted(
+            ctx.clients.kms.delete_alias().alias_name(id).send().await.map_err(aws(Kms, "DeleteAlias")),
+            Error::is_gone,
+        )
     }
 }
 
 async fn read_alias(ctx: &Ctx, name: &str) -> Result<Option<AliasOutputs>> {
     let mut pages = ctx.clients.kms.list_aliases().into_paginator().send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(aws("ListAliases"))?;
+        let page = page.map_err(aws(Kms, "ListAliases"))?;
         if let Some(a) = page.aliases().iter().find(|a| a.alias_name() == Some(name)) {
             let target = a.target_key_id().unwrap_or_default().to_string();
             let arn = a.alias_arn().unwrap_or_default().to_string();
             let target_key_arn =
                 arn.split_once(":alias/").map(|(base, _)| format!("{base}:key/{target}")).unwrap_or_default();
             return Ok(Some(AliasOutputs {
-                name: name.to_string(),
-                target_key_id: target,
-                region: ctx.region().to_string(),
+                inputs: AliasInputs { name: name.to_string(), target_key_id: target, region: ctx.region().to_string() },
                 arn,
                 target_key_arn,
             }));

@@ -6,55 +6,71 @@
 //! Replaced when keyUsage or region change. Delete schedules deletion after
 //! deletionWindowInDays; a key pending deletion reads as gone.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use aws_sdk_kms::types::{KeyState, KeyUsageType};
 use serde::{Deserialize, Serialize};
+use tap_macros::Fields;
 
-use super::{is_not_found, to_tags};
-use crate::error::{aws, Error, Result};
-use crate::resource::{found, Checker, Ctx, Resource};
-use crate::resources::policy;
-use crate::resources::Tags;
-use crate::value::Value;
+use super::to_tags;
+use crate::error::{aws, Error, Result, Service::Kms};
+use crate::resource::{found, id_from, still_there, Checker, Created, Ctx, Field, Resource};
+use crate::resources::policy::{self, PolicyDocument};
+use crate::resources::tags::{self, TagChange, Tags};
 
 pub struct Key;
 
-#[derive(Debug, Clone, Deserialize)]
+/// A customer managed KMS key. Its description, policy, rotation, deletion window and tags
+/// update in place; changing keyUsage replaces it. Deleting it schedules its deletion after
+/// deletionWindowInDays. Import with the key id, or `<key id>@<region>`.
+#[derive(Debug, Clone, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
 pub struct KeyInputs {
+    /// What the key is for (up to 8192 characters).
+    #[field(default = "")]
     #[serde(default)]
     pub description: String,
+    /// Whether KMS rotates the key material every year (default false).
+    #[field(default = false)]
     pub enable_key_rotation: bool,
+    /// Days, 7-30, between deleting the resource and KMS destroying the key (default 30).
+    #[field(default = 30)]
     pub deletion_window_in_days: i64,
     /// The key policy (JSON); AWS's default policy when absent.
-    #[serde(default)]
+    #[field(aws_default, compare = policy)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,
+    /// `ENCRYPT_DECRYPT`, `SIGN_VERIFY`, `GENERATE_VERIFY_MAC` or `KEY_AGREEMENT` (default `ENCRYPT_DECRYPT`).
+    #[field(replace, default = "ENCRYPT_DECRYPT")]
     pub key_usage: String,
+    #[field(region)]
     pub region: String,
+    #[field(tags)]
     #[serde(default)]
     pub tags: Tags,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The key as KMS reports it.
+#[derive(Debug, Clone, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
 pub struct KeyOutputs {
-    #[serde(default)]
-    pub description: String,
-    pub enable_key_rotation: bool,
-    pub deletion_window_in_days: i64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub policy: Option<String>,
-    pub key_usage: String,
-    pub region: String,
-    #[serde(default)]
-    pub tags: Tags,
+    #[serde(flatten)]
+    pub inputs: KeyInputs,
+    /// The key's id.
     #[serde(default)]
     pub key_id: String,
+    /// The key's ARN.
     #[serde(default)]
     pub arn: String,
 }
 
 const USAGES: [&str; 4] = ["ENCRYPT_DECRYPT", "SIGN_VERIFY", "GENERATE_VERIFY_MAC", "KEY_AGREEMENT"];
+
+/// The deletion window rule, shared with SecureRegion's `kmsDeletionWindowInDays`.
+pub fn check_deletion_window(c: &mut Checker<'_>, key: &str) {
+    c.in_range(key, 7, 30);
+}
 
 /// KMS rejects a policy naming an IAM principal it cannot see yet (IAM is eventually consistent).
 fn is_new_principal(e: &Error) -> bool {
@@ -64,40 +80,27 @@ fn is_new_principal(e: &Error) -> bool {
 #[async_trait]
 impl Resource for Key {
     const TOKEN: &'static str = "tap:kms:Key";
-    const REPLACE_ON: &'static [&'static str] = &["keyUsage"];
-    const AWS_DEFAULTS: &'static [&'static str] = &["policy"];
     type Inputs = KeyInputs;
-    type Outputs = KeyOutputs;
+    type State = KeyOutputs;
 
     fn check(&self, c: &mut Checker<'_>) {
-        c.default("description", Value::str(""));
-        if let crate::resource::Field::Known(d) = c.string("description") {
+        if let Field::Known(d) = c.string("description") {
             if d.chars().count() > 8192 {
                 c.fail("description", "is longer than 8192 characters");
             }
         }
-        c.default("enableKeyRotation", Value::Bool(false));
-        c.bool("enableKeyRotation");
-        c.integer_in("deletionWindowInDays", 7, 30, Some(30));
-        policy::check(c, "policy", false);
-        c.one_of("keyUsage", &USAGES, Some("ENCRYPT_DECRYPT"));
-        c.tags();
+        check_deletion_window(c, "deletionWindowInDays");
+        policy::check(c, "policy");
+        c.one_of("keyUsage", &USAGES);
+        tags::check(c, "tags", 0);
     }
 
-    fn normalize(&self, key: &str, value: serde_json::Value) -> serde_json::Value {
-        if key == "policy" {
-            policy::normalize(value)
-        } else {
-            value
-        }
-    }
-
-    async fn create(&self, ctx: &Ctx, inputs: KeyInputs) -> Result<(String, KeyOutputs)> {
+    async fn create(&self, ctx: &Ctx, inputs: &KeyInputs) -> Result<Created<KeyOutputs>> {
         let kms = &ctx.clients.kms;
         let created = ctx
             .retry_for(
                 "creating the KMS key (its policy names a principal IAM has not published yet)",
-                std::time::Duration::from_secs(120),
+                Duration::from_secs(120),
                 is_new_principal,
                 || async {
                     kms.create_key()
@@ -107,58 +110,57 @@ impl Resource for Key {
                         .set_tags(Some(to_tags(&inputs.tags)).filter(|t| !t.is_empty()))
                         .send()
                         .await
-                        .map_err(aws("CreateKey"))
+                        .map_err(aws(Kms, "CreateKey"))
                 },
             )
             .await?;
         let meta = created.key_metadata();
-        let id = meta.map(|m| m.key_id().to_string()).unwrap_or_default();
-        let mut state = KeyOutputs {
-            description: inputs.description.clone(),
-            enable_key_rotation: false,
-            deletion_window_in_days: inputs.deletion_window_in_days,
-            policy: inputs.policy.clone(),
-            key_usage: inputs.key_usage.clone(),
-            region: inputs.region.clone(),
-            tags: inputs.tags.clone(),
+        let id = id_from("CreateKey", meta.map(|m| m.key_id()))?;
+        let state = KeyOutputs {
+            // CreateKey's metadata and the inputs are the whole state: no read-back needed.
+            inputs: KeyInputs {
+                enable_key_rotation: false,
+                policy: inputs.policy.as_deref().map(policy::compact),
+                ..inputs.clone()
+            },
             key_id: id.clone(),
             arn: meta.and_then(|m| m.arn()).unwrap_or_default().to_string(),
         };
-        ctx.record_created(&id, &state);
-        if inputs.enable_key_rotation {
-            kms.enable_key_rotation().key_id(&id).send().await.map_err(aws("EnableKeyRotation"))?;
-            state.enable_key_rotation = true;
-        }
-        // CreateKey's metadata and the inputs are the whole state: no read-back needed.
-        state.policy = inputs.policy.as_deref().map(policy::compact);
-        Ok((id, state))
+        Ok(Created { id, state })
     }
 
-    async fn read(&self, ctx: &Ctx, id: &str) -> Result<Option<KeyOutputs>> {
+    async fn finish(&self, ctx: &Ctx, id: &str, inputs: &KeyInputs, state: &mut KeyOutputs) -> Result<()> {
+        if inputs.enable_key_rotation {
+            ctx.clients.kms.enable_key_rotation().key_id(id).send().await.map_err(aws(Kms, "EnableKeyRotation"))?;
+            state.inputs.enable_key_rotation = true;
+        }
+        Ok(())
+    }
+
+    async fn read(&self, ctx: &Ctx, id: &str, prior: Option<KeyOutputs>) -> Result<Option<KeyOutputs>> {
         let mut found = read_key(ctx, id).await?;
-        if let (Some(k), Some(window)) = (&mut found, ctx.prior_i64("deletionWindowInDays")) {
-            k.deletion_window_in_days = window;
+        if let (Some(k), Some(prior)) = (&mut found, prior) {
+            // KMS does not report the window: it exists only in tap's state.
+            k.inputs.deletion_window_in_days = prior.inputs.deletion_window_in_days;
         }
         Ok(found)
     }
 
     async fn update(&self, ctx: &Ctx, id: &str, olds: KeyOutputs, news: KeyInputs) -> Result<KeyOutputs> {
         let kms = &ctx.clients.kms;
-        if olds.description != news.description {
+        if olds.inputs.description != news.description {
             kms.update_key_description()
                 .key_id(id)
                 .description(&news.description)
                 .send()
                 .await
-                .map_err(aws("UpdateKeyDescription"))?;
+                .map_err(aws(Kms, "UpdateKeyDescription"))?;
         }
         if let Some(new_policy) = &news.policy {
-            let same = policy::normalize(serde_json::Value::String(new_policy.clone()))
-                == policy::normalize(serde_json::Value::String(olds.policy.clone().unwrap_or_default()));
-            if !same {
+            if !PolicyDocument::same(Some(new_policy), olds.inputs.policy.as_deref()) {
                 ctx.retry_for(
                     "updating the key policy (a principal IAM has not published yet)",
-                    std::time::Duration::from_secs(120),
+                    Duration::from_secs(120),
                     is_new_principal,
                     || async {
                         kms.put_key_policy()
@@ -167,30 +169,39 @@ impl Resource for Key {
                             .policy(policy::compact(new_policy))
                             .send()
                             .await
-                            .map_err(aws("PutKeyPolicy"))
+                            .map_err(aws(Kms, "PutKeyPolicy"))
                     },
                 )
                 .await?;
             }
         }
-        if olds.enable_key_rotation != news.enable_key_rotation {
+        if olds.inputs.enable_key_rotation != news.enable_key_rotation {
             if news.enable_key_rotation {
-                kms.enable_key_rotation().key_id(id).send().await.map_err(aws("EnableKeyRotation"))?;
+                kms.enable_key_rotation().key_id(id).send().await.map_err(aws(Kms, "EnableKeyRotation"))?;
             } else {
-                kms.disable_key_rotation().key_id(id).send().await.map_err(aws("DisableKeyRotation"))?;
+                kms.disable_key_rotation().key_id(id).send().await.map_err(aws(Kms, "DisableKeyRotation"))?;
             }
         }
-        let (changed, removed) = crate::resources::tag_diff(&olds.tags, &news.tags);
-        if !removed.is_empty() {
-            kms.untag_resource().key_id(id).set_tag_keys(Some(removed)).send().await.map_err(aws("UntagResource"))?;
+        let change = TagChange::between(&olds.inputs.tags, &news.tags);
+        if !change.removed.is_empty() {
+            kms.untag_resource()
+                .key_id(id)
+                .set_tag_keys(Some(change.removed))
+                .send()
+                .await
+                .map_err(aws(Kms, "UntagResource"))?;
         }
-        if !changed.is_empty() {
-            kms.tag_resource().key_id(id).set_tags(Some(to_tags(&changed))).send().await.map_err(aws("TagResource"))?;
+        if !change.set.is_empty() {
+            kms.tag_resource()
+                .key_id(id)
+                .set_tags(Some(to_tags(&change.set)))
+                .send()
+                .await
+                .map_err(aws(Kms, "TagResource"))?;
         }
-        let mut outputs =
-            read_key(ctx, id).await?.ok_or_else(|| Error::Internal(format!("key {id} vanished during the update")))?;
-        outputs.deletion_window_in_days = news.deletion_window_in_days;
-        Ok(outputs)
+        let mut state = still_there("key", id, read_key(ctx, id).await?)?;
+        state.inputs.deletion_window_in_days = news.deletion_window_in_days;
+        Ok(state)
     }
 
     async fn delete(&self, ctx: &Ctx, id: &str, olds: KeyOutputs) -> Result<()> {
@@ -199,13 +210,13 @@ impl Resource for Key {
             .kms
             .schedule_key_deletion()
             .key_id(id)
-            .pending_window_in_days(olds.deletion_window_in_days.clamp(7, 30) as i32)
+            .pending_window_in_days(olds.inputs.deletion_window_in_days.clamp(7, 30) as i32)
             .send()
             .await
-            .map_err(aws("ScheduleKeyDeletion"));
+            .map_err(aws(Kms, "ScheduleKeyDeletion"));
         match result {
             Ok(_) => Ok(()),
-            Err(e) if is_not_found(&e) => Ok(()),
+            Err(e) if e.is_gone() => Ok(()),
             // Already pending deletion: nothing left to do.
             Err(e) if e.is_code(&["KMSInvalidStateException"]) && read_key(ctx, id).await?.is_none() => Ok(()),
             Err(e) => Err(e),
@@ -215,7 +226,8 @@ impl Resource for Key {
 
 async fn read_key(ctx: &Ctx, id: &str) -> Result<Option<KeyOutputs>> {
     let kms = &ctx.clients.kms;
-    let Some(described) = found(kms.describe_key().key_id(id).send().await.map_err(aws("DescribeKey")), is_not_found)?
+    let Some(described) =
+        found(kms.describe_key().key_id(id).send().await.map_err(aws(Kms, "DescribeKey")), Error::is_gone)?
     else {
         return Ok(None);
     };
@@ -224,18 +236,20 @@ async fn read_key(ctx: &Ctx, id: &str) -> Result<Option<KeyOutputs>> {
         return Ok(None);
     }
     let (rotation, policy, tags) = tokio::try_join!(
-        async { kms.get_key_rotation_status().key_id(id).send().await.map_err(aws("GetKeyRotationStatus")) },
-        async { kms.get_key_policy().key_id(id).policy_name("default").send().await.map_err(aws("GetKeyPolicy")) },
-        async { kms.list_resource_tags().key_id(id).send().await.map_err(aws("ListResourceTags")) },
+        async { kms.get_key_rotation_status().key_id(id).send().await.map_err(aws(Kms, "GetKeyRotationStatus")) },
+        async { kms.get_key_policy().key_id(id).policy_name("default").send().await.map_err(aws(Kms, "GetKeyPolicy")) },
+        async { kms.list_resource_tags().key_id(id).send().await.map_err(aws(Kms, "ListResourceTags")) },
     )?;
     Ok(Some(KeyOutputs {
-        description: meta.description().unwrap_or_default().to_string(),
-        enable_key_rotation: rotation.key_rotation_enabled(),
-        deletion_window_in_days: 30,
-        policy: policy.policy().map(policy::compact),
-        key_usage: meta.key_usage().map(|u| u.as_str().to_string()).unwrap_or_else(|| "ENCRYPT_DECRYPT".into()),
-        region: ctx.region().to_string(),
-        tags: tags.tags().iter().map(|t| (t.tag_key().to_string(), t.tag_value().to_string())).collect(),
+        inputs: KeyInputs {
+            description: meta.description().unwrap_or_default().to_string(),
+            enable_key_rotation: rotation.key_rotation_enabled(),
+            deletion_window_in_days: 30,
+            policy: policy.policy().map(policy::compact),
+            key_usage: meta.key_usage().map(|u| u.as_str().to_string()).unwrap_or_else(|| "ENCRYPT_DECRYPT".into()),
+            region: ctx.region().to_string(),
+            tags: tags.tags().iter().map(|t| (t.tag_key().to_string(), t.tag_value().to_string())).collect(),
+        },
         key_id: meta.key_id().to_string(),
         arn: meta.arn().unwrap_or_default().to_string(),
     }))

@@ -6,45 +6,56 @@
 //! DeleteBucket. Id: the bucket name. Replaced when bucket or region change. Autonamed
 //! `<resource name>-<7 hex>` (or `<bucketPrefix><7 hex>`) when no name is given.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration, Delete, ObjectIdentifier, Tag, Tagging};
 use serde::{Deserialize, Serialize};
+use tap_macros::Fields;
 
-use super::{bucket_name_error, is_no_bucket};
-use crate::error::{aws, Error, Result};
-use crate::resource::{Checker, Ctx, Field, Resource};
-use crate::resources::Tags;
-use crate::value::Value;
+use super::check_bucket_name;
+use crate::error::{aws, Error, Result, Service::S3};
+use crate::resource::{Checker, Created, Ctx, Resource};
+use crate::resources::tags::{self, Tags};
 
 pub struct Bucket;
 
-#[derive(Debug, Clone, Deserialize)]
+/// An S3 bucket in its region. Tags and forceDestroy update in place; renaming it replaces it.
+/// Import with the bucket name, or `<name>@<region>`.
+#[derive(Debug, Clone, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
 pub struct BucketInputs {
+    /// The bucket's name, globally unique (autonamed `<resource name>-<7 hex>`, lowercase, when
+    /// neither it nor bucketPrefix is given).
+    #[field(replace)]
     pub bucket: String,
-    #[serde(default)]
+    /// A prefix for the autoname.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bucket_prefix: Option<String>,
+    /// Whether destroy first deletes every object version in the bucket (default false).
+    #[field(default = false)]
+    #[serde(default)]
     pub force_destroy: bool,
+    #[field(region)]
     pub region: String,
+    #[field(tags)]
     #[serde(default)]
     pub tags: Tags,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// The bucket as S3 reports it.
+#[derive(Debug, Clone, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
 pub struct BucketOutputs {
-    pub bucket: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub bucket_prefix: Option<String>,
-    #[serde(default)]
-    pub force_destroy: bool,
-    pub region: String,
-    #[serde(default)]
-    pub tags: Tags,
+    #[serde(flatten)]
+    pub inputs: BucketInputs,
+    /// The bucket's ARN.
     #[serde(default)]
     pub arn: String,
+    /// `<bucket>.s3.amazonaws.com`.
     #[serde(default)]
     pub bucket_domain_name: String,
+    /// `<bucket>.s3.<region>.amazonaws.com`.
     #[serde(default)]
     pub bucket_regional_domain_name: String,
 }
@@ -52,86 +63,73 @@ pub struct BucketOutputs {
 #[async_trait]
 impl Resource for Bucket {
     const TOKEN: &'static str = "tap:s3:Bucket";
-    const REPLACE_ON: &'static [&'static str] = &["bucket"];
     type Inputs = BucketInputs;
-    type Outputs = BucketOutputs;
+    type State = BucketOutputs;
 
     fn check(&self, c: &mut Checker<'_>) {
-        if c.news.contains_key("bucket") && c.news.contains_key("bucketPrefix") {
-            c.fail("bucketPrefix", "give bucket or bucketPrefix, not both");
-        }
         // S3 names are lowercase: an autoname from a resource name must be too.
-        let prefix = format!("{}-", c.name.to_ascii_lowercase());
-        if let Field::Known(name) = c.autoname_from("bucket", "bucketPrefix", 63, &prefix) {
-            if let Some(reason) = bucket_name_error(&name) {
-                c.fail("bucket", reason);
-            }
-        }
-        c.default("forceDestroy", Value::Bool(false));
-        c.bool("forceDestroy");
-        c.tags();
+        let prefix = format!("{}-", c.name().to_ascii_lowercase());
+        c.autoname("bucket", "bucketPrefix", 63, &prefix);
+        check_bucket_name(c, "bucket");
+        tags::check(c, "tags", 0);
     }
 
-    async fn create(&self, ctx: &Ctx, inputs: BucketInputs) -> Result<(String, BucketOutputs)> {
-        let s3 = &ctx.clients.s3;
+    async fn create(&self, ctx: &Ctx, inputs: &BucketInputs) -> Result<Created<BucketOutputs>> {
         // us-east-1 is the one region that takes no location constraint.
         let location = (inputs.region != "us-east-1").then(|| {
             CreateBucketConfiguration::builder()
                 .location_constraint(BucketLocationConstraint::from(inputs.region.as_str()))
                 .build()
         });
-        s3.create_bucket()
+        ctx.clients
+            .s3
+            .create_bucket()
             .bucket(&inputs.bucket)
             .set_create_bucket_configuration(location)
             .send()
             .await
-            .map_err(aws("CreateBucket"))?;
-        let name = inputs.bucket.clone();
-        let mut state = outputs(&name, &inputs.region, Tags::new());
-        state.bucket_prefix = inputs.bucket_prefix.clone();
-        state.force_destroy = inputs.force_destroy;
-        ctx.record_created(&name, &state);
-        if !inputs.tags.is_empty() {
-            // A bucket made a moment ago may not be visible to the next call yet.
-            ctx.retry_for(
-                "tagging the new bucket (not visible yet)",
-                std::time::Duration::from_secs(60),
-                is_no_bucket,
-                || put_tags(ctx, &name, &inputs.tags),
-            )
-            .await?;
-        }
-        state.tags = inputs.tags;
-        Ok((name, state))
+            .map_err(aws(S3, "CreateBucket"))?;
+        let state = outputs(ctx, BucketInputs { tags: Tags::new(), ..inputs.clone() });
+        Ok(Created { id: inputs.bucket.clone(), state })
     }
 
-    async fn read(&self, ctx: &Ctx, id: &str) -> Result<Option<BucketOutputs>> {
+    async fn finish(&self, ctx: &Ctx, id: &str, inputs: &BucketInputs, state: &mut BucketOutputs) -> Result<()> {
+        if !inputs.tags.is_empty() {
+            // A bucket made a moment ago may not be visible to the next call yet.
+            ctx.retry_for("tagging the new bucket (not visible yet)", Duration::from_secs(60), Error::is_gone, || {
+                put_tags(ctx, id, &inputs.tags)
+            })
+            .await?;
+            state.inputs.tags = inputs.tags.clone();
+        }
+        Ok(())
+    }
+
+    async fn read(&self, ctx: &Ctx, id: &str, prior: Option<BucketOutputs>) -> Result<Option<BucketOutputs>> {
         let mut found = read_bucket(ctx, id).await?;
-        if let Some(b) = &mut found {
-            b.bucket_prefix = ctx.prior("bucketPrefix").map(str::to_string);
-            b.force_destroy = ctx.prior_bool("forceDestroy");
+        if let (Some(b), Some(prior)) = (&mut found, prior) {
+            // Neither is stored in S3: they exist only in tap's state.
+            b.inputs.bucket_prefix = prior.inputs.bucket_prefix;
+            b.inputs.force_destroy = prior.inputs.force_destroy;
         }
         Ok(found)
     }
 
     async fn update(&self, ctx: &Ctx, id: &str, olds: BucketOutputs, news: BucketInputs) -> Result<BucketOutputs> {
-        if olds.tags != news.tags {
+        if olds.inputs.tags != news.tags {
             put_tags(ctx, id, &news.tags).await?;
         }
-        let mut state = outputs(id, &news.region, news.tags);
-        state.bucket_prefix = news.bucket_prefix;
-        state.force_destroy = news.force_destroy;
-        Ok(state)
+        Ok(outputs(ctx, BucketInputs { bucket: id.to_string(), ..news }))
     }
 
     async fn delete(&self, ctx: &Ctx, id: &str, olds: BucketOutputs) -> Result<()> {
-        if olds.force_destroy {
+        if olds.inputs.force_destroy {
             empty(ctx, id).await?;
         }
-        match ctx.clients.s3.delete_bucket().bucket(id).send().await.map_err(aws("DeleteBucket")) {
+        match ctx.clients.s3.delete_bucket().bucket(id).send().await.map_err(aws(S3, "DeleteBucket")) {
             Ok(_) => Ok(()),
-            Err(e) if is_no_bucket(&e) => Ok(()),
-            Err(e) if e.is_code(&["BucketNotEmpty"]) => Err(Error::StillInUse(format!(
+            Err(e) if e.is_gone() => Ok(()),
+            Err(e) if e.is_in_use() => Err(Error::StillInUse(format!(
                 "bucket {id} is not empty: empty it first, or set forceDestroy: true to let tap delete every object version"
             ))),
             Err(e) => Err(e),
@@ -139,16 +137,15 @@ impl Resource for Bucket {
     }
 }
 
-fn outputs(name: &str, region: &str, tags: Tags) -> BucketOutputs {
+fn outputs(ctx: &Ctx, inputs: BucketInputs) -> BucketOutputs {
+    let name = inputs.bucket.clone();
+    let region = inputs.region.clone();
+    let suffix = crate::aws::dns_suffix(&region);
     BucketOutputs {
-        bucket: name.to_string(),
-        bucket_prefix: None,
-        force_destroy: false,
-        region: region.to_string(),
-        tags,
-        arn: format!("arn:aws:s3:::{name}"),
-        bucket_domain_name: format!("{name}.s3.amazonaws.com"),
-        bucket_regional_domain_name: format!("{name}.s3.{region}.amazonaws.com"),
+        arn: crate::aws::arn(ctx.clients.partition(), "s3", "", "", &name),
+        bucket_domain_name: format!("{name}.s3.{suffix}"),
+        bucket_regional_domain_name: format!("{name}.s3.{region}.{suffix}"),
+        inputs,
     }
 }
 
@@ -156,38 +153,45 @@ fn outputs(name: &str, region: &str, tags: Tags) -> BucketOutputs {
 async fn put_tags(ctx: &Ctx, name: &str, tags: &Tags) -> Result<()> {
     let s3 = &ctx.clients.s3;
     if tags.is_empty() {
-        s3.delete_bucket_tagging().bucket(name).send().await.map_err(aws("DeleteBucketTagging"))?;
+        s3.delete_bucket_tagging().bucket(name).send().await.map_err(aws(S3, "DeleteBucketTagging"))?;
         return Ok(());
     }
     let set: Vec<Tag> = tags.iter().filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok()).collect();
     let tagging = Tagging::builder().set_tag_set(Some(set)).build().map_err(|e| Error::Internal(e.to_string()))?;
-    s3.put_bucket_tagging().bucket(name).tagging(tagging).send().await.map_err(aws("PutBucketTagging"))?;
+    s3.put_bucket_tagging().bucket(name).tagging(tagging).send().await.map_err(aws(S3, "PutBucketTagging"))?;
     Ok(())
 }
 
 async fn read_bucket(ctx: &Ctx, name: &str) -> Result<Option<BucketOutputs>> {
     let s3 = &ctx.clients.s3;
-    match s3.head_bucket().bucket(name).send().await.map_err(aws("HeadBucket")) {
+    match s3.head_bucket().bucket(name).send().await.map_err(aws(S3, "HeadBucket")) {
         Ok(_) => {}
-        Err(e) if is_no_bucket(&e) => return Ok(None),
+        Err(e) if e.is_gone() => return Ok(None),
         Err(e) => return Err(e),
     }
-    let tags = match s3.get_bucket_tagging().bucket(name).send().await.map_err(aws("GetBucketTagging")) {
+    let tags = match s3.get_bucket_tagging().bucket(name).send().await.map_err(aws(S3, "GetBucketTagging")) {
         Ok(t) => t.tag_set().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect(),
         Err(e) if e.is_code(&["NoSuchTagSet", "NoSuchTagSetError"]) => Tags::new(),
-        Err(e) if is_no_bucket(&e) => return Ok(None),
+        Err(e) if e.is_gone() => return Ok(None),
         Err(e) => return Err(e),
     };
-    Ok(Some(outputs(name, ctx.region(), tags)))
+    let inputs = BucketInputs {
+        bucket: name.to_string(),
+        bucket_prefix: None,
+        force_destroy: false,
+        region: ctx.region().to_string(),
+        tags,
+    };
+    Ok(Some(outputs(ctx, inputs)))
 }
 
 /// Deletes every object version and delete marker, 1000 at a time.
 async fn empty(ctx: &Ctx, name: &str) -> Result<()> {
     let s3 = &ctx.clients.s3;
     loop {
-        let listed = match s3.list_object_versions().bucket(name).send().await.map_err(aws("ListObjectVersions")) {
+        let listed = match s3.list_object_versions().bucket(name).send().await.map_err(aws(S3, "ListObjectVersions")) {
             Ok(l) => l,
-            Err(e) if is_no_bucket(&e) => return Ok(()),
+            Err(e) if e.is_gone() => return Ok(()),
             Err(e) => return Err(e),
         };
         let mut ids: Vec<ObjectIdentifier> = Vec::new();
@@ -223,9 +227,10 @@ async fn empty(ctx: &Ctx, name: &str) -> Result<()> {
                 .quiet(true)
                 .build()
                 .map_err(|e| Error::Internal(e.to_string()))?;
-            let out = s3.delete_objects().bucket(name).delete(delete).send().await.map_err(aws("DeleteObjects"))?;
+            let out = s3.delete_objects().bucket(name).delete(delete).send().await.map_err(aws(S3, "DeleteObjects"))?;
             if let Some(err) = out.errors().first() {
                 return Err(Error::Aws {
+                    service: S3,
                     operation: "DeleteObjects",
                     code: err.code().unwrap_or_default().to_string(),
                     message: format!(

@@ -5,55 +5,54 @@
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
+use tap_macros::Fields;
 
-use super::{check_bucket_ref, is_no_bucket};
-use crate::error::{aws, Result};
-use crate::resource::{deleted, Checker, Ctx, Resource};
+use super::{check_bucket_name, BUCKET_HINT};
+use crate::error::{aws, Error, Result, Service::S3};
+use crate::resource::{deleted, Checker, Created, Ctx, Resource};
 use crate::resources::policy;
 
 pub struct BucketPolicy;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A bucket's policy. The policy updates in place; changing bucket replaces it. Import with the
+/// bucket name, or `<name>@<region>`.
+#[derive(Debug, Clone, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
 pub struct BucketPolicyArgs {
+    /// The bucket's name.
+    #[field(replace, required = BUCKET_HINT)]
     pub bucket: String,
+    /// The policy (JSON).
+    #[field(required = policy::HINT, compare = policy)]
     pub policy: String,
+    #[field(region)]
     pub region: String,
 }
 
 #[async_trait]
 impl Resource for BucketPolicy {
     const TOKEN: &'static str = "tap:s3:BucketPolicy";
-    const REPLACE_ON: &'static [&'static str] = &["bucket"];
     type Inputs = BucketPolicyArgs;
-    type Outputs = BucketPolicyArgs;
+    type State = BucketPolicyArgs;
 
     fn check(&self, c: &mut Checker<'_>) {
-        check_bucket_ref(c);
-        policy::check(c, "policy", true);
+        check_bucket_name(c, "bucket");
+        policy::check(c, "policy");
     }
 
-    fn normalize(&self, key: &str, value: serde_json::Value) -> serde_json::Value {
-        if key == "policy" {
-            policy::normalize(value)
-        } else {
-            value
-        }
+    async fn create(&self, ctx: &Ctx, inputs: &BucketPolicyArgs) -> Result<Created<BucketPolicyArgs>> {
+        put(ctx, inputs).await?;
+        Ok(Created { id: inputs.bucket.clone(), state: inputs.clone() })
     }
 
-    async fn create(&self, ctx: &Ctx, inputs: BucketPolicyArgs) -> Result<(String, BucketPolicyArgs)> {
-        put(ctx, &inputs).await?;
-        Ok((inputs.bucket.clone(), inputs))
-    }
-
-    async fn read(&self, ctx: &Ctx, id: &str) -> Result<Option<BucketPolicyArgs>> {
-        match ctx.clients.s3.get_bucket_policy().bucket(id).send().await.map_err(aws("GetBucketPolicy")) {
+    async fn read(&self, ctx: &Ctx, id: &str, _prior: Option<BucketPolicyArgs>) -> Result<Option<BucketPolicyArgs>> {
+        match ctx.clients.s3.get_bucket_policy().bucket(id).send().await.map_err(aws(S3, "GetBucketPolicy")) {
             Ok(out) => Ok(Some(BucketPolicyArgs {
                 bucket: id.to_string(),
                 policy: policy::compact(out.policy().unwrap_or_default()),
                 region: ctx.region().to_string(),
             })),
-            Err(e) if is_no_bucket(&e) || e.is_code(&["NoSuchBucketPolicy"]) => Ok(None),
+            Err(e) if e.is_gone() || e.is_code(&["NoSuchBucketPolicy"]) => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -70,9 +69,10 @@ impl Resource for BucketPolicy {
     }
 
     async fn delete(&self, ctx: &Ctx, id: &str, _olds: BucketPolicyArgs) -> Result<()> {
-        deleted(ctx.clients.s3.delete_bucket_policy().bucket(id).send().await.map_err(aws("DeleteBucketPolicy")), |e| {
-            is_no_bucket(e)
-        })
+        deleted(
+            ctx.clients.s3.delete_bucket_policy().bucket(id).send().await.map_err(aws(S3, "DeleteBucketPolicy")),
+            Error::is_gone,
+        )
     }
 }
 
@@ -84,6 +84,6 @@ async fn put(ctx: &Ctx, args: &BucketPolicyArgs) -> Result<()> {
         .policy(policy::compact(&args.policy))
         .send()
         .await
-        .map_err(aws("PutBucketPolicy"))?;
+        .map_err(aws(S3, "PutBucketPolicy"))?;
     Ok(())
 }

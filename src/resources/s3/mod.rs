@@ -6,13 +6,10 @@ pub mod bucket_policy;
 pub mod public_access_block;
 pub mod server_side_encryption;
 
-use crate::error::Error;
 use crate::resource::{Checker, Field};
 
-/// S3's "no such bucket" errors (HeadBucket answers a bare 404 `NotFound`).
-pub fn is_no_bucket(e: &Error) -> bool {
-    e.is_code(&["NoSuchBucket", "NotFound"])
-}
+/// What the `bucket` input of a bucket's sub-resource asks for.
+pub const BUCKET_HINT: &str = "the bucket's name";
 
 /// Checks S3's naming rules; the reason when `name` breaks one.
 pub fn bucket_name_error(name: &str) -> Option<String> {
@@ -45,11 +42,11 @@ pub fn bucket_name_error(name: &str) -> Option<String> {
     None
 }
 
-/// The `bucket` input of the bucket's sub-resources.
-pub fn check_bucket_ref(c: &mut Checker<'_>) {
-    if let Field::Known(name) = c.required_string("bucket", "the bucket's name") {
+/// The bucket name under `key` follows S3's rules.
+pub fn check_bucket_name(c: &mut Checker<'_>, key: &str) {
+    if let Field::Known(name) = c.string(key) {
         if let Some(reason) = bucket_name_error(&name) {
-            c.fail("bucket", reason);
+            c.fail(key, reason);
         }
     }
 }

@@ -6,49 +6,61 @@
 use async_trait::async_trait;
 use aws_sdk_s3::types::PublicAccessBlockConfiguration;
 use serde::{Deserialize, Serialize};
+use tap_macros::Fields;
 
-use super::{check_bucket_ref, is_no_bucket};
-use crate::error::{aws, Result};
-use crate::resource::{deleted, Checker, Ctx, Resource};
-use crate::value::Value;
+use super::{check_bucket_name, BUCKET_HINT};
+use crate::error::{aws, Error, Result, Service::S3};
+use crate::resource::{deleted, Checker, Created, Ctx, Resource};
 
 pub struct BucketPublicAccessBlock;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A bucket's public access block. The four flags update in place; changing bucket replaces it.
+/// Import with the bucket name, or `<name>@<region>`.
+#[derive(Debug, Clone, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
 pub struct PublicAccessBlockArgs {
+    /// The bucket's name.
+    #[field(replace, required = BUCKET_HINT)]
     pub bucket: String,
+    /// Reject requests that grant public access through ACLs (default false).
+    #[field(default = false)]
     pub block_public_acls: bool,
+    /// Reject bucket policies that grant public access (default false).
+    #[field(default = false)]
     pub block_public_policy: bool,
+    /// Ignore ACLs that grant public access (default false).
+    #[field(default = false)]
     pub ignore_public_acls: bool,
+    /// Allow only AWS services and the account itself under a public policy (default false).
+    #[field(default = false)]
     pub restrict_public_buckets: bool,
+    #[field(region)]
     pub region: String,
 }
-
-const FLAGS: [&str; 4] = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"];
 
 #[async_trait]
 impl Resource for BucketPublicAccessBlock {
     const TOKEN: &'static str = "tap:s3:BucketPublicAccessBlock";
-    const REPLACE_ON: &'static [&'static str] = &["bucket"];
     type Inputs = PublicAccessBlockArgs;
-    type Outputs = PublicAccessBlockArgs;
+    type State = PublicAccessBlockArgs;
 
     fn check(&self, c: &mut Checker<'_>) {
-        check_bucket_ref(c);
-        for flag in FLAGS {
-            c.default(flag, Value::Bool(false));
-            c.bool(flag);
-        }
+        check_bucket_name(c, "bucket");
     }
 
-    async fn create(&self, ctx: &Ctx, inputs: PublicAccessBlockArgs) -> Result<(String, PublicAccessBlockArgs)> {
-        put(ctx, &inputs).await?;
-        Ok((inputs.bucket.clone(), inputs))
+    async fn create(&self, ctx: &Ctx, inputs: &PublicAccessBlockArgs) -> Result<Created<PublicAccessBlockArgs>> {
+        put(ctx, inputs).await?;
+        Ok(Created { id: inputs.bucket.clone(), state: inputs.clone() })
     }
 
-    async fn read(&self, ctx: &Ctx, id: &str) -> Result<Option<PublicAccessBlockArgs>> {
-        match ctx.clients.s3.get_public_access_block().bucket(id).send().await.map_err(aws("GetPublicAccessBlock")) {
+    async fn read(
+        &self,
+        ctx: &Ctx,
+        id: &str,
+        _prior: Option<PublicAccessBlockArgs>,
+    ) -> Result<Option<PublicAccessBlockArgs>> {
+        match ctx.clients.s3.get_public_access_block().bucket(id).send().await.map_err(aws(S3, "GetPublicAccessBlock"))
+        {
             Ok(out) => Ok(out.public_access_block_configuration().map(|c| PublicAccessBlockArgs {
                 bucket: id.to_string(),
                 block_public_acls: c.block_public_acls().unwrap_or(false),
@@ -57,7 +69,7 @@ impl Resource for BucketPublicAccessBlock {
                 restrict_public_buckets: c.restrict_public_buckets().unwrap_or(false),
                 region: ctx.region().to_string(),
             })),
-            Err(e) if is_no_bucket(&e) || e.is_code(&["NoSuchPublicAccessBlockConfiguration"]) => Ok(None),
+            Err(e) if e.is_gone() || e.is_code(&["NoSuchPublicAccessBlockConfiguration"]) => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -75,8 +87,14 @@ impl Resource for BucketPublicAccessBlock {
 
     async fn delete(&self, ctx: &Ctx, id: &str, _olds: PublicAccessBlockArgs) -> Result<()> {
         deleted(
-            ctx.clients.s3.delete_public_access_block().bucket(id).send().await.map_err(aws("DeletePublicAccessBlock")),
-            is_no_bucket,
+            ctx.clients
+                .s3
+                .delete_public_access_block()
+                .bucket(id)
+                .send()
+                .await
+                .map_err(aws(S3, "DeletePublicAccessBlock")),
+            Error::is_gone,
         )
     }
 }
@@ -95,6 +113,6 @@ async fn put(ctx: &Ctx, args: &PublicAccessBlockArgs) -> Result<()> {
         .public_access_block_configuration(config)
         .send()
         .await
-        .map_err(aws("PutPublicAccessBlock"))?;
+        .map_err(aws(S3, "PutPublicAccessBlock"))?;
     Ok(())
 }

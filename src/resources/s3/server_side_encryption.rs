@@ -8,37 +8,53 @@ use aws_sdk_s3::types::{
     ServerSideEncryption, ServerSideEncryptionByDefault, ServerSideEncryptionConfiguration, ServerSideEncryptionRule,
 };
 use serde::{Deserialize, Serialize};
+use tap_macros::Fields;
 
-use super::{check_bucket_ref, is_no_bucket};
-use crate::error::{aws, Error, Result};
-use crate::resource::{deleted, Checker, Ctx, Resource};
-use crate::value::Value;
+use super::{check_bucket_name, BUCKET_HINT};
+use crate::error::{aws, Error, Result, Service::S3};
+use crate::resource::{deleted, Checker, Created, Ctx, Field, Resource};
 
 pub struct BucketServerSideEncryptionConfiguration;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// How objects are encrypted when a request does not say.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
+#[field(token = "tap:s3:SseByDefault")]
 pub struct ByDefault {
     /// `AES256`, `aws:kms` or `aws:kms:dsse`.
+    #[field(required = "AES256, aws:kms or aws:kms:dsse")]
     pub sse_algorithm: String,
     /// The KMS key (id or ARN) for `aws:kms`; AWS's managed key when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kms_master_key_id: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A default-encryption rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
+#[field(token = "tap:s3:SseRule")]
 pub struct Rule {
+    /// The default encryption.
+    #[field(required = "an object with an sseAlgorithm")]
     pub apply_server_side_encryption_by_default: ByDefault,
+    /// Whether S3 uses a bucket key for SSE-KMS, cutting KMS calls (default false).
+    #[field(default = false)]
     #[serde(default)]
     pub bucket_key_enabled: bool,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A bucket's default encryption. The rules update in place; changing bucket replaces it. Import
+/// with the bucket name, or `<name>@<region>`.
+#[derive(Debug, Clone, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
 pub struct EncryptionArgs {
+    /// The bucket's name.
+    #[field(replace, required = BUCKET_HINT)]
     pub bucket: String,
+    /// The default-encryption rule (S3 takes one).
+    #[field(required = "one rule, e.g. {applyServerSideEncryptionByDefault: {sseAlgorithm: \"aws:kms\"}}")]
     pub rules: Vec<Rule>,
+    #[field(region)]
     pub region: String,
 }
 
@@ -47,63 +63,32 @@ const ALGORITHMS: [&str; 3] = ["AES256", "aws:kms", "aws:kms:dsse"];
 #[async_trait]
 impl Resource for BucketServerSideEncryptionConfiguration {
     const TOKEN: &'static str = "tap:s3:BucketServerSideEncryptionConfiguration";
-    const REPLACE_ON: &'static [&'static str] = &["bucket"];
     type Inputs = EncryptionArgs;
-    type Outputs = EncryptionArgs;
+    type State = EncryptionArgs;
 
     fn check(&self, c: &mut Checker<'_>) {
-        check_bucket_ref(c);
-        let Some(rules) = c.object_list("rules") else { return };
+        check_bucket_name(c, "bucket");
+        let Field::Known(rules) = c.get::<Vec<Rule>>("rules") else { return };
         if rules.is_empty() {
             c.fail("rules", "give one rule, e.g. {applyServerSideEncryptionByDefault: {sseAlgorithm: \"aws:kms\", kmsMasterKeyId: <key arn>}, bucketKeyEnabled: true}");
         }
-        let mut normalized = Vec::new();
         for (i, rule) in rules.iter().enumerate() {
-            for k in rule
-                .keys()
-                .filter(|k| !["applyServerSideEncryptionByDefault", "bucketKeyEnabled"].contains(&k.as_str()))
-            {
-                c.fail(
-                    "rules",
-                    format!("rule {i} has {k:?}; a rule has applyServerSideEncryptionByDefault and bucketKeyEnabled"),
-                );
+            let by_default = &rule.apply_server_side_encryption_by_default;
+            if !ALGORITHMS.contains(&by_default.sse_algorithm.as_str()) {
+                c.fail("rules", format!("rule {i}: sseAlgorithm must be one of {}", ALGORITHMS.join(", ")));
+            } else if by_default.sse_algorithm == "AES256" && by_default.kms_master_key_id.is_some() {
+                c.fail("rules", format!("rule {i}: kmsMasterKeyId is only for aws:kms and aws:kms:dsse"));
             }
-            let mut rule = rule.clone();
-            match rule.get("applyServerSideEncryptionByDefault") {
-                Some(Value::Object(by_default)) => match by_default.get("sseAlgorithm") {
-                    Some(Value::String(a)) if ALGORITHMS.contains(&a.as_str()) => {
-                        if a == "AES256" && matches!(by_default.get("kmsMasterKeyId"), Some(Value::String(_))) {
-                            c.fail("rules", format!("rule {i}: kmsMasterKeyId is only for aws:kms and aws:kms:dsse"));
-                        }
-                    }
-                    Some(v) if v.contains_unknowns() => {}
-                    _ => c.fail("rules", format!("rule {i}: sseAlgorithm must be one of {}", ALGORITHMS.join(", "))),
-                },
-                Some(v) if v.contains_unknowns() => {}
-                _ => c.fail("rules", format!("rule {i} needs applyServerSideEncryptionByDefault with an sseAlgorithm")),
-            }
-            match rule.get("bucketKeyEnabled") {
-                None => {
-                    rule.insert("bucketKeyEnabled".into(), Value::Bool(false));
-                }
-                Some(Value::Bool(_)) => {}
-                Some(v) if v.contains_unknowns() => {}
-                Some(_) => c.fail("rules", format!("rule {i}: bucketKeyEnabled must be true or false")),
-            }
-            normalized.push(Value::Object(rule));
-        }
-        if !c.news.get("rules").is_some_and(Value::contains_secrets) {
-            c.news.insert("rules".into(), Value::Array(normalized));
         }
     }
 
-    async fn create(&self, ctx: &Ctx, inputs: EncryptionArgs) -> Result<(String, EncryptionArgs)> {
-        put(ctx, &inputs).await?;
-        Ok((inputs.bucket.clone(), inputs))
+    async fn create(&self, ctx: &Ctx, inputs: &EncryptionArgs) -> Result<Created<EncryptionArgs>> {
+        put(ctx, inputs).await?;
+        Ok(Created { id: inputs.bucket.clone(), state: inputs.clone() })
     }
 
-    async fn read(&self, ctx: &Ctx, id: &str) -> Result<Option<EncryptionArgs>> {
-        match ctx.clients.s3.get_bucket_encryption().bucket(id).send().await.map_err(aws("GetBucketEncryption")) {
+    async fn read(&self, ctx: &Ctx, id: &str, _prior: Option<EncryptionArgs>) -> Result<Option<EncryptionArgs>> {
+        match ctx.clients.s3.get_bucket_encryption().bucket(id).send().await.map_err(aws(S3, "GetBucketEncryption")) {
             Ok(out) => Ok(out.server_side_encryption_configuration().map(|c| EncryptionArgs {
                 bucket: id.to_string(),
                 rules: c
@@ -125,7 +110,7 @@ impl Resource for BucketServerSideEncryptionConfiguration {
                     .collect(),
                 region: ctx.region().to_string(),
             })),
-            Err(e) if is_no_bucket(&e) || e.is_code(&["ServerSideEncryptionConfigurationNotFoundError"]) => Ok(None),
+            Err(e) if e.is_gone() || e.is_code(&["ServerSideEncryptionConfigurationNotFoundError"]) => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -143,8 +128,14 @@ impl Resource for BucketServerSideEncryptionConfiguration {
 
     async fn delete(&self, ctx: &Ctx, id: &str, _olds: EncryptionArgs) -> Result<()> {
         deleted(
-            ctx.clients.s3.delete_bucket_encryption().bucket(id).send().await.map_err(aws("DeleteBucketEncryption")),
-            is_no_bucket,
+            ctx.clients
+                .s3
+                .delete_bucket_encryption()
+                .bucket(id)
+                .send()
+                .await
+                .map_err(aws(S3, "DeleteBucketEncryption")),
+            Error::is_gone,
         )
     }
 }
@@ -175,6 +166,6 @@ async fn put(ctx: &Ctx, args: &EncryptionArgs) -> Result<()> {
         .server_side_encryption_configuration(config)
         .send()
         .await
-        .map_err(aws("PutBucketEncryption"))?;
+        .map_err(aws(S3, "PutBucketEncryption"))?;
     Ok(())
 }

@@ -224,7 +224,7 @@ impl Engine {
             tonic::transport::Server::builder()
                 .add_service(EngineServer::new(services.clone()))
                 .add_service(ResourceMonitorServer::new(services))
-                .serve_with_incoming(tap::provider::no_delay(listener)),
+                .serve_with_incoming(tap::no_delay(listener)),
         );
         let mut engine = Engine { core, provider, address, config: PropertyMap::new() };
         engine.configure(config).await.expect("configure the provider");

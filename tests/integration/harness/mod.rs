@@ -80,3 +80,31 @@ pub fn unique(prefix: &str) -> String {
 pub fn tags(pairs: &[(&str, &str)]) -> Value {
     Value::Object(pairs.iter().map(|(k, v)| (k.to_string(), Value::str(*v))).collect())
 }
+
+/// An IAM policy document as IAM returns it, decoded (`%XX` escapes, `+` for space).
+pub fn url_decode(text: &str) -> String {
+    percent_encoding::percent_decode_str(&text.replace('+', " ")).decode_utf8_lossy().into_owned()
+}
+
+/// A policy document in a form where equal meanings compare equal for the checks tests make:
+/// parsed, one-element lists read as their element, lists of strings sorted.
+pub fn policy_form(text: &str) -> serde_json::Value {
+    fn canonical(v: serde_json::Value) -> serde_json::Value {
+        match v {
+            serde_json::Value::Array(items) => {
+                let mut items: Vec<serde_json::Value> = items.into_iter().map(canonical).collect();
+                if items.len() == 1 {
+                    return items.remove(0);
+                }
+                items.sort_by_key(|i| i.to_string());
+                serde_json::Value::Array(items)
+            }
+            serde_json::Value::Object(map) => {
+                serde_json::Value::Object(map.into_iter().map(|(k, v)| (k, canonical(v))).collect())
+            }
+            other => other,
+        }
+    }
+    let text = if text.contains("%22") { url_decode(text) } else { text.to_string() };
+    serde_json::from_str(&text).map(canonical).unwrap_or(serde_json::Value::String(text))
+}

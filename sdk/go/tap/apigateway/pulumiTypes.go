@@ -17,7 +17,7 @@ var _ = internal.GetEnvOrDefault
 type RestApiEndpointConfiguration struct {
 	// `EDGE`, `REGIONAL` or `PRIVATE` (one string).
 	Types string `pulumi:"types"`
-	// For PRIVATE APIs: the VPC endpoints (`vpce-…`) it is reachable through.
+	// The VPC endpoints a PRIVATE API is reachable through.
 	VpcEndpointIds []string `pulumi:"vpcEndpointIds"`
 }
 
@@ -36,7 +36,7 @@ type RestApiEndpointConfigurationInput interface {
 type RestApiEndpointConfigurationArgs struct {
 	// `EDGE`, `REGIONAL` or `PRIVATE` (one string).
 	Types pulumi.StringInput `pulumi:"types"`
-	// For PRIVATE APIs: the VPC endpoints (`vpce-…`) it is reachable through.
+	// The VPC endpoints a PRIVATE API is reachable through.
 	VpcEndpointIds pulumi.StringArrayInput `pulumi:"vpcEndpointIds"`
 }
 
@@ -123,7 +123,7 @@ func (o RestApiEndpointConfigurationOutput) Types() pulumi.StringOutput {
 	return o.ApplyT(func(v RestApiEndpointConfiguration) string { return v.Types }).(pulumi.StringOutput)
 }
 
-// For PRIVATE APIs: the VPC endpoints (`vpce-…`) it is reachable through.
+// The VPC endpoints a PRIVATE API is reachable through.
 func (o RestApiEndpointConfigurationOutput) VpcEndpointIds() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v RestApiEndpointConfiguration) []string { return v.VpcEndpointIds }).(pulumi.StringArrayOutput)
 }
@@ -162,7 +162,7 @@ func (o RestApiEndpointConfigurationPtrOutput) Types() pulumi.StringPtrOutput {
 	}).(pulumi.StringPtrOutput)
 }
 
-// For PRIVATE APIs: the VPC endpoints (`vpce-…`) it is reachable through.
+// The VPC endpoints a PRIVATE API is reachable through.
 func (o RestApiEndpointConfigurationPtrOutput) VpcEndpointIds() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *RestApiEndpointConfiguration) []string {
 		if v == nil {

@@ -12,27 +12,27 @@ import (
 	"github.com/tap/pulumi-tap/sdk/go/tap/internal"
 )
 
-// A REST API. Name, description, policy, endpoint type and VPC endpoint ids update in place (patch operations). A PRIVATE API needs vpcEndpointIds or a policy. Import with the API id, or `<id>@<region>`.
+// A REST API. Everything updates in place (patch operations); only a region change replaces it. Import with the REST API id, or `<id>@<region>`.
 type RestApi struct {
 	pulumi.CustomResourceState
 
 	// The API's ARN.
 	Arn pulumi.StringOutput `pulumi:"arn"`
-	// The API's description (default empty).
+	// What the API is for.
 	Description pulumi.StringOutput `pulumi:"description"`
 	// Where the API is reachable (default EDGE).
 	EndpointConfiguration RestApiEndpointConfigurationOutput `pulumi:"endpointConfiguration"`
-	// The ARN prefix for invoking the API, `arn:aws:execute-api:<region>:<account>:<id>`.
+	// The ARN prefix for invoking the API (`arn:aws:execute-api:<region>:<account>:<id>`).
 	ExecutionArn pulumi.StringOutput `pulumi:"executionArn"`
-	// The API's name.
+	// The API's name, 1-1024 characters.
 	Name pulumi.StringOutput `pulumi:"name"`
-	// The resource policy (JSON with Version and Statement). Compared semantically.
+	// The resource policy (JSON).
 	Policy pulumi.StringPtrOutput `pulumi:"policy"`
-	// The region the API lives in (default: the provider's region). Changing it replaces the API.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region pulumi.StringOutput `pulumi:"region"`
 	// The id of the API's root resource (`/`).
 	RootResourceId pulumi.StringOutput `pulumi:"rootResourceId"`
-	// Tags, set at creation and updated in place.
+	// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 	Tags pulumi.StringMapOutput `pulumi:"tags"`
 }
 
@@ -46,6 +46,10 @@ func NewRestApi(ctx *pulumi.Context,
 	if args.Name == nil {
 		return nil, errors.New("invalid value for required argument 'Name'")
 	}
+	replaceOnChanges := pulumi.ReplaceOnChanges([]string{
+		"region",
+	})
+	opts = append(opts, replaceOnChanges)
 	opts = internal.PkgResourceDefaultOpts(opts)
 	var resource RestApi
 	err := ctx.RegisterResource("tap:apigateway:RestApi", name, args, &resource, opts...)
@@ -85,33 +89,33 @@ func RestApiExists(ctx *pulumi.Context,
 }
 
 type restApiArgs struct {
-	// The API's description (default empty).
+	// What the API is for.
 	Description *string `pulumi:"description"`
 	// Where the API is reachable (default EDGE).
 	EndpointConfiguration *RestApiEndpointConfiguration `pulumi:"endpointConfiguration"`
-	// The API's name.
+	// The API's name, 1-1024 characters.
 	Name string `pulumi:"name"`
-	// The resource policy (JSON with Version and Statement). Compared semantically.
+	// The resource policy (JSON).
 	Policy *string `pulumi:"policy"`
-	// The region the API lives in (default: the provider's region). Changing it replaces the API.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region *string `pulumi:"region"`
-	// Tags, set at creation and updated in place.
+	// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 	Tags map[string]string `pulumi:"tags"`
 }
 
 // The set of arguments for constructing a RestApi resource.
 type RestApiArgs struct {
-	// The API's description (default empty).
+	// What the API is for.
 	Description pulumi.StringPtrInput
 	// Where the API is reachable (default EDGE).
 	EndpointConfiguration RestApiEndpointConfigurationPtrInput
-	// The API's name.
+	// The API's name, 1-1024 characters.
 	Name pulumi.StringInput
-	// The resource policy (JSON with Version and Statement). Compared semantically.
+	// The resource policy (JSON).
 	Policy pulumi.StringPtrInput
-	// The region the API lives in (default: the provider's region). Changing it replaces the API.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region pulumi.StringPtrInput
-	// Tags, set at creation and updated in place.
+	// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 	Tags pulumi.StringMapInput
 }
 
@@ -207,7 +211,7 @@ func (o RestApiOutput) Arn() pulumi.StringOutput {
 	return o.ApplyT(func(v *RestApi) pulumi.StringOutput { return v.Arn }).(pulumi.StringOutput)
 }
 
-// The API's description (default empty).
+// What the API is for.
 func (o RestApiOutput) Description() pulumi.StringOutput {
 	return o.ApplyT(func(v *RestApi) pulumi.StringOutput { return v.Description }).(pulumi.StringOutput)
 }
@@ -217,22 +221,22 @@ func (o RestApiOutput) EndpointConfiguration() RestApiEndpointConfigurationOutpu
 	return o.ApplyT(func(v *RestApi) RestApiEndpointConfigurationOutput { return v.EndpointConfiguration }).(RestApiEndpointConfigurationOutput)
 }
 
-// The ARN prefix for invoking the API, `arn:aws:execute-api:<region>:<account>:<id>`.
+// The ARN prefix for invoking the API (`arn:aws:execute-api:<region>:<account>:<id>`).
 func (o RestApiOutput) ExecutionArn() pulumi.StringOutput {
 	return o.ApplyT(func(v *RestApi) pulumi.StringOutput { return v.ExecutionArn }).(pulumi.StringOutput)
 }
 
-// The API's name.
+// The API's name, 1-1024 characters.
 func (o RestApiOutput) Name() pulumi.StringOutput {
 	return o.ApplyT(func(v *RestApi) pulumi.StringOutput { return v.Name }).(pulumi.StringOutput)
 }
 
-// The resource policy (JSON with Version and Statement). Compared semantically.
+// The resource policy (JSON).
 func (o RestApiOutput) Policy() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *RestApi) pulumi.StringPtrOutput { return v.Policy }).(pulumi.StringPtrOutput)
 }
 
-// The region the API lives in (default: the provider's region). Changing it replaces the API.
+// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 func (o RestApiOutput) Region() pulumi.StringOutput {
 	return o.ApplyT(func(v *RestApi) pulumi.StringOutput { return v.Region }).(pulumi.StringOutput)
 }
@@ -242,7 +246,7 @@ func (o RestApiOutput) RootResourceId() pulumi.StringOutput {
 	return o.ApplyT(func(v *RestApi) pulumi.StringOutput { return v.RootResourceId }).(pulumi.StringOutput)
 }
 
-// Tags, set at creation and updated in place.
+// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 func (o RestApiOutput) Tags() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *RestApi) pulumi.StringMapOutput { return v.Tags }).(pulumi.StringMapOutput)
 }

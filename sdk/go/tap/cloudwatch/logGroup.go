@@ -11,23 +11,23 @@ import (
 	"github.com/tap/pulumi-tap/sdk/go/tap/internal"
 )
 
-// A CloudWatch Logs log group. Retention, KMS key and tags update in place; changing name replaces it. Import with the group name, or `<name>@<region>`.
+// A CloudWatch Logs log group. Retention, the KMS key and tags update in place; renaming it replaces it. Import with the group name, or `<name>@<region>`.
 type LogGroup struct {
 	pulumi.CustomResourceState
 
-	// The group's ARN.
+	// The group's ARN (without the trailing `:*`).
 	Arn pulumi.StringOutput `pulumi:"arn"`
-	// The ARN of the KMS key that encrypts the group; its policy must allow `logs.<region>.amazonaws.com`.
+	// The ARN of the KMS key that encrypts the group.
 	KmsKeyId pulumi.StringPtrOutput `pulumi:"kmsKeyId"`
-	// The group's name; `<resource name>-<7 hex>` when neither name nor namePrefix is given. Changing it replaces the group.
+	// The group's name, 1-512 letters, digits or `_-/.#` (autonamed `<resource name>-<7 hex>` when neither it nor namePrefix is given).
 	Name pulumi.StringOutput `pulumi:"name"`
-	// A prefix for a generated name (instead of name).
+	// A prefix for the autoname.
 	NamePrefix pulumi.StringPtrOutput `pulumi:"namePrefix"`
-	// The region the log group lives in (default: the provider's region). Changing it replaces the log group.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region pulumi.StringOutput `pulumi:"region"`
-	// Days to keep events: one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (absent: forever).
+	// Days to keep events, one of CloudWatch's allowed values; absent: forever.
 	RetentionInDays pulumi.IntPtrOutput `pulumi:"retentionInDays"`
-	// Tags, set at creation and updated in place.
+	// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 	Tags pulumi.StringMapOutput `pulumi:"tags"`
 }
 
@@ -38,6 +38,11 @@ func NewLogGroup(ctx *pulumi.Context,
 		args = &LogGroupArgs{}
 	}
 
+	replaceOnChanges := pulumi.ReplaceOnChanges([]string{
+		"name",
+		"region",
+	})
+	opts = append(opts, replaceOnChanges)
 	opts = internal.PkgResourceDefaultOpts(opts)
 	var resource LogGroup
 	err := ctx.RegisterResource("tap:cloudwatch:LogGroup", name, args, &resource, opts...)
@@ -77,33 +82,33 @@ func LogGroupExists(ctx *pulumi.Context,
 }
 
 type logGroupArgs struct {
-	// The ARN of the KMS key that encrypts the group; its policy must allow `logs.<region>.amazonaws.com`.
+	// The ARN of the KMS key that encrypts the group.
 	KmsKeyId *string `pulumi:"kmsKeyId"`
-	// The group's name; `<resource name>-<7 hex>` when neither name nor namePrefix is given. Changing it replaces the group.
+	// The group's name, 1-512 letters, digits or `_-/.#` (autonamed `<resource name>-<7 hex>` when neither it nor namePrefix is given).
 	Name *string `pulumi:"name"`
-	// A prefix for a generated name (instead of name).
+	// A prefix for the autoname.
 	NamePrefix *string `pulumi:"namePrefix"`
-	// The region the log group lives in (default: the provider's region). Changing it replaces the log group.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region *string `pulumi:"region"`
-	// Days to keep events: one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (absent: forever).
+	// Days to keep events, one of CloudWatch's allowed values; absent: forever.
 	RetentionInDays *int `pulumi:"retentionInDays"`
-	// Tags, set at creation and updated in place.
+	// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 	Tags map[string]string `pulumi:"tags"`
 }
 
 // The set of arguments for constructing a LogGroup resource.
 type LogGroupArgs struct {
-	// The ARN of the KMS key that encrypts the group; its policy must allow `logs.<region>.amazonaws.com`.
+	// The ARN of the KMS key that encrypts the group.
 	KmsKeyId pulumi.StringPtrInput
-	// The group's name; `<resource name>-<7 hex>` when neither name nor namePrefix is given. Changing it replaces the group.
+	// The group's name, 1-512 letters, digits or `_-/.#` (autonamed `<resource name>-<7 hex>` when neither it nor namePrefix is given).
 	Name pulumi.StringPtrInput
-	// A prefix for a generated name (instead of name).
+	// A prefix for the autoname.
 	NamePrefix pulumi.StringPtrInput
-	// The region the log group lives in (default: the provider's region). Changing it replaces the log group.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region pulumi.StringPtrInput
-	// Days to keep events: one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (absent: forever).
+	// Days to keep events, one of CloudWatch's allowed values; absent: forever.
 	RetentionInDays pulumi.IntPtrInput
-	// Tags, set at creation and updated in place.
+	// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 	Tags pulumi.StringMapInput
 }
 
@@ -194,37 +199,37 @@ func (o LogGroupOutput) ToLogGroupOutputWithContext(ctx context.Context) LogGrou
 	return o
 }
 
-// The group's ARN.
+// The group's ARN (without the trailing `:*`).
 func (o LogGroupOutput) Arn() pulumi.StringOutput {
 	return o.ApplyT(func(v *LogGroup) pulumi.StringOutput { return v.Arn }).(pulumi.StringOutput)
 }
 
-// The ARN of the KMS key that encrypts the group; its policy must allow `logs.<region>.amazonaws.com`.
+// The ARN of the KMS key that encrypts the group.
 func (o LogGroupOutput) KmsKeyId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *LogGroup) pulumi.StringPtrOutput { return v.KmsKeyId }).(pulumi.StringPtrOutput)
 }
 
-// The group's name; `<resource name>-<7 hex>` when neither name nor namePrefix is given. Changing it replaces the group.
+// The group's name, 1-512 letters, digits or `_-/.#` (autonamed `<resource name>-<7 hex>` when neither it nor namePrefix is given).
 func (o LogGroupOutput) Name() pulumi.StringOutput {
 	return o.ApplyT(func(v *LogGroup) pulumi.StringOutput { return v.Name }).(pulumi.StringOutput)
 }
 
-// A prefix for a generated name (instead of name).
+// A prefix for the autoname.
 func (o LogGroupOutput) NamePrefix() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *LogGroup) pulumi.StringPtrOutput { return v.NamePrefix }).(pulumi.StringPtrOutput)
 }
 
-// The region the log group lives in (default: the provider's region). Changing it replaces the log group.
+// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 func (o LogGroupOutput) Region() pulumi.StringOutput {
 	return o.ApplyT(func(v *LogGroup) pulumi.StringOutput { return v.Region }).(pulumi.StringOutput)
 }
 
-// Days to keep events: one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (absent: forever).
+// Days to keep events, one of CloudWatch's allowed values; absent: forever.
 func (o LogGroupOutput) RetentionInDays() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v *LogGroup) pulumi.IntPtrOutput { return v.RetentionInDays }).(pulumi.IntPtrOutput)
 }
 
-// Tags, set at creation and updated in place.
+// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 func (o LogGroupOutput) Tags() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *LogGroup) pulumi.StringMapOutput { return v.Tags }).(pulumi.StringMapOutput)
 }

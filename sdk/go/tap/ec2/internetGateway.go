@@ -11,19 +11,19 @@ import (
 	"github.com/tap/pulumi-tap/sdk/go/tap/internal"
 )
 
-// An internet gateway, attached to a VPC when vpcId is given. Changing vpcId detaches and re-attaches it in place. Import with the gateway id, or `<igw id>@<region>`.
+// An internet gateway. Changing vpcId detaches it and attaches it to the new VPC in place. Import with the gateway id, or `<igw id>@<region>`.
 type InternetGateway struct {
 	pulumi.CustomResourceState
 
 	// The gateway's ARN.
 	Arn pulumi.StringOutput `pulumi:"arn"`
-	// The AWS account that owns the gateway.
+	// The account that owns the gateway.
 	OwnerId pulumi.StringOutput `pulumi:"ownerId"`
-	// The region the gateway lives in (default: the provider's region). Changing it replaces the gateway.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region pulumi.StringOutput `pulumi:"region"`
-	// Tags, set at creation and updated in place.
+	// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 	Tags pulumi.StringMapOutput `pulumi:"tags"`
-	// The VPC to attach to; the gateway is detached when absent. Changes re-attach in place.
+	// The VPC to attach the gateway to; detached when absent.
 	VpcId pulumi.StringPtrOutput `pulumi:"vpcId"`
 }
 
@@ -34,6 +34,10 @@ func NewInternetGateway(ctx *pulumi.Context,
 		args = &InternetGatewayArgs{}
 	}
 
+	replaceOnChanges := pulumi.ReplaceOnChanges([]string{
+		"region",
+	})
+	opts = append(opts, replaceOnChanges)
 	opts = internal.PkgResourceDefaultOpts(opts)
 	var resource InternetGateway
 	err := ctx.RegisterResource("tap:ec2:InternetGateway", name, args, &resource, opts...)
@@ -73,21 +77,21 @@ func InternetGatewayExists(ctx *pulumi.Context,
 }
 
 type internetGatewayArgs struct {
-	// The region the gateway lives in (default: the provider's region). Changing it replaces the gateway.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region *string `pulumi:"region"`
-	// Tags, set at creation and updated in place.
+	// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 	Tags map[string]string `pulumi:"tags"`
-	// The VPC to attach to; the gateway is detached when absent. Changes re-attach in place.
+	// The VPC to attach the gateway to; detached when absent.
 	VpcId *string `pulumi:"vpcId"`
 }
 
 // The set of arguments for constructing a InternetGateway resource.
 type InternetGatewayArgs struct {
-	// The region the gateway lives in (default: the provider's region). Changing it replaces the gateway.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region pulumi.StringPtrInput
-	// Tags, set at creation and updated in place.
+	// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 	Tags pulumi.StringMapInput
-	// The VPC to attach to; the gateway is detached when absent. Changes re-attach in place.
+	// The VPC to attach the gateway to; detached when absent.
 	VpcId pulumi.StringPtrInput
 }
 
@@ -183,22 +187,22 @@ func (o InternetGatewayOutput) Arn() pulumi.StringOutput {
 	return o.ApplyT(func(v *InternetGateway) pulumi.StringOutput { return v.Arn }).(pulumi.StringOutput)
 }
 
-// The AWS account that owns the gateway.
+// The account that owns the gateway.
 func (o InternetGatewayOutput) OwnerId() pulumi.StringOutput {
 	return o.ApplyT(func(v *InternetGateway) pulumi.StringOutput { return v.OwnerId }).(pulumi.StringOutput)
 }
 
-// The region the gateway lives in (default: the provider's region). Changing it replaces the gateway.
+// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 func (o InternetGatewayOutput) Region() pulumi.StringOutput {
 	return o.ApplyT(func(v *InternetGateway) pulumi.StringOutput { return v.Region }).(pulumi.StringOutput)
 }
 
-// Tags, set at creation and updated in place.
+// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 func (o InternetGatewayOutput) Tags() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *InternetGateway) pulumi.StringMapOutput { return v.Tags }).(pulumi.StringMapOutput)
 }
 
-// The VPC to attach to; the gateway is detached when absent. Changes re-attach in place.
+// The VPC to attach the gateway to; detached when absent.
 func (o InternetGatewayOutput) VpcId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *InternetGateway) pulumi.StringPtrOutput { return v.VpcId }).(pulumi.StringPtrOutput)
 }

@@ -12,21 +12,21 @@ import (
 	"github.com/tap/pulumi-tap/sdk/go/tap/internal"
 )
 
-// A route table of a VPC. Routes are updated in place by difference; the VPC's local route is never touched. Changing vpcId replaces it. Import with the route table id, or `<rtb id>@<region>`.
+// A route table of a VPC. Its routes update in place by difference (the VPC's local route is never touched); changing vpcId replaces it. Import with the route table id, or `<rtb id>@<region>`.
 type RouteTable struct {
 	pulumi.CustomResourceState
 
 	// The route table's ARN.
 	Arn pulumi.StringOutput `pulumi:"arn"`
-	// The AWS account that owns the route table.
+	// The account that owns the table.
 	OwnerId pulumi.StringOutput `pulumi:"ownerId"`
-	// The region the route table lives in (default: the provider's region). Changing it replaces the route table.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region pulumi.StringOutput `pulumi:"region"`
-	// The routes, one per destination block (default none).
+	// Routes to gateways, one per destination.
 	Routes RouteTableRouteArrayOutput `pulumi:"routes"`
-	// Tags, set at creation and updated in place.
+	// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 	Tags pulumi.StringMapOutput `pulumi:"tags"`
-	// The VPC's id. Changing it replaces the route table.
+	// The VPC the table belongs to.
 	VpcId pulumi.StringOutput `pulumi:"vpcId"`
 }
 
@@ -40,6 +40,11 @@ func NewRouteTable(ctx *pulumi.Context,
 	if args.VpcId == nil {
 		return nil, errors.New("invalid value for required argument 'VpcId'")
 	}
+	replaceOnChanges := pulumi.ReplaceOnChanges([]string{
+		"region",
+		"vpcId",
+	})
+	opts = append(opts, replaceOnChanges)
 	opts = internal.PkgResourceDefaultOpts(opts)
 	var resource RouteTable
 	err := ctx.RegisterResource("tap:ec2:RouteTable", name, args, &resource, opts...)
@@ -79,25 +84,25 @@ func RouteTableExists(ctx *pulumi.Context,
 }
 
 type routeTableArgs struct {
-	// The region the route table lives in (default: the provider's region). Changing it replaces the route table.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region *string `pulumi:"region"`
-	// The routes, one per destination block (default none).
+	// Routes to gateways, one per destination.
 	Routes []RouteTableRoute `pulumi:"routes"`
-	// Tags, set at creation and updated in place.
+	// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 	Tags map[string]string `pulumi:"tags"`
-	// The VPC's id. Changing it replaces the route table.
+	// The VPC the table belongs to.
 	VpcId string `pulumi:"vpcId"`
 }
 
 // The set of arguments for constructing a RouteTable resource.
 type RouteTableArgs struct {
-	// The region the route table lives in (default: the provider's region). Changing it replaces the route table.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region pulumi.StringPtrInput
-	// The routes, one per destination block (default none).
+	// Routes to gateways, one per destination.
 	Routes RouteTableRouteArrayInput
-	// Tags, set at creation and updated in place.
+	// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 	Tags pulumi.StringMapInput
-	// The VPC's id. Changing it replaces the route table.
+	// The VPC the table belongs to.
 	VpcId pulumi.StringInput
 }
 
@@ -193,27 +198,27 @@ func (o RouteTableOutput) Arn() pulumi.StringOutput {
 	return o.ApplyT(func(v *RouteTable) pulumi.StringOutput { return v.Arn }).(pulumi.StringOutput)
 }
 
-// The AWS account that owns the route table.
+// The account that owns the table.
 func (o RouteTableOutput) OwnerId() pulumi.StringOutput {
 	return o.ApplyT(func(v *RouteTable) pulumi.StringOutput { return v.OwnerId }).(pulumi.StringOutput)
 }
 
-// The region the route table lives in (default: the provider's region). Changing it replaces the route table.
+// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 func (o RouteTableOutput) Region() pulumi.StringOutput {
 	return o.ApplyT(func(v *RouteTable) pulumi.StringOutput { return v.Region }).(pulumi.StringOutput)
 }
 
-// The routes, one per destination block (default none).
+// Routes to gateways, one per destination.
 func (o RouteTableOutput) Routes() RouteTableRouteArrayOutput {
 	return o.ApplyT(func(v *RouteTable) RouteTableRouteArrayOutput { return v.Routes }).(RouteTableRouteArrayOutput)
 }
 
-// Tags, set at creation and updated in place.
+// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 func (o RouteTableOutput) Tags() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *RouteTable) pulumi.StringMapOutput { return v.Tags }).(pulumi.StringMapOutput)
 }
 
-// The VPC's id. Changing it replaces the route table.
+// The VPC the table belongs to.
 func (o RouteTableOutput) VpcId() pulumi.StringOutput {
 	return o.ApplyT(func(v *RouteTable) pulumi.StringOutput { return v.VpcId }).(pulumi.StringOutput)
 }

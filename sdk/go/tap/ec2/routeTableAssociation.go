@@ -12,17 +12,17 @@ import (
 	"github.com/tap/pulumi-tap/sdk/go/tap/internal"
 )
 
-// Associates a subnet with a route table. Changing routeTableId re-associates in place; changing subnetId replaces it. Import with the association id, or `<rtbassoc id>@<region>`.
+// Associates a subnet with a route table. Changing routeTableId re-associates the subnet in place; changing subnetId replaces the association. Import with the association id, or `<rtbassoc id>@<region>`.
 type RouteTableAssociation struct {
 	pulumi.CustomResourceState
 
-	// The association's current AWS id (a re-association gives it a new one).
+	// The association's current AWS id (it changes when the subnet is re-associated).
 	AssociationId pulumi.StringOutput `pulumi:"associationId"`
-	// The region the association lives in (default: the provider's region). Changing it replaces the association.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region pulumi.StringOutput `pulumi:"region"`
-	// The route table's id. Changes re-associate in place.
+	// The route table the subnet uses.
 	RouteTableId pulumi.StringOutput `pulumi:"routeTableId"`
-	// The subnet's id. Changing it replaces the association.
+	// The subnet to associate.
 	SubnetId pulumi.StringOutput `pulumi:"subnetId"`
 }
 
@@ -39,6 +39,11 @@ func NewRouteTableAssociation(ctx *pulumi.Context,
 	if args.SubnetId == nil {
 		return nil, errors.New("invalid value for required argument 'SubnetId'")
 	}
+	replaceOnChanges := pulumi.ReplaceOnChanges([]string{
+		"region",
+		"subnetId",
+	})
+	opts = append(opts, replaceOnChanges)
 	opts = internal.PkgResourceDefaultOpts(opts)
 	var resource RouteTableAssociation
 	err := ctx.RegisterResource("tap:ec2:RouteTableAssociation", name, args, &resource, opts...)
@@ -78,21 +83,21 @@ func RouteTableAssociationExists(ctx *pulumi.Context,
 }
 
 type routeTableAssociationArgs struct {
-	// The region the association lives in (default: the provider's region). Changing it replaces the association.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region *string `pulumi:"region"`
-	// The route table's id. Changes re-associate in place.
+	// The route table the subnet uses.
 	RouteTableId string `pulumi:"routeTableId"`
-	// The subnet's id. Changing it replaces the association.
+	// The subnet to associate.
 	SubnetId string `pulumi:"subnetId"`
 }
 
 // The set of arguments for constructing a RouteTableAssociation resource.
 type RouteTableAssociationArgs struct {
-	// The region the association lives in (default: the provider's region). Changing it replaces the association.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region pulumi.StringPtrInput
-	// The route table's id. Changes re-associate in place.
+	// The route table the subnet uses.
 	RouteTableId pulumi.StringInput
-	// The subnet's id. Changing it replaces the association.
+	// The subnet to associate.
 	SubnetId pulumi.StringInput
 }
 
@@ -183,22 +188,22 @@ func (o RouteTableAssociationOutput) ToRouteTableAssociationOutputWithContext(ct
 	return o
 }
 
-// The association's current AWS id (a re-association gives it a new one).
+// The association's current AWS id (it changes when the subnet is re-associated).
 func (o RouteTableAssociationOutput) AssociationId() pulumi.StringOutput {
 	return o.ApplyT(func(v *RouteTableAssociation) pulumi.StringOutput { return v.AssociationId }).(pulumi.StringOutput)
 }
 
-// The region the association lives in (default: the provider's region). Changing it replaces the association.
+// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 func (o RouteTableAssociationOutput) Region() pulumi.StringOutput {
 	return o.ApplyT(func(v *RouteTableAssociation) pulumi.StringOutput { return v.Region }).(pulumi.StringOutput)
 }
 
-// The route table's id. Changes re-associate in place.
+// The route table the subnet uses.
 func (o RouteTableAssociationOutput) RouteTableId() pulumi.StringOutput {
 	return o.ApplyT(func(v *RouteTableAssociation) pulumi.StringOutput { return v.RouteTableId }).(pulumi.StringOutput)
 }
 
-// The subnet's id. Changing it replaces the association.
+// The subnet to associate.
 func (o RouteTableAssociationOutput) SubnetId() pulumi.StringOutput {
 	return o.ApplyT(func(v *RouteTableAssociation) pulumi.StringOutput { return v.SubnetId }).(pulumi.StringOutput)
 }

@@ -12,31 +12,31 @@ import (
 	"github.com/tap/pulumi-tap/sdk/go/tap/internal"
 )
 
-// A VPC security group. Rules are updated in place by difference; AWS's default allow-all egress is always removed, so egress is exactly what is given. Changing vpcId, name or description replaces it. Import with the group id, or `<sg id>@<region>`.
+// A VPC security group with IPv4 ingress and egress rules. Rules and tags update in place by difference; changing vpcId, name or description replaces it. AWS's default allow-all egress rule is always removed, so egress is exactly what is given. Import with the group id, or `<sg id>@<region>`.
 type SecurityGroup struct {
 	pulumi.CustomResourceState
 
 	// The group's ARN.
 	Arn pulumi.StringOutput `pulumi:"arn"`
-	// The group's description, 1-255 ASCII characters (default `Managed by Pulumi`). Changing it replaces the group.
+	// The group's description, 1-255 ASCII characters (default `Managed by Pulumi`).
 	Description pulumi.StringOutput `pulumi:"description"`
-	// Outbound rules: exactly these (none means no outbound traffic).
+	// Outbound rules (exactly these: AWS's default allow-all egress is removed).
 	Egress SecurityGroupRuleArrayOutput `pulumi:"egress"`
 	// Inbound rules.
 	Ingress SecurityGroupRuleArrayOutput `pulumi:"ingress"`
-	// The group's name; `<resource name>-<7 hex>` when neither name nor namePrefix is given. Must not start with `sg-`. Changing it replaces the group.
+	// The group's name (autonamed `<resource name>-<7 hex>` when neither it nor namePrefix is given).
 	Name pulumi.StringOutput `pulumi:"name"`
-	// A prefix for a generated name (instead of name).
+	// A prefix for the autoname.
 	NamePrefix pulumi.StringPtrOutput `pulumi:"namePrefix"`
-	// The AWS account that owns the group.
+	// The account that owns the group.
 	OwnerId pulumi.StringOutput `pulumi:"ownerId"`
-	// The region the group lives in (default: the provider's region). Changing it replaces the group.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region pulumi.StringOutput `pulumi:"region"`
-	// Whether to revoke every rule before deleting the group (default false).
+	// Revoke every rule before deleting the group (for groups that reference each other).
 	RevokeRulesOnDelete pulumi.BoolOutput `pulumi:"revokeRulesOnDelete"`
-	// Tags, set at creation and updated in place.
+	// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 	Tags pulumi.StringMapOutput `pulumi:"tags"`
-	// The VPC's id. Changing it replaces the group.
+	// The VPC the group belongs to.
 	VpcId pulumi.StringOutput `pulumi:"vpcId"`
 }
 
@@ -50,6 +50,13 @@ func NewSecurityGroup(ctx *pulumi.Context,
 	if args.VpcId == nil {
 		return nil, errors.New("invalid value for required argument 'VpcId'")
 	}
+	replaceOnChanges := pulumi.ReplaceOnChanges([]string{
+		"description",
+		"name",
+		"region",
+		"vpcId",
+	})
+	opts = append(opts, replaceOnChanges)
 	opts = internal.PkgResourceDefaultOpts(opts)
 	var resource SecurityGroup
 	err := ctx.RegisterResource("tap:ec2:SecurityGroup", name, args, &resource, opts...)
@@ -89,45 +96,45 @@ func SecurityGroupExists(ctx *pulumi.Context,
 }
 
 type securityGroupArgs struct {
-	// The group's description, 1-255 ASCII characters (default `Managed by Pulumi`). Changing it replaces the group.
+	// The group's description, 1-255 ASCII characters (default `Managed by Pulumi`).
 	Description *string `pulumi:"description"`
-	// Outbound rules: exactly these (none means no outbound traffic).
+	// Outbound rules (exactly these: AWS's default allow-all egress is removed).
 	Egress []SecurityGroupRule `pulumi:"egress"`
 	// Inbound rules.
 	Ingress []SecurityGroupRule `pulumi:"ingress"`
-	// The group's name; `<resource name>-<7 hex>` when neither name nor namePrefix is given. Must not start with `sg-`. Changing it replaces the group.
+	// The group's name (autonamed `<resource name>-<7 hex>` when neither it nor namePrefix is given).
 	Name *string `pulumi:"name"`
-	// A prefix for a generated name (instead of name).
+	// A prefix for the autoname.
 	NamePrefix *string `pulumi:"namePrefix"`
-	// The region the group lives in (default: the provider's region). Changing it replaces the group.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region *string `pulumi:"region"`
-	// Whether to revoke every rule before deleting the group (default false).
+	// Revoke every rule before deleting the group (for groups that reference each other).
 	RevokeRulesOnDelete *bool `pulumi:"revokeRulesOnDelete"`
-	// Tags, set at creation and updated in place.
+	// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 	Tags map[string]string `pulumi:"tags"`
-	// The VPC's id. Changing it replaces the group.
+	// The VPC the group belongs to.
 	VpcId string `pulumi:"vpcId"`
 }
 
 // The set of arguments for constructing a SecurityGroup resource.
 type SecurityGroupArgs struct {
-	// The group's description, 1-255 ASCII characters (default `Managed by Pulumi`). Changing it replaces the group.
+	// The group's description, 1-255 ASCII characters (default `Managed by Pulumi`).
 	Description pulumi.StringPtrInput
-	// Outbound rules: exactly these (none means no outbound traffic).
+	// Outbound rules (exactly these: AWS's default allow-all egress is removed).
 	Egress SecurityGroupRuleArrayInput
 	// Inbound rules.
 	Ingress SecurityGroupRuleArrayInput
-	// The group's name; `<resource name>-<7 hex>` when neither name nor namePrefix is given. Must not start with `sg-`. Changing it replaces the group.
+	// The group's name (autonamed `<resource name>-<7 hex>` when neither it nor namePrefix is given).
 	Name pulumi.StringPtrInput
-	// A prefix for a generated name (instead of name).
+	// A prefix for the autoname.
 	NamePrefix pulumi.StringPtrInput
-	// The region the group lives in (default: the provider's region). Changing it replaces the group.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region pulumi.StringPtrInput
-	// Whether to revoke every rule before deleting the group (default false).
+	// Revoke every rule before deleting the group (for groups that reference each other).
 	RevokeRulesOnDelete pulumi.BoolPtrInput
-	// Tags, set at creation and updated in place.
+	// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 	Tags pulumi.StringMapInput
-	// The VPC's id. Changing it replaces the group.
+	// The VPC the group belongs to.
 	VpcId pulumi.StringInput
 }
 
@@ -223,12 +230,12 @@ func (o SecurityGroupOutput) Arn() pulumi.StringOutput {
 	return o.ApplyT(func(v *SecurityGroup) pulumi.StringOutput { return v.Arn }).(pulumi.StringOutput)
 }
 
-// The group's description, 1-255 ASCII characters (default `Managed by Pulumi`). Changing it replaces the group.
+// The group's description, 1-255 ASCII characters (default `Managed by Pulumi`).
 func (o SecurityGroupOutput) Description() pulumi.StringOutput {
 	return o.ApplyT(func(v *SecurityGroup) pulumi.StringOutput { return v.Description }).(pulumi.StringOutput)
 }
 
-// Outbound rules: exactly these (none means no outbound traffic).
+// Outbound rules (exactly these: AWS's default allow-all egress is removed).
 func (o SecurityGroupOutput) Egress() SecurityGroupRuleArrayOutput {
 	return o.ApplyT(func(v *SecurityGroup) SecurityGroupRuleArrayOutput { return v.Egress }).(SecurityGroupRuleArrayOutput)
 }
@@ -238,37 +245,37 @@ func (o SecurityGroupOutput) Ingress() SecurityGroupRuleArrayOutput {
 	return o.ApplyT(func(v *SecurityGroup) SecurityGroupRuleArrayOutput { return v.Ingress }).(SecurityGroupRuleArrayOutput)
 }
 
-// The group's name; `<resource name>-<7 hex>` when neither name nor namePrefix is given. Must not start with `sg-`. Changing it replaces the group.
+// The group's name (autonamed `<resource name>-<7 hex>` when neither it nor namePrefix is given).
 func (o SecurityGroupOutput) Name() pulumi.StringOutput {
 	return o.ApplyT(func(v *SecurityGroup) pulumi.StringOutput { return v.Name }).(pulumi.StringOutput)
 }
 
-// A prefix for a generated name (instead of name).
+// A prefix for the autoname.
 func (o SecurityGroupOutput) NamePrefix() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *SecurityGroup) pulumi.StringPtrOutput { return v.NamePrefix }).(pulumi.StringPtrOutput)
 }
 
-// The AWS account that owns the group.
+// The account that owns the group.
 func (o SecurityGroupOutput) OwnerId() pulumi.StringOutput {
 	return o.ApplyT(func(v *SecurityGroup) pulumi.StringOutput { return v.OwnerId }).(pulumi.StringOutput)
 }
 
-// The region the group lives in (default: the provider's region). Changing it replaces the group.
+// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 func (o SecurityGroupOutput) Region() pulumi.StringOutput {
 	return o.ApplyT(func(v *SecurityGroup) pulumi.StringOutput { return v.Region }).(pulumi.StringOutput)
 }
 
-// Whether to revoke every rule before deleting the group (default false).
+// Revoke every rule before deleting the group (for groups that reference each other).
 func (o SecurityGroupOutput) RevokeRulesOnDelete() pulumi.BoolOutput {
 	return o.ApplyT(func(v *SecurityGroup) pulumi.BoolOutput { return v.RevokeRulesOnDelete }).(pulumi.BoolOutput)
 }
 
-// Tags, set at creation and updated in place.
+// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 func (o SecurityGroupOutput) Tags() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *SecurityGroup) pulumi.StringMapOutput { return v.Tags }).(pulumi.StringMapOutput)
 }
 
-// The VPC's id. Changing it replaces the group.
+// The VPC the group belongs to.
 func (o SecurityGroupOutput) VpcId() pulumi.StringOutput {
 	return o.ApplyT(func(v *SecurityGroup) pulumi.StringOutput { return v.VpcId }).(pulumi.StringOutput)
 }

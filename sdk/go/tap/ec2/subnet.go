@@ -18,19 +18,19 @@ type Subnet struct {
 
 	// The subnet's ARN.
 	Arn pulumi.StringOutput `pulumi:"arn"`
-	// The availability zone, e.g. `us-east-1a`; must be in the subnet's region. AWS picks one when absent. Changing it replaces the subnet.
-	AvailabilityZone pulumi.StringOutput `pulumi:"availabilityZone"`
-	// The zone's id, e.g. `use1-az1`.
+	// The zone, e.g. `us-east-1a`; AWS picks one when absent.
+	AvailabilityZone pulumi.StringPtrOutput `pulumi:"availabilityZone"`
+	// The zone's id (the same physical zone in every account), e.g. `use1-az1`.
 	AvailabilityZoneId pulumi.StringOutput `pulumi:"availabilityZoneId"`
-	// The IPv4 block, /16 to /28, inside the VPC's block. Changing it replaces the subnet.
+	// The IPv4 block, /16 to /28, inside the VPC's.
 	CidrBlock pulumi.StringOutput `pulumi:"cidrBlock"`
-	// Whether instances launched here get a public IPv4 address (default false).
+	// Whether instances launched in the subnet get a public IPv4 address (default false).
 	MapPublicIpOnLaunch pulumi.BoolOutput `pulumi:"mapPublicIpOnLaunch"`
-	// The region the subnet lives in (default: the provider's region). Changing it replaces the subnet.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region pulumi.StringOutput `pulumi:"region"`
-	// Tags, set at creation and updated in place.
+	// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 	Tags pulumi.StringMapOutput `pulumi:"tags"`
-	// The VPC's id. Changing it replaces the subnet.
+	// The VPC the subnet belongs to.
 	VpcId pulumi.StringOutput `pulumi:"vpcId"`
 }
 
@@ -47,6 +47,13 @@ func NewSubnet(ctx *pulumi.Context,
 	if args.VpcId == nil {
 		return nil, errors.New("invalid value for required argument 'VpcId'")
 	}
+	replaceOnChanges := pulumi.ReplaceOnChanges([]string{
+		"availabilityZone",
+		"cidrBlock",
+		"region",
+		"vpcId",
+	})
+	opts = append(opts, replaceOnChanges)
 	opts = internal.PkgResourceDefaultOpts(opts)
 	var resource Subnet
 	err := ctx.RegisterResource("tap:ec2:Subnet", name, args, &resource, opts...)
@@ -86,33 +93,33 @@ func SubnetExists(ctx *pulumi.Context,
 }
 
 type subnetArgs struct {
-	// The availability zone, e.g. `us-east-1a`; must be in the subnet's region. AWS picks one when absent. Changing it replaces the subnet.
+	// The zone, e.g. `us-east-1a`; AWS picks one when absent.
 	AvailabilityZone *string `pulumi:"availabilityZone"`
-	// The IPv4 block, /16 to /28, inside the VPC's block. Changing it replaces the subnet.
+	// The IPv4 block, /16 to /28, inside the VPC's.
 	CidrBlock string `pulumi:"cidrBlock"`
-	// Whether instances launched here get a public IPv4 address (default false).
+	// Whether instances launched in the subnet get a public IPv4 address (default false).
 	MapPublicIpOnLaunch *bool `pulumi:"mapPublicIpOnLaunch"`
-	// The region the subnet lives in (default: the provider's region). Changing it replaces the subnet.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region *string `pulumi:"region"`
-	// Tags, set at creation and updated in place.
+	// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 	Tags map[string]string `pulumi:"tags"`
-	// The VPC's id. Changing it replaces the subnet.
+	// The VPC the subnet belongs to.
 	VpcId string `pulumi:"vpcId"`
 }
 
 // The set of arguments for constructing a Subnet resource.
 type SubnetArgs struct {
-	// The availability zone, e.g. `us-east-1a`; must be in the subnet's region. AWS picks one when absent. Changing it replaces the subnet.
+	// The zone, e.g. `us-east-1a`; AWS picks one when absent.
 	AvailabilityZone pulumi.StringPtrInput
-	// The IPv4 block, /16 to /28, inside the VPC's block. Changing it replaces the subnet.
+	// The IPv4 block, /16 to /28, inside the VPC's.
 	CidrBlock pulumi.StringInput
-	// Whether instances launched here get a public IPv4 address (default false).
+	// Whether instances launched in the subnet get a public IPv4 address (default false).
 	MapPublicIpOnLaunch pulumi.BoolPtrInput
-	// The region the subnet lives in (default: the provider's region). Changing it replaces the subnet.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region pulumi.StringPtrInput
-	// Tags, set at creation and updated in place.
+	// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 	Tags pulumi.StringMapInput
-	// The VPC's id. Changing it replaces the subnet.
+	// The VPC the subnet belongs to.
 	VpcId pulumi.StringInput
 }
 
@@ -208,37 +215,37 @@ func (o SubnetOutput) Arn() pulumi.StringOutput {
 	return o.ApplyT(func(v *Subnet) pulumi.StringOutput { return v.Arn }).(pulumi.StringOutput)
 }
 
-// The availability zone, e.g. `us-east-1a`; must be in the subnet's region. AWS picks one when absent. Changing it replaces the subnet.
-func (o SubnetOutput) AvailabilityZone() pulumi.StringOutput {
-	return o.ApplyT(func(v *Subnet) pulumi.StringOutput { return v.AvailabilityZone }).(pulumi.StringOutput)
+// The zone, e.g. `us-east-1a`; AWS picks one when absent.
+func (o SubnetOutput) AvailabilityZone() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Subnet) pulumi.StringPtrOutput { return v.AvailabilityZone }).(pulumi.StringPtrOutput)
 }
 
-// The zone's id, e.g. `use1-az1`.
+// The zone's id (the same physical zone in every account), e.g. `use1-az1`.
 func (o SubnetOutput) AvailabilityZoneId() pulumi.StringOutput {
 	return o.ApplyT(func(v *Subnet) pulumi.StringOutput { return v.AvailabilityZoneId }).(pulumi.StringOutput)
 }
 
-// The IPv4 block, /16 to /28, inside the VPC's block. Changing it replaces the subnet.
+// The IPv4 block, /16 to /28, inside the VPC's.
 func (o SubnetOutput) CidrBlock() pulumi.StringOutput {
 	return o.ApplyT(func(v *Subnet) pulumi.StringOutput { return v.CidrBlock }).(pulumi.StringOutput)
 }
 
-// Whether instances launched here get a public IPv4 address (default false).
+// Whether instances launched in the subnet get a public IPv4 address (default false).
 func (o SubnetOutput) MapPublicIpOnLaunch() pulumi.BoolOutput {
 	return o.ApplyT(func(v *Subnet) pulumi.BoolOutput { return v.MapPublicIpOnLaunch }).(pulumi.BoolOutput)
 }
 
-// The region the subnet lives in (default: the provider's region). Changing it replaces the subnet.
+// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 func (o SubnetOutput) Region() pulumi.StringOutput {
 	return o.ApplyT(func(v *Subnet) pulumi.StringOutput { return v.Region }).(pulumi.StringOutput)
 }
 
-// Tags, set at creation and updated in place.
+// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 func (o SubnetOutput) Tags() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *Subnet) pulumi.StringMapOutput { return v.Tags }).(pulumi.StringMapOutput)
 }
 
-// The VPC's id. Changing it replaces the subnet.
+// The VPC the subnet belongs to.
 func (o SubnetOutput) VpcId() pulumi.StringOutput {
 	return o.ApplyT(func(v *Subnet) pulumi.StringOutput { return v.VpcId }).(pulumi.StringOutput)
 }

@@ -18,21 +18,21 @@ type Vpc struct {
 
 	// The VPC's ARN.
 	Arn pulumi.StringOutput `pulumi:"arn"`
-	// The IPv4 block.
+	// The IPv4 block, /16 to /28, e.g. `10.0.0.0/16`.
 	CidrBlock pulumi.StringOutput `pulumi:"cidrBlock"`
 	// The id of the security group AWS created with the VPC.
 	DefaultSecurityGroupId pulumi.StringOutput `pulumi:"defaultSecurityGroupId"`
-	// Whether instances get public DNS hostnames.
+	// Whether instances get public DNS hostnames (default false).
 	EnableDnsHostnames pulumi.BoolOutput `pulumi:"enableDnsHostnames"`
-	// Whether the Amazon DNS server resolves in the VPC.
+	// Whether the Amazon DNS server resolves in the VPC (default true).
 	EnableDnsSupport pulumi.BoolOutput `pulumi:"enableDnsSupport"`
-	// The VPC's instance tenancy.
+	// `default` or `dedicated` (default `default`).
 	InstanceTenancy pulumi.StringOutput `pulumi:"instanceTenancy"`
 	// The id of the VPC's main route table.
 	MainRouteTableId pulumi.StringOutput `pulumi:"mainRouteTableId"`
-	// The region the VPC lives in.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region pulumi.StringOutput `pulumi:"region"`
-	// The VPC's tags.
+	// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 	Tags pulumi.StringMapOutput `pulumi:"tags"`
 }
 
@@ -46,6 +46,12 @@ func NewVpc(ctx *pulumi.Context,
 	if args.CidrBlock == nil {
 		return nil, errors.New("invalid value for required argument 'CidrBlock'")
 	}
+	replaceOnChanges := pulumi.ReplaceOnChanges([]string{
+		"cidrBlock",
+		"instanceTenancy",
+		"region",
+	})
+	opts = append(opts, replaceOnChanges)
 	opts = internal.PkgResourceDefaultOpts(opts)
 	var resource Vpc
 	err := ctx.RegisterResource("tap:ec2:Vpc", name, args, &resource, opts...)
@@ -85,33 +91,33 @@ func VpcExists(ctx *pulumi.Context,
 }
 
 type vpcArgs struct {
-	// The IPv4 block, /16 to /28, e.g. `10.0.0.0/16`. Changing it replaces the VPC.
+	// The IPv4 block, /16 to /28, e.g. `10.0.0.0/16`.
 	CidrBlock string `pulumi:"cidrBlock"`
 	// Whether instances get public DNS hostnames (default false).
 	EnableDnsHostnames *bool `pulumi:"enableDnsHostnames"`
 	// Whether the Amazon DNS server resolves in the VPC (default true).
 	EnableDnsSupport *bool `pulumi:"enableDnsSupport"`
-	// `default` or `dedicated` (default `default`). Changing it replaces the VPC.
+	// `default` or `dedicated` (default `default`).
 	InstanceTenancy *string `pulumi:"instanceTenancy"`
-	// The region the VPC lives in (default: the provider's region). Changing it replaces the VPC.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region *string `pulumi:"region"`
-	// Tags, set at creation and updated in place.
+	// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 	Tags map[string]string `pulumi:"tags"`
 }
 
 // The set of arguments for constructing a Vpc resource.
 type VpcArgs struct {
-	// The IPv4 block, /16 to /28, e.g. `10.0.0.0/16`. Changing it replaces the VPC.
+	// The IPv4 block, /16 to /28, e.g. `10.0.0.0/16`.
 	CidrBlock pulumi.StringInput
 	// Whether instances get public DNS hostnames (default false).
 	EnableDnsHostnames pulumi.BoolPtrInput
 	// Whether the Amazon DNS server resolves in the VPC (default true).
 	EnableDnsSupport pulumi.BoolPtrInput
-	// `default` or `dedicated` (default `default`). Changing it replaces the VPC.
+	// `default` or `dedicated` (default `default`).
 	InstanceTenancy pulumi.StringPtrInput
-	// The region the VPC lives in (default: the provider's region). Changing it replaces the VPC.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region pulumi.StringPtrInput
-	// Tags, set at creation and updated in place.
+	// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 	Tags pulumi.StringMapInput
 }
 
@@ -207,7 +213,7 @@ func (o VpcOutput) Arn() pulumi.StringOutput {
 	return o.ApplyT(func(v *Vpc) pulumi.StringOutput { return v.Arn }).(pulumi.StringOutput)
 }
 
-// The IPv4 block.
+// The IPv4 block, /16 to /28, e.g. `10.0.0.0/16`.
 func (o VpcOutput) CidrBlock() pulumi.StringOutput {
 	return o.ApplyT(func(v *Vpc) pulumi.StringOutput { return v.CidrBlock }).(pulumi.StringOutput)
 }
@@ -217,17 +223,17 @@ func (o VpcOutput) DefaultSecurityGroupId() pulumi.StringOutput {
 	return o.ApplyT(func(v *Vpc) pulumi.StringOutput { return v.DefaultSecurityGroupId }).(pulumi.StringOutput)
 }
 
-// Whether instances get public DNS hostnames.
+// Whether instances get public DNS hostnames (default false).
 func (o VpcOutput) EnableDnsHostnames() pulumi.BoolOutput {
 	return o.ApplyT(func(v *Vpc) pulumi.BoolOutput { return v.EnableDnsHostnames }).(pulumi.BoolOutput)
 }
 
-// Whether the Amazon DNS server resolves in the VPC.
+// Whether the Amazon DNS server resolves in the VPC (default true).
 func (o VpcOutput) EnableDnsSupport() pulumi.BoolOutput {
 	return o.ApplyT(func(v *Vpc) pulumi.BoolOutput { return v.EnableDnsSupport }).(pulumi.BoolOutput)
 }
 
-// The VPC's instance tenancy.
+// `default` or `dedicated` (default `default`).
 func (o VpcOutput) InstanceTenancy() pulumi.StringOutput {
 	return o.ApplyT(func(v *Vpc) pulumi.StringOutput { return v.InstanceTenancy }).(pulumi.StringOutput)
 }
@@ -237,12 +243,12 @@ func (o VpcOutput) MainRouteTableId() pulumi.StringOutput {
 	return o.ApplyT(func(v *Vpc) pulumi.StringOutput { return v.MainRouteTableId }).(pulumi.StringOutput)
 }
 
-// The region the VPC lives in.
+// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 func (o VpcOutput) Region() pulumi.StringOutput {
 	return o.ApplyT(func(v *Vpc) pulumi.StringOutput { return v.Region }).(pulumi.StringOutput)
 }
 
-// The VPC's tags.
+// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 func (o VpcOutput) Tags() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *Vpc) pulumi.StringMapOutput { return v.Tags }).(pulumi.StringMapOutput)
 }

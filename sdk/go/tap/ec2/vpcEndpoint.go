@@ -12,35 +12,35 @@ import (
 	"github.com/tap/pulumi-tap/sdk/go/tap/internal"
 )
 
-// A VPC endpoint. Subnets, security groups, policy and private DNS update in place; changing vpcId, serviceName or vpcEndpointType replaces it. A retried create never makes two endpoints (client token). Import with the endpoint id, or `<vpce id>@<region>`.
+// A VPC endpoint. Subnets, security groups, the policy, private DNS and tags update in place; changing vpcId, serviceName or vpcEndpointType replaces it. Import with the endpoint id, or `<vpce id>@<region>`.
 type VpcEndpoint struct {
 	pulumi.CustomResourceState
 
 	// The endpoint's ARN.
 	Arn pulumi.StringOutput `pulumi:"arn"`
-	// The endpoint's network interfaces.
+	// The network interfaces of an Interface endpoint.
 	NetworkInterfaceIds pulumi.StringArrayOutput `pulumi:"networkInterfaceIds"`
-	// The AWS account that owns the endpoint.
+	// The account that owns the endpoint.
 	OwnerId pulumi.StringOutput `pulumi:"ownerId"`
-	// A JSON policy document with Version and Statement; AWS's full-access policy when absent. Compared semantically.
+	// The endpoint policy (JSON); AWS's full-access default when absent.
 	Policy pulumi.StringPtrOutput `pulumi:"policy"`
-	// Whether the service's public DNS name resolves to the endpoint inside the VPC (Interface endpoints; default false).
+	// Whether an Interface endpoint answers for the service's public DNS name in the VPC (default false).
 	PrivateDnsEnabled pulumi.BoolOutput `pulumi:"privateDnsEnabled"`
-	// The region the endpoint lives in (default: the provider's region). Changing it replaces the endpoint.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region pulumi.StringOutput `pulumi:"region"`
-	// Security groups of an Interface endpoint's network interfaces.
+	// The security groups of an Interface endpoint's network interfaces.
 	SecurityGroupIds pulumi.StringArrayOutput `pulumi:"securityGroupIds"`
-	// The service, e.g. `com.amazonaws.us-east-1.execute-api`; an AWS service must be in the endpoint's region. Changing it replaces the endpoint.
+	// The service, e.g. `com.amazonaws.us-east-1.execute-api`.
 	ServiceName pulumi.StringOutput `pulumi:"serviceName"`
 	// The endpoint's state, e.g. `available`.
 	State pulumi.StringOutput `pulumi:"state"`
-	// Subnets for an Interface endpoint's network interfaces.
+	// The subnets an Interface endpoint has network interfaces in.
 	SubnetIds pulumi.StringArrayOutput `pulumi:"subnetIds"`
-	// Tags, set at creation and updated in place.
+	// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 	Tags pulumi.StringMapOutput `pulumi:"tags"`
-	// `Interface`, `Gateway` or `GatewayLoadBalancer` (default `Gateway`). Changing it replaces the endpoint.
+	// `Interface`, `Gateway` or `GatewayLoadBalancer` (default `Gateway`).
 	VpcEndpointType pulumi.StringOutput `pulumi:"vpcEndpointType"`
-	// The VPC's id. Changing it replaces the endpoint.
+	// The VPC the endpoint belongs to.
 	VpcId pulumi.StringOutput `pulumi:"vpcId"`
 }
 
@@ -57,6 +57,13 @@ func NewVpcEndpoint(ctx *pulumi.Context,
 	if args.VpcId == nil {
 		return nil, errors.New("invalid value for required argument 'VpcId'")
 	}
+	replaceOnChanges := pulumi.ReplaceOnChanges([]string{
+		"region",
+		"serviceName",
+		"vpcEndpointType",
+		"vpcId",
+	})
+	opts = append(opts, replaceOnChanges)
 	opts = internal.PkgResourceDefaultOpts(opts)
 	var resource VpcEndpoint
 	err := ctx.RegisterResource("tap:ec2:VpcEndpoint", name, args, &resource, opts...)
@@ -96,45 +103,45 @@ func VpcEndpointExists(ctx *pulumi.Context,
 }
 
 type vpcEndpointArgs struct {
-	// A JSON policy document with Version and Statement; AWS's full-access policy when absent. Compared semantically.
+	// The endpoint policy (JSON); AWS's full-access default when absent.
 	Policy *string `pulumi:"policy"`
-	// Whether the service's public DNS name resolves to the endpoint inside the VPC (Interface endpoints; default false).
+	// Whether an Interface endpoint answers for the service's public DNS name in the VPC (default false).
 	PrivateDnsEnabled *bool `pulumi:"privateDnsEnabled"`
-	// The region the endpoint lives in (default: the provider's region). Changing it replaces the endpoint.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region *string `pulumi:"region"`
-	// Security groups of an Interface endpoint's network interfaces.
+	// The security groups of an Interface endpoint's network interfaces.
 	SecurityGroupIds []string `pulumi:"securityGroupIds"`
-	// The service, e.g. `com.amazonaws.us-east-1.execute-api`; an AWS service must be in the endpoint's region. Changing it replaces the endpoint.
+	// The service, e.g. `com.amazonaws.us-east-1.execute-api`.
 	ServiceName string `pulumi:"serviceName"`
-	// Subnets for an Interface endpoint's network interfaces.
+	// The subnets an Interface endpoint has network interfaces in.
 	SubnetIds []string `pulumi:"subnetIds"`
-	// Tags, set at creation and updated in place.
+	// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 	Tags map[string]string `pulumi:"tags"`
-	// `Interface`, `Gateway` or `GatewayLoadBalancer` (default `Gateway`). Changing it replaces the endpoint.
+	// `Interface`, `Gateway` or `GatewayLoadBalancer` (default `Gateway`).
 	VpcEndpointType *string `pulumi:"vpcEndpointType"`
-	// The VPC's id. Changing it replaces the endpoint.
+	// The VPC the endpoint belongs to.
 	VpcId string `pulumi:"vpcId"`
 }
 
 // The set of arguments for constructing a VpcEndpoint resource.
 type VpcEndpointArgs struct {
-	// A JSON policy document with Version and Statement; AWS's full-access policy when absent. Compared semantically.
+	// The endpoint policy (JSON); AWS's full-access default when absent.
 	Policy pulumi.StringPtrInput
-	// Whether the service's public DNS name resolves to the endpoint inside the VPC (Interface endpoints; default false).
+	// Whether an Interface endpoint answers for the service's public DNS name in the VPC (default false).
 	PrivateDnsEnabled pulumi.BoolPtrInput
-	// The region the endpoint lives in (default: the provider's region). Changing it replaces the endpoint.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region pulumi.StringPtrInput
-	// Security groups of an Interface endpoint's network interfaces.
+	// The security groups of an Interface endpoint's network interfaces.
 	SecurityGroupIds pulumi.StringArrayInput
-	// The service, e.g. `com.amazonaws.us-east-1.execute-api`; an AWS service must be in the endpoint's region. Changing it replaces the endpoint.
+	// The service, e.g. `com.amazonaws.us-east-1.execute-api`.
 	ServiceName pulumi.StringInput
-	// Subnets for an Interface endpoint's network interfaces.
+	// The subnets an Interface endpoint has network interfaces in.
 	SubnetIds pulumi.StringArrayInput
-	// Tags, set at creation and updated in place.
+	// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 	Tags pulumi.StringMapInput
-	// `Interface`, `Gateway` or `GatewayLoadBalancer` (default `Gateway`). Changing it replaces the endpoint.
+	// `Interface`, `Gateway` or `GatewayLoadBalancer` (default `Gateway`).
 	VpcEndpointType pulumi.StringPtrInput
-	// The VPC's id. Changing it replaces the endpoint.
+	// The VPC the endpoint belongs to.
 	VpcId pulumi.StringInput
 }
 
@@ -230,37 +237,37 @@ func (o VpcEndpointOutput) Arn() pulumi.StringOutput {
 	return o.ApplyT(func(v *VpcEndpoint) pulumi.StringOutput { return v.Arn }).(pulumi.StringOutput)
 }
 
-// The endpoint's network interfaces.
+// The network interfaces of an Interface endpoint.
 func (o VpcEndpointOutput) NetworkInterfaceIds() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *VpcEndpoint) pulumi.StringArrayOutput { return v.NetworkInterfaceIds }).(pulumi.StringArrayOutput)
 }
 
-// The AWS account that owns the endpoint.
+// The account that owns the endpoint.
 func (o VpcEndpointOutput) OwnerId() pulumi.StringOutput {
 	return o.ApplyT(func(v *VpcEndpoint) pulumi.StringOutput { return v.OwnerId }).(pulumi.StringOutput)
 }
 
-// A JSON policy document with Version and Statement; AWS's full-access policy when absent. Compared semantically.
+// The endpoint policy (JSON); AWS's full-access default when absent.
 func (o VpcEndpointOutput) Policy() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *VpcEndpoint) pulumi.StringPtrOutput { return v.Policy }).(pulumi.StringPtrOutput)
 }
 
-// Whether the service's public DNS name resolves to the endpoint inside the VPC (Interface endpoints; default false).
+// Whether an Interface endpoint answers for the service's public DNS name in the VPC (default false).
 func (o VpcEndpointOutput) PrivateDnsEnabled() pulumi.BoolOutput {
 	return o.ApplyT(func(v *VpcEndpoint) pulumi.BoolOutput { return v.PrivateDnsEnabled }).(pulumi.BoolOutput)
 }
 
-// The region the endpoint lives in (default: the provider's region). Changing it replaces the endpoint.
+// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 func (o VpcEndpointOutput) Region() pulumi.StringOutput {
 	return o.ApplyT(func(v *VpcEndpoint) pulumi.StringOutput { return v.Region }).(pulumi.StringOutput)
 }
 
-// Security groups of an Interface endpoint's network interfaces.
+// The security groups of an Interface endpoint's network interfaces.
 func (o VpcEndpointOutput) SecurityGroupIds() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *VpcEndpoint) pulumi.StringArrayOutput { return v.SecurityGroupIds }).(pulumi.StringArrayOutput)
 }
 
-// The service, e.g. `com.amazonaws.us-east-1.execute-api`; an AWS service must be in the endpoint's region. Changing it replaces the endpoint.
+// The service, e.g. `com.amazonaws.us-east-1.execute-api`.
 func (o VpcEndpointOutput) ServiceName() pulumi.StringOutput {
 	return o.ApplyT(func(v *VpcEndpoint) pulumi.StringOutput { return v.ServiceName }).(pulumi.StringOutput)
 }
@@ -270,22 +277,22 @@ func (o VpcEndpointOutput) State() pulumi.StringOutput {
 	return o.ApplyT(func(v *VpcEndpoint) pulumi.StringOutput { return v.State }).(pulumi.StringOutput)
 }
 
-// Subnets for an Interface endpoint's network interfaces.
+// The subnets an Interface endpoint has network interfaces in.
 func (o VpcEndpointOutput) SubnetIds() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *VpcEndpoint) pulumi.StringArrayOutput { return v.SubnetIds }).(pulumi.StringArrayOutput)
 }
 
-// Tags, set at creation and updated in place.
+// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 func (o VpcEndpointOutput) Tags() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *VpcEndpoint) pulumi.StringMapOutput { return v.Tags }).(pulumi.StringMapOutput)
 }
 
-// `Interface`, `Gateway` or `GatewayLoadBalancer` (default `Gateway`). Changing it replaces the endpoint.
+// `Interface`, `Gateway` or `GatewayLoadBalancer` (default `Gateway`).
 func (o VpcEndpointOutput) VpcEndpointType() pulumi.StringOutput {
 	return o.ApplyT(func(v *VpcEndpoint) pulumi.StringOutput { return v.VpcEndpointType }).(pulumi.StringOutput)
 }
 
-// The VPC's id. Changing it replaces the endpoint.
+// The VPC the endpoint belongs to.
 func (o VpcEndpointOutput) VpcId() pulumi.StringOutput {
 	return o.ApplyT(func(v *VpcEndpoint) pulumi.StringOutput { return v.VpcId }).(pulumi.StringOutput)
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/tap/pulumi-tap/sdk/go/tap/internal"
 )
 
-// The account's IAM password policy (global, one per account). Every field updates in place; deleting the resource removes the policy. Import with `iam-account-password-policy`.
+// The account's IAM password policy (one per account). Every field updates in place; deleting it returns the account to IAM's default. Import with `iam-account-password-policy`.
 type AccountPasswordPolicy struct {
 	pulumi.CustomResourceState
 
@@ -21,11 +21,11 @@ type AccountPasswordPolicy struct {
 	ExpirePasswords pulumi.BoolOutput `pulumi:"expirePasswords"`
 	// Stop users from setting a new password after theirs expired (default false).
 	HardExpiry pulumi.BoolOutput `pulumi:"hardExpiry"`
-	// Days a password stays valid, 1-1095 (absent: forever).
+	// Days a password stays valid, 1-1095; absent: passwords never expire.
 	MaxPasswordAge pulumi.IntPtrOutput `pulumi:"maxPasswordAge"`
 	// Minimum password length, 6-128 (default 6).
 	MinimumPasswordLength pulumi.IntOutput `pulumi:"minimumPasswordLength"`
-	// How many previous passwords cannot be reused, 1-24 (absent: no limit).
+	// How many previous passwords cannot be reused, 1-24; absent: passwords may be reused.
 	PasswordReusePrevention pulumi.IntPtrOutput `pulumi:"passwordReusePrevention"`
 	// Require at least one lowercase letter (default false).
 	RequireLowercaseCharacters pulumi.BoolOutput `pulumi:"requireLowercaseCharacters"`
@@ -87,11 +87,11 @@ type accountPasswordPolicyArgs struct {
 	AllowUsersToChangePassword *bool `pulumi:"allowUsersToChangePassword"`
 	// Stop users from setting a new password after theirs expired (default false).
 	HardExpiry *bool `pulumi:"hardExpiry"`
-	// Days a password stays valid, 1-1095 (absent: forever).
+	// Days a password stays valid, 1-1095; absent: passwords never expire.
 	MaxPasswordAge *int `pulumi:"maxPasswordAge"`
 	// Minimum password length, 6-128 (default 6).
 	MinimumPasswordLength *int `pulumi:"minimumPasswordLength"`
-	// How many previous passwords cannot be reused, 1-24 (absent: no limit).
+	// How many previous passwords cannot be reused, 1-24; absent: passwords may be reused.
 	PasswordReusePrevention *int `pulumi:"passwordReusePrevention"`
 	// Require at least one lowercase letter (default false).
 	RequireLowercaseCharacters *bool `pulumi:"requireLowercaseCharacters"`
@@ -109,11 +109,11 @@ type AccountPasswordPolicyArgs struct {
 	AllowUsersToChangePassword pulumi.BoolPtrInput
 	// Stop users from setting a new password after theirs expired (default false).
 	HardExpiry pulumi.BoolPtrInput
-	// Days a password stays valid, 1-1095 (absent: forever).
+	// Days a password stays valid, 1-1095; absent: passwords never expire.
 	MaxPasswordAge pulumi.IntPtrInput
 	// Minimum password length, 6-128 (default 6).
 	MinimumPasswordLength pulumi.IntPtrInput
-	// How many previous passwords cannot be reused, 1-24 (absent: no limit).
+	// How many previous passwords cannot be reused, 1-24; absent: passwords may be reused.
 	PasswordReusePrevention pulumi.IntPtrInput
 	// Require at least one lowercase letter (default false).
 	RequireLowercaseCharacters pulumi.BoolPtrInput
@@ -227,7 +227,7 @@ func (o AccountPasswordPolicyOutput) HardExpiry() pulumi.BoolOutput {
 	return o.ApplyT(func(v *AccountPasswordPolicy) pulumi.BoolOutput { return v.HardExpiry }).(pulumi.BoolOutput)
 }
 
-// Days a password stays valid, 1-1095 (absent: forever).
+// Days a password stays valid, 1-1095; absent: passwords never expire.
 func (o AccountPasswordPolicyOutput) MaxPasswordAge() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v *AccountPasswordPolicy) pulumi.IntPtrOutput { return v.MaxPasswordAge }).(pulumi.IntPtrOutput)
 }
@@ -237,7 +237,7 @@ func (o AccountPasswordPolicyOutput) MinimumPasswordLength() pulumi.IntOutput {
 	return o.ApplyT(func(v *AccountPasswordPolicy) pulumi.IntOutput { return v.MinimumPasswordLength }).(pulumi.IntOutput)
 }
 
-// How many previous passwords cannot be reused, 1-24 (absent: no limit).
+// How many previous passwords cannot be reused, 1-24; absent: passwords may be reused.
 func (o AccountPasswordPolicyOutput) PasswordReusePrevention() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v *AccountPasswordPolicy) pulumi.IntPtrOutput { return v.PasswordReusePrevention }).(pulumi.IntPtrOutput)
 }

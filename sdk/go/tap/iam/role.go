@@ -12,25 +12,25 @@ import (
 	"github.com/tap/pulumi-tap/sdk/go/tap/internal"
 )
 
-// An IAM role (global). Trust policy, description, max session duration and tags update in place; changing name or path replaces it. Import with the role name.
+// An IAM role. Its trust policy, description, session duration and tags update in place; changing name or path replaces it. Import with the role name.
 type Role struct {
 	pulumi.CustomResourceState
 
 	// The role's ARN.
 	Arn pulumi.StringOutput `pulumi:"arn"`
-	// The trust policy (JSON with Version and Statement). Compared semantically.
+	// The trust policy (JSON): who may assume the role.
 	AssumeRolePolicy pulumi.StringOutput `pulumi:"assumeRolePolicy"`
-	// The role's description (default empty).
+	// What the role is for (up to 1000 characters).
 	Description pulumi.StringOutput `pulumi:"description"`
-	// Maximum session length in seconds, 3600-43200 (default 3600).
+	// The longest session, in seconds, 3600-43200 (default 3600).
 	MaxSessionDuration pulumi.IntOutput `pulumi:"maxSessionDuration"`
-	// The role's name (1-64 letters, digits or +=,.@_-); `<resource name>-<7 hex>` when neither name nor namePrefix is given. Changing it replaces the role.
+	// The role's name, 1-64 letters, digits or `+=,.@_-` (autonamed `<resource name>-<7 hex>` when neither it nor namePrefix is given).
 	Name pulumi.StringOutput `pulumi:"name"`
-	// A prefix for a generated name (instead of name).
+	// A prefix for the autoname.
 	NamePrefix pulumi.StringPtrOutput `pulumi:"namePrefix"`
-	// The role's path, starting and ending with `/` (default `/`). Changing it replaces the role.
+	// The role's path, starting and ending with `/` (default `/`).
 	Path pulumi.StringOutput `pulumi:"path"`
-	// Tags, set at creation and updated in place.
+	// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 	Tags pulumi.StringMapOutput `pulumi:"tags"`
 	// The role's stable unique id.
 	UniqueId pulumi.StringOutput `pulumi:"uniqueId"`
@@ -46,6 +46,11 @@ func NewRole(ctx *pulumi.Context,
 	if args.AssumeRolePolicy == nil {
 		return nil, errors.New("invalid value for required argument 'AssumeRolePolicy'")
 	}
+	replaceOnChanges := pulumi.ReplaceOnChanges([]string{
+		"name",
+		"path",
+	})
+	opts = append(opts, replaceOnChanges)
 	opts = internal.PkgResourceDefaultOpts(opts)
 	var resource Role
 	err := ctx.RegisterResource("tap:iam:Role", name, args, &resource, opts...)
@@ -85,37 +90,37 @@ func RoleExists(ctx *pulumi.Context,
 }
 
 type roleArgs struct {
-	// The trust policy (JSON with Version and Statement). Compared semantically.
+	// The trust policy (JSON): who may assume the role.
 	AssumeRolePolicy string `pulumi:"assumeRolePolicy"`
-	// The role's description (default empty).
+	// What the role is for (up to 1000 characters).
 	Description *string `pulumi:"description"`
-	// Maximum session length in seconds, 3600-43200 (default 3600).
+	// The longest session, in seconds, 3600-43200 (default 3600).
 	MaxSessionDuration *int `pulumi:"maxSessionDuration"`
-	// The role's name (1-64 letters, digits or +=,.@_-); `<resource name>-<7 hex>` when neither name nor namePrefix is given. Changing it replaces the role.
+	// The role's name, 1-64 letters, digits or `+=,.@_-` (autonamed `<resource name>-<7 hex>` when neither it nor namePrefix is given).
 	Name *string `pulumi:"name"`
-	// A prefix for a generated name (instead of name).
+	// A prefix for the autoname.
 	NamePrefix *string `pulumi:"namePrefix"`
-	// The role's path, starting and ending with `/` (default `/`). Changing it replaces the role.
+	// The role's path, starting and ending with `/` (default `/`).
 	Path *string `pulumi:"path"`
-	// Tags, set at creation and updated in place.
+	// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 	Tags map[string]string `pulumi:"tags"`
 }
 
 // The set of arguments for constructing a Role resource.
 type RoleArgs struct {
-	// The trust policy (JSON with Version and Statement). Compared semantically.
+	// The trust policy (JSON): who may assume the role.
 	AssumeRolePolicy pulumi.StringInput
-	// The role's description (default empty).
+	// What the role is for (up to 1000 characters).
 	Description pulumi.StringPtrInput
-	// Maximum session length in seconds, 3600-43200 (default 3600).
+	// The longest session, in seconds, 3600-43200 (default 3600).
 	MaxSessionDuration pulumi.IntPtrInput
-	// The role's name (1-64 letters, digits or +=,.@_-); `<resource name>-<7 hex>` when neither name nor namePrefix is given. Changing it replaces the role.
+	// The role's name, 1-64 letters, digits or `+=,.@_-` (autonamed `<resource name>-<7 hex>` when neither it nor namePrefix is given).
 	Name pulumi.StringPtrInput
-	// A prefix for a generated name (instead of name).
+	// A prefix for the autoname.
 	NamePrefix pulumi.StringPtrInput
-	// The role's path, starting and ending with `/` (default `/`). Changing it replaces the role.
+	// The role's path, starting and ending with `/` (default `/`).
 	Path pulumi.StringPtrInput
-	// Tags, set at creation and updated in place.
+	// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 	Tags pulumi.StringMapInput
 }
 
@@ -211,37 +216,37 @@ func (o RoleOutput) Arn() pulumi.StringOutput {
 	return o.ApplyT(func(v *Role) pulumi.StringOutput { return v.Arn }).(pulumi.StringOutput)
 }
 
-// The trust policy (JSON with Version and Statement). Compared semantically.
+// The trust policy (JSON): who may assume the role.
 func (o RoleOutput) AssumeRolePolicy() pulumi.StringOutput {
 	return o.ApplyT(func(v *Role) pulumi.StringOutput { return v.AssumeRolePolicy }).(pulumi.StringOutput)
 }
 
-// The role's description (default empty).
+// What the role is for (up to 1000 characters).
 func (o RoleOutput) Description() pulumi.StringOutput {
 	return o.ApplyT(func(v *Role) pulumi.StringOutput { return v.Description }).(pulumi.StringOutput)
 }
 
-// Maximum session length in seconds, 3600-43200 (default 3600).
+// The longest session, in seconds, 3600-43200 (default 3600).
 func (o RoleOutput) MaxSessionDuration() pulumi.IntOutput {
 	return o.ApplyT(func(v *Role) pulumi.IntOutput { return v.MaxSessionDuration }).(pulumi.IntOutput)
 }
 
-// The role's name (1-64 letters, digits or +=,.@_-); `<resource name>-<7 hex>` when neither name nor namePrefix is given. Changing it replaces the role.
+// The role's name, 1-64 letters, digits or `+=,.@_-` (autonamed `<resource name>-<7 hex>` when neither it nor namePrefix is given).
 func (o RoleOutput) Name() pulumi.StringOutput {
 	return o.ApplyT(func(v *Role) pulumi.StringOutput { return v.Name }).(pulumi.StringOutput)
 }
 
-// A prefix for a generated name (instead of name).
+// A prefix for the autoname.
 func (o RoleOutput) NamePrefix() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Role) pulumi.StringPtrOutput { return v.NamePrefix }).(pulumi.StringPtrOutput)
 }
 
-// The role's path, starting and ending with `/` (default `/`). Changing it replaces the role.
+// The role's path, starting and ending with `/` (default `/`).
 func (o RoleOutput) Path() pulumi.StringOutput {
 	return o.ApplyT(func(v *Role) pulumi.StringOutput { return v.Path }).(pulumi.StringOutput)
 }
 
-// Tags, set at creation and updated in place.
+// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 func (o RoleOutput) Tags() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *Role) pulumi.StringMapOutput { return v.Tags }).(pulumi.StringMapOutput)
 }

@@ -12,11 +12,11 @@ import (
 	"github.com/tap/pulumi-tap/sdk/go/tap/internal"
 )
 
-// Attaches a managed policy to a role (global). Any change replaces it. Import with `<role name>/<policy ARN>`.
+// Attaches a managed policy to a role. Any change replaces the attachment. Import with `<role name>/<policy ARN>`.
 type RolePolicyAttachment struct {
 	pulumi.CustomResourceState
 
-	// The managed policy's ARN, e.g. `arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`.
+	// The managed policy's ARN.
 	PolicyArn pulumi.StringOutput `pulumi:"policyArn"`
 	// The role's name.
 	Role pulumi.StringOutput `pulumi:"role"`
@@ -35,6 +35,11 @@ func NewRolePolicyAttachment(ctx *pulumi.Context,
 	if args.Role == nil {
 		return nil, errors.New("invalid value for required argument 'Role'")
 	}
+	replaceOnChanges := pulumi.ReplaceOnChanges([]string{
+		"policyArn",
+		"role",
+	})
+	opts = append(opts, replaceOnChanges)
 	opts = internal.PkgResourceDefaultOpts(opts)
 	var resource RolePolicyAttachment
 	err := ctx.RegisterResource("tap:iam:RolePolicyAttachment", name, args, &resource, opts...)
@@ -74,7 +79,7 @@ func RolePolicyAttachmentExists(ctx *pulumi.Context,
 }
 
 type rolePolicyAttachmentArgs struct {
-	// The managed policy's ARN, e.g. `arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`.
+	// The managed policy's ARN.
 	PolicyArn string `pulumi:"policyArn"`
 	// The role's name.
 	Role string `pulumi:"role"`
@@ -82,7 +87,7 @@ type rolePolicyAttachmentArgs struct {
 
 // The set of arguments for constructing a RolePolicyAttachment resource.
 type RolePolicyAttachmentArgs struct {
-	// The managed policy's ARN, e.g. `arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`.
+	// The managed policy's ARN.
 	PolicyArn pulumi.StringInput
 	// The role's name.
 	Role pulumi.StringInput
@@ -175,7 +180,7 @@ func (o RolePolicyAttachmentOutput) ToRolePolicyAttachmentOutputWithContext(ctx 
 	return o
 }
 
-// The managed policy's ARN, e.g. `arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`.
+// The managed policy's ARN.
 func (o RolePolicyAttachmentOutput) PolicyArn() pulumi.StringOutput {
 	return o.ApplyT(func(v *RolePolicyAttachment) pulumi.StringOutput { return v.PolicyArn }).(pulumi.StringOutput)
 }

@@ -12,19 +12,19 @@ import (
 	"github.com/tap/pulumi-tap/sdk/go/tap/internal"
 )
 
-// A friendly name for a KMS key. Retargeting updates in place; changing name replaces it. Import with the alias name, or `<alias name>@<region>`.
+// A friendly name for a KMS key. Retargeting it to another key happens in place; renaming it replaces it. Import with the alias name, or `<alias name>@<region>`.
 type Alias struct {
 	pulumi.CustomResourceState
 
 	// The alias's ARN.
 	Arn pulumi.StringOutput `pulumi:"arn"`
-	// The alias, `alias/<name>`; not under `alias/aws/`. Changing it replaces the alias.
+	// The alias, `alias/<name>` (not in `alias/aws/`, which AWS reserves).
 	Name pulumi.StringOutput `pulumi:"name"`
-	// The region the alias lives in (default: the provider's region). Changing it replaces the alias.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region pulumi.StringOutput `pulumi:"region"`
-	// The ARN of the key it points to.
+	// The ARN of the key the alias names.
 	TargetKeyArn pulumi.StringOutput `pulumi:"targetKeyArn"`
-	// The id or ARN of the key the alias points to. Changes retarget in place.
+	// The key's id or ARN.
 	TargetKeyId pulumi.StringOutput `pulumi:"targetKeyId"`
 }
 
@@ -41,6 +41,11 @@ func NewAlias(ctx *pulumi.Context,
 	if args.TargetKeyId == nil {
 		return nil, errors.New("invalid value for required argument 'TargetKeyId'")
 	}
+	replaceOnChanges := pulumi.ReplaceOnChanges([]string{
+		"name",
+		"region",
+	})
+	opts = append(opts, replaceOnChanges)
 	opts = internal.PkgResourceDefaultOpts(opts)
 	var resource Alias
 	err := ctx.RegisterResource("tap:kms:Alias", name, args, &resource, opts...)
@@ -80,21 +85,21 @@ func AliasExists(ctx *pulumi.Context,
 }
 
 type aliasArgs struct {
-	// The alias, `alias/<name>`; not under `alias/aws/`. Changing it replaces the alias.
+	// The alias, `alias/<name>` (not in `alias/aws/`, which AWS reserves).
 	Name string `pulumi:"name"`
-	// The region the alias lives in (default: the provider's region). Changing it replaces the alias.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region *string `pulumi:"region"`
-	// The id or ARN of the key the alias points to. Changes retarget in place.
+	// The key's id or ARN.
 	TargetKeyId string `pulumi:"targetKeyId"`
 }
 
 // The set of arguments for constructing a Alias resource.
 type AliasArgs struct {
-	// The alias, `alias/<name>`; not under `alias/aws/`. Changing it replaces the alias.
+	// The alias, `alias/<name>` (not in `alias/aws/`, which AWS reserves).
 	Name pulumi.StringInput
-	// The region the alias lives in (default: the provider's region). Changing it replaces the alias.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region pulumi.StringPtrInput
-	// The id or ARN of the key the alias points to. Changes retarget in place.
+	// The key's id or ARN.
 	TargetKeyId pulumi.StringInput
 }
 
@@ -190,22 +195,22 @@ func (o AliasOutput) Arn() pulumi.StringOutput {
 	return o.ApplyT(func(v *Alias) pulumi.StringOutput { return v.Arn }).(pulumi.StringOutput)
 }
 
-// The alias, `alias/<name>`; not under `alias/aws/`. Changing it replaces the alias.
+// The alias, `alias/<name>` (not in `alias/aws/`, which AWS reserves).
 func (o AliasOutput) Name() pulumi.StringOutput {
 	return o.ApplyT(func(v *Alias) pulumi.StringOutput { return v.Name }).(pulumi.StringOutput)
 }
 
-// The region the alias lives in (default: the provider's region). Changing it replaces the alias.
+// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 func (o AliasOutput) Region() pulumi.StringOutput {
 	return o.ApplyT(func(v *Alias) pulumi.StringOutput { return v.Region }).(pulumi.StringOutput)
 }
 
-// The ARN of the key it points to.
+// The ARN of the key the alias names.
 func (o AliasOutput) TargetKeyArn() pulumi.StringOutput {
 	return o.ApplyT(func(v *Alias) pulumi.StringOutput { return v.TargetKeyArn }).(pulumi.StringOutput)
 }
 
-// The id or ARN of the key the alias points to. Changes retarget in place.
+// The key's id or ARN.
 func (o AliasOutput) TargetKeyId() pulumi.StringOutput {
 	return o.ApplyT(func(v *Alias) pulumi.StringOutput { return v.TargetKeyId }).(pulumi.StringOutput)
 }

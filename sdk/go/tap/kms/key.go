@@ -11,27 +11,27 @@ import (
 	"github.com/tap/pulumi-tap/sdk/go/tap/internal"
 )
 
-// A customer managed KMS key. Description, policy, rotation and tags update in place; changing keyUsage replaces it. Deleting it schedules deletion after deletionWindowInDays; a key pending deletion reads as gone. Import with the key id, or `<key id>@<region>`.
+// A customer managed KMS key. Its description, policy, rotation, deletion window and tags update in place; changing keyUsage replaces it. Deleting it schedules its deletion after deletionWindowInDays. Import with the key id, or `<key id>@<region>`.
 type Key struct {
 	pulumi.CustomResourceState
 
 	// The key's ARN.
 	Arn pulumi.StringOutput `pulumi:"arn"`
-	// Days between deleting the resource and KMS deleting the key, 7-30 (default 30).
+	// Days, 7-30, between deleting the resource and KMS destroying the key (default 30).
 	DeletionWindowInDays pulumi.IntOutput `pulumi:"deletionWindowInDays"`
-	// The key's description (default empty).
+	// What the key is for (up to 8192 characters).
 	Description pulumi.StringOutput `pulumi:"description"`
-	// Whether KMS rotates the key material yearly (default false).
+	// Whether KMS rotates the key material every year (default false).
 	EnableKeyRotation pulumi.BoolOutput `pulumi:"enableKeyRotation"`
 	// The key's id.
 	KeyId pulumi.StringOutput `pulumi:"keyId"`
-	// `ENCRYPT_DECRYPT` (default), `SIGN_VERIFY`, `GENERATE_VERIFY_MAC` or `KEY_AGREEMENT`. Changing it replaces the key.
+	// `ENCRYPT_DECRYPT`, `SIGN_VERIFY`, `GENERATE_VERIFY_MAC` or `KEY_AGREEMENT` (default `ENCRYPT_DECRYPT`).
 	KeyUsage pulumi.StringOutput `pulumi:"keyUsage"`
-	// The key policy (JSON with Version and Statement); KMS's default policy when absent. Compared semantically.
+	// The key policy (JSON); AWS's default policy when absent.
 	Policy pulumi.StringPtrOutput `pulumi:"policy"`
-	// The region the key lives in (default: the provider's region). Changing it replaces the key.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region pulumi.StringOutput `pulumi:"region"`
-	// Tags, set at creation and updated in place.
+	// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 	Tags pulumi.StringMapOutput `pulumi:"tags"`
 }
 
@@ -42,6 +42,11 @@ func NewKey(ctx *pulumi.Context,
 		args = &KeyArgs{}
 	}
 
+	replaceOnChanges := pulumi.ReplaceOnChanges([]string{
+		"keyUsage",
+		"region",
+	})
+	opts = append(opts, replaceOnChanges)
 	opts = internal.PkgResourceDefaultOpts(opts)
 	var resource Key
 	err := ctx.RegisterResource("tap:kms:Key", name, args, &resource, opts...)
@@ -81,37 +86,37 @@ func KeyExists(ctx *pulumi.Context,
 }
 
 type keyArgs struct {
-	// Days between deleting the resource and KMS deleting the key, 7-30 (default 30).
+	// Days, 7-30, between deleting the resource and KMS destroying the key (default 30).
 	DeletionWindowInDays *int `pulumi:"deletionWindowInDays"`
-	// The key's description (default empty).
+	// What the key is for (up to 8192 characters).
 	Description *string `pulumi:"description"`
-	// Whether KMS rotates the key material yearly (default false).
+	// Whether KMS rotates the key material every year (default false).
 	EnableKeyRotation *bool `pulumi:"enableKeyRotation"`
-	// `ENCRYPT_DECRYPT` (default), `SIGN_VERIFY`, `GENERATE_VERIFY_MAC` or `KEY_AGREEMENT`. Changing it replaces the key.
+	// `ENCRYPT_DECRYPT`, `SIGN_VERIFY`, `GENERATE_VERIFY_MAC` or `KEY_AGREEMENT` (default `ENCRYPT_DECRYPT`).
 	KeyUsage *string `pulumi:"keyUsage"`
-	// The key policy (JSON with Version and Statement); KMS's default policy when absent. Compared semantically.
+	// The key policy (JSON); AWS's default policy when absent.
 	Policy *string `pulumi:"policy"`
-	// The region the key lives in (default: the provider's region). Changing it replaces the key.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region *string `pulumi:"region"`
-	// Tags, set at creation and updated in place.
+	// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 	Tags map[string]string `pulumi:"tags"`
 }
 
 // The set of arguments for constructing a Key resource.
 type KeyArgs struct {
-	// Days between deleting the resource and KMS deleting the key, 7-30 (default 30).
+	// Days, 7-30, between deleting the resource and KMS destroying the key (default 30).
 	DeletionWindowInDays pulumi.IntPtrInput
-	// The key's description (default empty).
+	// What the key is for (up to 8192 characters).
 	Description pulumi.StringPtrInput
-	// Whether KMS rotates the key material yearly (default false).
+	// Whether KMS rotates the key material every year (default false).
 	EnableKeyRotation pulumi.BoolPtrInput
-	// `ENCRYPT_DECRYPT` (default), `SIGN_VERIFY`, `GENERATE_VERIFY_MAC` or `KEY_AGREEMENT`. Changing it replaces the key.
+	// `ENCRYPT_DECRYPT`, `SIGN_VERIFY`, `GENERATE_VERIFY_MAC` or `KEY_AGREEMENT` (default `ENCRYPT_DECRYPT`).
 	KeyUsage pulumi.StringPtrInput
-	// The key policy (JSON with Version and Statement); KMS's default policy when absent. Compared semantically.
+	// The key policy (JSON); AWS's default policy when absent.
 	Policy pulumi.StringPtrInput
-	// The region the key lives in (default: the provider's region). Changing it replaces the key.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region pulumi.StringPtrInput
-	// Tags, set at creation and updated in place.
+	// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 	Tags pulumi.StringMapInput
 }
 
@@ -207,17 +212,17 @@ func (o KeyOutput) Arn() pulumi.StringOutput {
 	return o.ApplyT(func(v *Key) pulumi.StringOutput { return v.Arn }).(pulumi.StringOutput)
 }
 
-// Days between deleting the resource and KMS deleting the key, 7-30 (default 30).
+// Days, 7-30, between deleting the resource and KMS destroying the key (default 30).
 func (o KeyOutput) DeletionWindowInDays() pulumi.IntOutput {
 	return o.ApplyT(func(v *Key) pulumi.IntOutput { return v.DeletionWindowInDays }).(pulumi.IntOutput)
 }
 
-// The key's description (default empty).
+// What the key is for (up to 8192 characters).
 func (o KeyOutput) Description() pulumi.StringOutput {
 	return o.ApplyT(func(v *Key) pulumi.StringOutput { return v.Description }).(pulumi.StringOutput)
 }
 
-// Whether KMS rotates the key material yearly (default false).
+// Whether KMS rotates the key material every year (default false).
 func (o KeyOutput) EnableKeyRotation() pulumi.BoolOutput {
 	return o.ApplyT(func(v *Key) pulumi.BoolOutput { return v.EnableKeyRotation }).(pulumi.BoolOutput)
 }
@@ -227,22 +232,22 @@ func (o KeyOutput) KeyId() pulumi.StringOutput {
 	return o.ApplyT(func(v *Key) pulumi.StringOutput { return v.KeyId }).(pulumi.StringOutput)
 }
 
-// `ENCRYPT_DECRYPT` (default), `SIGN_VERIFY`, `GENERATE_VERIFY_MAC` or `KEY_AGREEMENT`. Changing it replaces the key.
+// `ENCRYPT_DECRYPT`, `SIGN_VERIFY`, `GENERATE_VERIFY_MAC` or `KEY_AGREEMENT` (default `ENCRYPT_DECRYPT`).
 func (o KeyOutput) KeyUsage() pulumi.StringOutput {
 	return o.ApplyT(func(v *Key) pulumi.StringOutput { return v.KeyUsage }).(pulumi.StringOutput)
 }
 
-// The key policy (JSON with Version and Statement); KMS's default policy when absent. Compared semantically.
+// The key policy (JSON); AWS's default policy when absent.
 func (o KeyOutput) Policy() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Key) pulumi.StringPtrOutput { return v.Policy }).(pulumi.StringPtrOutput)
 }
 
-// The region the key lives in (default: the provider's region). Changing it replaces the key.
+// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 func (o KeyOutput) Region() pulumi.StringOutput {
 	return o.ApplyT(func(v *Key) pulumi.StringOutput { return v.Region }).(pulumi.StringOutput)
 }
 
-// Tags, set at creation and updated in place.
+// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 func (o KeyOutput) Tags() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *Key) pulumi.StringMapOutput { return v.Tags }).(pulumi.StringMapOutput)
 }

@@ -11,25 +11,25 @@ import (
 	"github.com/tap/pulumi-tap/sdk/go/tap/internal"
 )
 
-// An S3 bucket, created in its region. Tags and forceDestroy update in place; changing bucket replaces it. Import with the bucket name, or `<name>@<region>`.
+// An S3 bucket in its region. Tags and forceDestroy update in place; renaming it replaces it. Import with the bucket name, or `<name>@<region>`.
 type Bucket struct {
 	pulumi.CustomResourceState
 
 	// The bucket's ARN.
 	Arn pulumi.StringOutput `pulumi:"arn"`
-	// The bucket's name (S3 naming rules: 3-63 lowercase letters, digits, hyphens and dots); `<resource name>-<7 hex>` when neither bucket nor bucketPrefix is given. Changing it replaces the bucket.
+	// The bucket's name, globally unique (autonamed `<resource name>-<7 hex>`, lowercase, when neither it nor bucketPrefix is given).
 	Bucket pulumi.StringOutput `pulumi:"bucket"`
-	// The bucket's global domain name.
+	// `<bucket>.s3.amazonaws.com`.
 	BucketDomainName pulumi.StringOutput `pulumi:"bucketDomainName"`
-	// A prefix for a generated name (instead of bucket).
+	// A prefix for the autoname.
 	BucketPrefix pulumi.StringPtrOutput `pulumi:"bucketPrefix"`
-	// The bucket's regional domain name.
+	// `<bucket>.s3.<region>.amazonaws.com`.
 	BucketRegionalDomainName pulumi.StringOutput `pulumi:"bucketRegionalDomainName"`
-	// Whether deleting the bucket first deletes every object version and delete marker in it (default false).
+	// Whether destroy first deletes every object version in the bucket (default false).
 	ForceDestroy pulumi.BoolOutput `pulumi:"forceDestroy"`
-	// The region the bucket lives in (default: the provider's region). Changing it replaces the bucket.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region pulumi.StringOutput `pulumi:"region"`
-	// Tags, set at creation and updated in place.
+	// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 	Tags pulumi.StringMapOutput `pulumi:"tags"`
 }
 
@@ -40,6 +40,11 @@ func NewBucket(ctx *pulumi.Context,
 		args = &BucketArgs{}
 	}
 
+	replaceOnChanges := pulumi.ReplaceOnChanges([]string{
+		"bucket",
+		"region",
+	})
+	opts = append(opts, replaceOnChanges)
 	opts = internal.PkgResourceDefaultOpts(opts)
 	var resource Bucket
 	err := ctx.RegisterResource("tap:s3:Bucket", name, args, &resource, opts...)
@@ -79,29 +84,29 @@ func BucketExists(ctx *pulumi.Context,
 }
 
 type bucketArgs struct {
-	// The bucket's name (S3 naming rules: 3-63 lowercase letters, digits, hyphens and dots); `<resource name>-<7 hex>` when neither bucket nor bucketPrefix is given. Changing it replaces the bucket.
+	// The bucket's name, globally unique (autonamed `<resource name>-<7 hex>`, lowercase, when neither it nor bucketPrefix is given).
 	Bucket *string `pulumi:"bucket"`
-	// A prefix for a generated name (instead of bucket).
+	// A prefix for the autoname.
 	BucketPrefix *string `pulumi:"bucketPrefix"`
-	// Whether deleting the bucket first deletes every object version and delete marker in it (default false).
+	// Whether destroy first deletes every object version in the bucket (default false).
 	ForceDestroy *bool `pulumi:"forceDestroy"`
-	// The region the bucket lives in (default: the provider's region). Changing it replaces the bucket.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region *string `pulumi:"region"`
-	// Tags, set at creation and updated in place.
+	// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 	Tags map[string]string `pulumi:"tags"`
 }
 
 // The set of arguments for constructing a Bucket resource.
 type BucketArgs struct {
-	// The bucket's name (S3 naming rules: 3-63 lowercase letters, digits, hyphens and dots); `<resource name>-<7 hex>` when neither bucket nor bucketPrefix is given. Changing it replaces the bucket.
+	// The bucket's name, globally unique (autonamed `<resource name>-<7 hex>`, lowercase, when neither it nor bucketPrefix is given).
 	Bucket pulumi.StringPtrInput
-	// A prefix for a generated name (instead of bucket).
+	// A prefix for the autoname.
 	BucketPrefix pulumi.StringPtrInput
-	// Whether deleting the bucket first deletes every object version and delete marker in it (default false).
+	// Whether destroy first deletes every object version in the bucket (default false).
 	ForceDestroy pulumi.BoolPtrInput
-	// The region the bucket lives in (default: the provider's region). Changing it replaces the bucket.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region pulumi.StringPtrInput
-	// Tags, set at creation and updated in place.
+	// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 	Tags pulumi.StringMapInput
 }
 
@@ -197,37 +202,37 @@ func (o BucketOutput) Arn() pulumi.StringOutput {
 	return o.ApplyT(func(v *Bucket) pulumi.StringOutput { return v.Arn }).(pulumi.StringOutput)
 }
 
-// The bucket's name (S3 naming rules: 3-63 lowercase letters, digits, hyphens and dots); `<resource name>-<7 hex>` when neither bucket nor bucketPrefix is given. Changing it replaces the bucket.
+// The bucket's name, globally unique (autonamed `<resource name>-<7 hex>`, lowercase, when neither it nor bucketPrefix is given).
 func (o BucketOutput) Bucket() pulumi.StringOutput {
 	return o.ApplyT(func(v *Bucket) pulumi.StringOutput { return v.Bucket }).(pulumi.StringOutput)
 }
 
-// The bucket's global domain name.
+// `<bucket>.s3.amazonaws.com`.
 func (o BucketOutput) BucketDomainName() pulumi.StringOutput {
 	return o.ApplyT(func(v *Bucket) pulumi.StringOutput { return v.BucketDomainName }).(pulumi.StringOutput)
 }
 
-// A prefix for a generated name (instead of bucket).
+// A prefix for the autoname.
 func (o BucketOutput) BucketPrefix() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Bucket) pulumi.StringPtrOutput { return v.BucketPrefix }).(pulumi.StringPtrOutput)
 }
 
-// The bucket's regional domain name.
+// `<bucket>.s3.<region>.amazonaws.com`.
 func (o BucketOutput) BucketRegionalDomainName() pulumi.StringOutput {
 	return o.ApplyT(func(v *Bucket) pulumi.StringOutput { return v.BucketRegionalDomainName }).(pulumi.StringOutput)
 }
 
-// Whether deleting the bucket first deletes every object version and delete marker in it (default false).
+// Whether destroy first deletes every object version in the bucket (default false).
 func (o BucketOutput) ForceDestroy() pulumi.BoolOutput {
 	return o.ApplyT(func(v *Bucket) pulumi.BoolOutput { return v.ForceDestroy }).(pulumi.BoolOutput)
 }
 
-// The region the bucket lives in (default: the provider's region). Changing it replaces the bucket.
+// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 func (o BucketOutput) Region() pulumi.StringOutput {
 	return o.ApplyT(func(v *Bucket) pulumi.StringOutput { return v.Region }).(pulumi.StringOutput)
 }
 
-// Tags, set at creation and updated in place.
+// Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
 func (o BucketOutput) Tags() pulumi.StringMapOutput {
 	return o.ApplyT(func(v *Bucket) pulumi.StringMapOutput { return v.Tags }).(pulumi.StringMapOutput)
 }

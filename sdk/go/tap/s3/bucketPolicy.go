@@ -12,15 +12,15 @@ import (
 	"github.com/tap/pulumi-tap/sdk/go/tap/internal"
 )
 
-// A bucket's policy. Updates in place; deleting it removes the policy. Import with the bucket name.
+// A bucket's policy. The policy updates in place; changing bucket replaces it. Import with the bucket name, or `<name>@<region>`.
 type BucketPolicy struct {
 	pulumi.CustomResourceState
 
-	// The bucket's name. Changing it replaces the resource.
+	// The bucket's name.
 	Bucket pulumi.StringOutput `pulumi:"bucket"`
-	// The policy (JSON with Version and Statement). Compared semantically.
+	// The policy (JSON).
 	Policy pulumi.StringOutput `pulumi:"policy"`
-	// The region the bucket policy lives in (default: the provider's region). Changing it replaces the bucket policy.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region pulumi.StringOutput `pulumi:"region"`
 }
 
@@ -37,6 +37,11 @@ func NewBucketPolicy(ctx *pulumi.Context,
 	if args.Policy == nil {
 		return nil, errors.New("invalid value for required argument 'Policy'")
 	}
+	replaceOnChanges := pulumi.ReplaceOnChanges([]string{
+		"bucket",
+		"region",
+	})
+	opts = append(opts, replaceOnChanges)
 	opts = internal.PkgResourceDefaultOpts(opts)
 	var resource BucketPolicy
 	err := ctx.RegisterResource("tap:s3:BucketPolicy", name, args, &resource, opts...)
@@ -76,21 +81,21 @@ func BucketPolicyExists(ctx *pulumi.Context,
 }
 
 type bucketPolicyArgs struct {
-	// The bucket's name. Changing it replaces the resource.
+	// The bucket's name.
 	Bucket string `pulumi:"bucket"`
-	// The policy (JSON with Version and Statement). Compared semantically.
+	// The policy (JSON).
 	Policy string `pulumi:"policy"`
-	// The region the bucket policy lives in (default: the provider's region). Changing it replaces the bucket policy.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region *string `pulumi:"region"`
 }
 
 // The set of arguments for constructing a BucketPolicy resource.
 type BucketPolicyArgs struct {
-	// The bucket's name. Changing it replaces the resource.
+	// The bucket's name.
 	Bucket pulumi.StringInput
-	// The policy (JSON with Version and Statement). Compared semantically.
+	// The policy (JSON).
 	Policy pulumi.StringInput
-	// The region the bucket policy lives in (default: the provider's region). Changing it replaces the bucket policy.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region pulumi.StringPtrInput
 }
 
@@ -181,17 +186,17 @@ func (o BucketPolicyOutput) ToBucketPolicyOutputWithContext(ctx context.Context)
 	return o
 }
 
-// The bucket's name. Changing it replaces the resource.
+// The bucket's name.
 func (o BucketPolicyOutput) Bucket() pulumi.StringOutput {
 	return o.ApplyT(func(v *BucketPolicy) pulumi.StringOutput { return v.Bucket }).(pulumi.StringOutput)
 }
 
-// The policy (JSON with Version and Statement). Compared semantically.
+// The policy (JSON).
 func (o BucketPolicyOutput) Policy() pulumi.StringOutput {
 	return o.ApplyT(func(v *BucketPolicy) pulumi.StringOutput { return v.Policy }).(pulumi.StringOutput)
 }
 
-// The region the bucket policy lives in (default: the provider's region). Changing it replaces the bucket policy.
+// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 func (o BucketPolicyOutput) Region() pulumi.StringOutput {
 	return o.ApplyT(func(v *BucketPolicy) pulumi.StringOutput { return v.Region }).(pulumi.StringOutput)
 }

@@ -12,21 +12,21 @@ import (
 	"github.com/tap/pulumi-tap/sdk/go/tap/internal"
 )
 
-// A bucket's public access block. Updates in place; deleting it removes the block. Import with the bucket name.
+// A bucket's public access block. The four flags update in place; changing bucket replaces it. Import with the bucket name, or `<name>@<region>`.
 type BucketPublicAccessBlock struct {
 	pulumi.CustomResourceState
 
-	// Reject requests that grant public ACLs (default false).
+	// Reject requests that grant public access through ACLs (default false).
 	BlockPublicAcls pulumi.BoolOutput `pulumi:"blockPublicAcls"`
 	// Reject bucket policies that grant public access (default false).
 	BlockPublicPolicy pulumi.BoolOutput `pulumi:"blockPublicPolicy"`
-	// The bucket's name. Changing it replaces the resource.
+	// The bucket's name.
 	Bucket pulumi.StringOutput `pulumi:"bucket"`
-	// Ignore public ACLs (default false).
+	// Ignore ACLs that grant public access (default false).
 	IgnorePublicAcls pulumi.BoolOutput `pulumi:"ignorePublicAcls"`
-	// The region the public access block lives in (default: the provider's region). Changing it replaces the public access block.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region pulumi.StringOutput `pulumi:"region"`
-	// Restrict access to buckets with public policies (default false).
+	// Allow only AWS services and the account itself under a public policy (default false).
 	RestrictPublicBuckets pulumi.BoolOutput `pulumi:"restrictPublicBuckets"`
 }
 
@@ -40,6 +40,11 @@ func NewBucketPublicAccessBlock(ctx *pulumi.Context,
 	if args.Bucket == nil {
 		return nil, errors.New("invalid value for required argument 'Bucket'")
 	}
+	replaceOnChanges := pulumi.ReplaceOnChanges([]string{
+		"bucket",
+		"region",
+	})
+	opts = append(opts, replaceOnChanges)
 	opts = internal.PkgResourceDefaultOpts(opts)
 	var resource BucketPublicAccessBlock
 	err := ctx.RegisterResource("tap:s3:BucketPublicAccessBlock", name, args, &resource, opts...)
@@ -79,33 +84,33 @@ func BucketPublicAccessBlockExists(ctx *pulumi.Context,
 }
 
 type bucketPublicAccessBlockArgs struct {
-	// Reject requests that grant public ACLs (default false).
+	// Reject requests that grant public access through ACLs (default false).
 	BlockPublicAcls *bool `pulumi:"blockPublicAcls"`
 	// Reject bucket policies that grant public access (default false).
 	BlockPublicPolicy *bool `pulumi:"blockPublicPolicy"`
-	// The bucket's name. Changing it replaces the resource.
+	// The bucket's name.
 	Bucket string `pulumi:"bucket"`
-	// Ignore public ACLs (default false).
+	// Ignore ACLs that grant public access (default false).
 	IgnorePublicAcls *bool `pulumi:"ignorePublicAcls"`
-	// The region the public access block lives in (default: the provider's region). Changing it replaces the public access block.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region *string `pulumi:"region"`
-	// Restrict access to buckets with public policies (default false).
+	// Allow only AWS services and the account itself under a public policy (default false).
 	RestrictPublicBuckets *bool `pulumi:"restrictPublicBuckets"`
 }
 
 // The set of arguments for constructing a BucketPublicAccessBlock resource.
 type BucketPublicAccessBlockArgs struct {
-	// Reject requests that grant public ACLs (default false).
+	// Reject requests that grant public access through ACLs (default false).
 	BlockPublicAcls pulumi.BoolPtrInput
 	// Reject bucket policies that grant public access (default false).
 	BlockPublicPolicy pulumi.BoolPtrInput
-	// The bucket's name. Changing it replaces the resource.
+	// The bucket's name.
 	Bucket pulumi.StringInput
-	// Ignore public ACLs (default false).
+	// Ignore ACLs that grant public access (default false).
 	IgnorePublicAcls pulumi.BoolPtrInput
-	// The region the public access block lives in (default: the provider's region). Changing it replaces the public access block.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region pulumi.StringPtrInput
-	// Restrict access to buckets with public policies (default false).
+	// Allow only AWS services and the account itself under a public policy (default false).
 	RestrictPublicBuckets pulumi.BoolPtrInput
 }
 
@@ -196,7 +201,7 @@ func (o BucketPublicAccessBlockOutput) ToBucketPublicAccessBlockOutputWithContex
 	return o
 }
 
-// Reject requests that grant public ACLs (default false).
+// Reject requests that grant public access through ACLs (default false).
 func (o BucketPublicAccessBlockOutput) BlockPublicAcls() pulumi.BoolOutput {
 	return o.ApplyT(func(v *BucketPublicAccessBlock) pulumi.BoolOutput { return v.BlockPublicAcls }).(pulumi.BoolOutput)
 }
@@ -206,22 +211,22 @@ func (o BucketPublicAccessBlockOutput) BlockPublicPolicy() pulumi.BoolOutput {
 	return o.ApplyT(func(v *BucketPublicAccessBlock) pulumi.BoolOutput { return v.BlockPublicPolicy }).(pulumi.BoolOutput)
 }
 
-// The bucket's name. Changing it replaces the resource.
+// The bucket's name.
 func (o BucketPublicAccessBlockOutput) Bucket() pulumi.StringOutput {
 	return o.ApplyT(func(v *BucketPublicAccessBlock) pulumi.StringOutput { return v.Bucket }).(pulumi.StringOutput)
 }
 
-// Ignore public ACLs (default false).
+// Ignore ACLs that grant public access (default false).
 func (o BucketPublicAccessBlockOutput) IgnorePublicAcls() pulumi.BoolOutput {
 	return o.ApplyT(func(v *BucketPublicAccessBlock) pulumi.BoolOutput { return v.IgnorePublicAcls }).(pulumi.BoolOutput)
 }
 
-// The region the public access block lives in (default: the provider's region). Changing it replaces the public access block.
+// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 func (o BucketPublicAccessBlockOutput) Region() pulumi.StringOutput {
 	return o.ApplyT(func(v *BucketPublicAccessBlock) pulumi.StringOutput { return v.Region }).(pulumi.StringOutput)
 }
 
-// Restrict access to buckets with public policies (default false).
+// Allow only AWS services and the account itself under a public policy (default false).
 func (o BucketPublicAccessBlockOutput) RestrictPublicBuckets() pulumi.BoolOutput {
 	return o.ApplyT(func(v *BucketPublicAccessBlock) pulumi.BoolOutput { return v.RestrictPublicBuckets }).(pulumi.BoolOutput)
 }

@@ -12,15 +12,15 @@ import (
 	"github.com/tap/pulumi-tap/sdk/go/tap/internal"
 )
 
-// A bucket's default encryption. Updates in place; deleting it removes the configuration. Import with the bucket name.
+// A bucket's default encryption. The rules update in place; changing bucket replaces it. Import with the bucket name, or `<name>@<region>`.
 type BucketServerSideEncryptionConfiguration struct {
 	pulumi.CustomResourceState
 
-	// The bucket's name. Changing it replaces the resource.
+	// The bucket's name.
 	Bucket pulumi.StringOutput `pulumi:"bucket"`
-	// The region the configuration lives in (default: the provider's region). Changing it replaces the configuration.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region pulumi.StringOutput `pulumi:"region"`
-	// The encryption rule (one).
+	// The default-encryption rule (S3 takes one).
 	Rules SseRuleArrayOutput `pulumi:"rules"`
 }
 
@@ -37,6 +37,11 @@ func NewBucketServerSideEncryptionConfiguration(ctx *pulumi.Context,
 	if args.Rules == nil {
 		return nil, errors.New("invalid value for required argument 'Rules'")
 	}
+	replaceOnChanges := pulumi.ReplaceOnChanges([]string{
+		"bucket",
+		"region",
+	})
+	opts = append(opts, replaceOnChanges)
 	opts = internal.PkgResourceDefaultOpts(opts)
 	var resource BucketServerSideEncryptionConfiguration
 	err := ctx.RegisterResource("tap:s3:BucketServerSideEncryptionConfiguration", name, args, &resource, opts...)
@@ -76,21 +81,21 @@ func BucketServerSideEncryptionConfigurationExists(ctx *pulumi.Context,
 }
 
 type bucketServerSideEncryptionConfigurationArgs struct {
-	// The bucket's name. Changing it replaces the resource.
+	// The bucket's name.
 	Bucket string `pulumi:"bucket"`
-	// The region the configuration lives in (default: the provider's region). Changing it replaces the configuration.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region *string `pulumi:"region"`
-	// The encryption rule (one).
+	// The default-encryption rule (S3 takes one).
 	Rules []SseRule `pulumi:"rules"`
 }
 
 // The set of arguments for constructing a BucketServerSideEncryptionConfiguration resource.
 type BucketServerSideEncryptionConfigurationArgs struct {
-	// The bucket's name. Changing it replaces the resource.
+	// The bucket's name.
 	Bucket pulumi.StringInput
-	// The region the configuration lives in (default: the provider's region). Changing it replaces the configuration.
+	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region pulumi.StringPtrInput
-	// The encryption rule (one).
+	// The default-encryption rule (S3 takes one).
 	Rules SseRuleArrayInput
 }
 
@@ -181,17 +186,17 @@ func (o BucketServerSideEncryptionConfigurationOutput) ToBucketServerSideEncrypt
 	return o
 }
 
-// The bucket's name. Changing it replaces the resource.
+// The bucket's name.
 func (o BucketServerSideEncryptionConfigurationOutput) Bucket() pulumi.StringOutput {
 	return o.ApplyT(func(v *BucketServerSideEncryptionConfiguration) pulumi.StringOutput { return v.Bucket }).(pulumi.StringOutput)
 }
 
-// The region the configuration lives in (default: the provider's region). Changing it replaces the configuration.
+// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 func (o BucketServerSideEncryptionConfigurationOutput) Region() pulumi.StringOutput {
 	return o.ApplyT(func(v *BucketServerSideEncryptionConfiguration) pulumi.StringOutput { return v.Region }).(pulumi.StringOutput)
 }
 
-// The encryption rule (one).
+// The default-encryption rule (S3 takes one).
 func (o BucketServerSideEncryptionConfigurationOutput) Rules() SseRuleArrayOutput {
 	return o.ApplyT(func(v *BucketServerSideEncryptionConfiguration) SseRuleArrayOutput { return v.Rules }).(SseRuleArrayOutput)
 }

@@ -13,9 +13,9 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
-// The default encryption applied to new objects.
+// How objects are encrypted when a request does not say.
 type SseByDefault struct {
-	// The KMS key (id or ARN) for aws:kms; AWS's managed key when absent.
+	// The KMS key (id or ARN) for `aws:kms`; AWS's managed key when absent.
 	KmsMasterKeyId *string `pulumi:"kmsMasterKeyId"`
 	// `AES256`, `aws:kms` or `aws:kms:dsse`.
 	SseAlgorithm string `pulumi:"sseAlgorithm"`
@@ -32,9 +32,9 @@ type SseByDefaultInput interface {
 	ToSseByDefaultOutputWithContext(context.Context) SseByDefaultOutput
 }
 
-// The default encryption applied to new objects.
+// How objects are encrypted when a request does not say.
 type SseByDefaultArgs struct {
-	// The KMS key (id or ARN) for aws:kms; AWS's managed key when absent.
+	// The KMS key (id or ARN) for `aws:kms`; AWS's managed key when absent.
 	KmsMasterKeyId pulumi.StringPtrInput `pulumi:"kmsMasterKeyId"`
 	// `AES256`, `aws:kms` or `aws:kms:dsse`.
 	SseAlgorithm pulumi.StringInput `pulumi:"sseAlgorithm"`
@@ -52,7 +52,7 @@ func (i SseByDefaultArgs) ToSseByDefaultOutputWithContext(ctx context.Context) S
 	return pulumi.ToOutputWithContext(ctx, i).(SseByDefaultOutput)
 }
 
-// The default encryption applied to new objects.
+// How objects are encrypted when a request does not say.
 type SseByDefaultOutput struct{ *pulumi.OutputState }
 
 func (SseByDefaultOutput) ElementType() reflect.Type {
@@ -67,7 +67,7 @@ func (o SseByDefaultOutput) ToSseByDefaultOutputWithContext(ctx context.Context)
 	return o
 }
 
-// The KMS key (id or ARN) for aws:kms; AWS's managed key when absent.
+// The KMS key (id or ARN) for `aws:kms`; AWS's managed key when absent.
 func (o SseByDefaultOutput) KmsMasterKeyId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v SseByDefault) *string { return v.KmsMasterKeyId }).(pulumi.StringPtrOutput)
 }
@@ -79,9 +79,9 @@ func (o SseByDefaultOutput) SseAlgorithm() pulumi.StringOutput {
 
 // A default-encryption rule.
 type SseRule struct {
-	// How new objects are encrypted.
+	// The default encryption.
 	ApplyServerSideEncryptionByDefault SseByDefault `pulumi:"applyServerSideEncryptionByDefault"`
-	// Whether S3 Bucket Keys cut KMS calls (default false).
+	// Whether S3 uses a bucket key for SSE-KMS, cutting KMS calls (default false).
 	BucketKeyEnabled *bool `pulumi:"bucketKeyEnabled"`
 }
 
@@ -98,9 +98,9 @@ type SseRuleInput interface {
 
 // A default-encryption rule.
 type SseRuleArgs struct {
-	// How new objects are encrypted.
+	// The default encryption.
 	ApplyServerSideEncryptionByDefault SseByDefaultInput `pulumi:"applyServerSideEncryptionByDefault"`
-	// Whether S3 Bucket Keys cut KMS calls (default false).
+	// Whether S3 uses a bucket key for SSE-KMS, cutting KMS calls (default false).
 	BucketKeyEnabled pulumi.BoolPtrInput `pulumi:"bucketKeyEnabled"`
 }
 
@@ -156,12 +156,12 @@ func (o SseRuleOutput) ToSseRuleOutputWithContext(ctx context.Context) SseRuleOu
 	return o
 }
 
-// How new objects are encrypted.
+// The default encryption.
 func (o SseRuleOutput) ApplyServerSideEncryptionByDefault() SseByDefaultOutput {
 	return o.ApplyT(func(v SseRule) SseByDefault { return v.ApplyServerSideEncryptionByDefault }).(SseByDefaultOutput)
 }
 
-// Whether S3 Bucket Keys cut KMS calls (default false).
+// Whether S3 uses a bucket key for SSE-KMS, cutting KMS calls (default false).
 func (o SseRuleOutput) BucketKeyEnabled() pulumi.BoolPtrOutput {
 	return o.ApplyT(func(v SseRule) *bool { return v.BucketKeyEnabled }).(pulumi.BoolPtrOutput)
 }

@@ -29,7 +29,7 @@ class RestApiEndpointConfigurationArgsDict(TypedDict):
     """
     vpc_endpoint_ids: NotRequired[pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]]
     """
-    For PRIVATE APIs: the VPC endpoints (`vpce-…`) it is reachable through.
+    The VPC endpoints a PRIVATE API is reachable through.
     """
 
 @pulumi.input_type
@@ -41,7 +41,7 @@ class RestApiEndpointConfigurationArgs:
         Where a REST API is reachable.
 
         :param pulumi.Input[_builtins.str] types: `EDGE`, `REGIONAL` or `PRIVATE` (one string).
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] vpc_endpoint_ids: For PRIVATE APIs: the VPC endpoints (`vpce-…`) it is reachable through.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] vpc_endpoint_ids: The VPC endpoints a PRIVATE API is reachable through.
         """
         pulumi.set(__self__, "types", types)
         if vpc_endpoint_ids is not None:
@@ -63,7 +63,7 @@ class RestApiEndpointConfigurationArgs:
     @pulumi.getter(name="vpcEndpointIds")
     def vpc_endpoint_ids(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        For PRIVATE APIs: the VPC endpoints (`vpce-…`) it is reachable through.
+        The VPC endpoints a PRIVATE API is reachable through.
         """
         return pulumi.get(self, "vpc_endpoint_ids")
 

@@ -47,7 +47,7 @@ class RestApiEndpointConfiguration(dict):
         Where a REST API is reachable.
 
         :param _builtins.str types: `EDGE`, `REGIONAL` or `PRIVATE` (one string).
-        :param Sequence[_builtins.str] vpc_endpoint_ids: For PRIVATE APIs: the VPC endpoints (`vpce-…`) it is reachable through.
+        :param Sequence[_builtins.str] vpc_endpoint_ids: The VPC endpoints a PRIVATE API is reachable through.
         """
         pulumi.set(__self__, "types", types)
         if vpc_endpoint_ids is not None:
@@ -65,7 +65,7 @@ class RestApiEndpointConfiguration(dict):
     @pulumi.getter(name="vpcEndpointIds")
     def vpc_endpoint_ids(self) -> Optional[Sequence[_builtins.str]]:
         """
-        For PRIVATE APIs: the VPC endpoints (`vpce-…`) it is reachable through.
+        The VPC endpoints a PRIVATE API is reachable through.
         """
         return pulumi.get(self, "vpc_endpoint_ids")
 

@@ -30,12 +30,12 @@ class RestApiArgs:
         """
         The set of arguments for constructing a RestApi resource.
 
-        :param pulumi.Input[_builtins.str] name: The API's name.
-        :param pulumi.Input[_builtins.str] description: The API's description (default empty).
+        :param pulumi.Input[_builtins.str] name: The API's name, 1-1024 characters.
+        :param pulumi.Input[_builtins.str] description: What the API is for.
         :param pulumi.Input['RestApiEndpointConfigurationArgs'] endpoint_configuration: Where the API is reachable (default EDGE).
-        :param pulumi.Input[_builtins.str] policy: The resource policy (JSON with Version and Statement). Compared semantically.
-        :param pulumi.Input[_builtins.str] region: The region the API lives in (default: the provider's region). Changing it replaces the API.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place.
+        :param pulumi.Input[_builtins.str] policy: The resource policy (JSON).
+        :param pulumi.Input[_builtins.str] region: The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         pulumi.set(__self__, "name", name)
         if description is not None:
@@ -53,7 +53,7 @@ class RestApiArgs:
     @pulumi.getter
     def name(self) -> pulumi.Input[_builtins.str]:
         """
-        The API's name.
+        The API's name, 1-1024 characters.
         """
         return pulumi.get(self, "name")
 
@@ -65,7 +65,7 @@ class RestApiArgs:
     @pulumi.getter
     def description(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The API's description (default empty).
+        What the API is for.
         """
         return pulumi.get(self, "description")
 
@@ -89,7 +89,7 @@ class RestApiArgs:
     @pulumi.getter
     def policy(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The resource policy (JSON with Version and Statement). Compared semantically.
+        The resource policy (JSON).
         """
         return pulumi.get(self, "policy")
 
@@ -101,7 +101,7 @@ class RestApiArgs:
     @pulumi.getter
     def region(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The region the API lives in (default: the provider's region). Changing it replaces the API.
+        The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         return pulumi.get(self, "region")
 
@@ -113,7 +113,7 @@ class RestApiArgs:
     @pulumi.getter
     def tags(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
-        Tags, set at creation and updated in place.
+        Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         return pulumi.get(self, "tags")
 
@@ -136,16 +136,16 @@ class RestApi(pulumi.CustomResource):
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  __props__=None):
         """
-        A REST API. Name, description, policy, endpoint type and VPC endpoint ids update in place (patch operations). A PRIVATE API needs vpcEndpointIds or a policy. Import with the API id, or `<id>@<region>`.
+        A REST API. Everything updates in place (patch operations); only a region change replaces it. Import with the REST API id, or `<id>@<region>`.
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] description: The API's description (default empty).
+        :param pulumi.Input[_builtins.str] description: What the API is for.
         :param pulumi.Input[Union['RestApiEndpointConfigurationArgs', 'RestApiEndpointConfigurationArgsDict', 'outputs.RestApiEndpointConfiguration']] endpoint_configuration: Where the API is reachable (default EDGE).
-        :param pulumi.Input[_builtins.str] name: The API's name.
-        :param pulumi.Input[_builtins.str] policy: The resource policy (JSON with Version and Statement). Compared semantically.
-        :param pulumi.Input[_builtins.str] region: The region the API lives in (default: the provider's region). Changing it replaces the API.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place.
+        :param pulumi.Input[_builtins.str] name: The API's name, 1-1024 characters.
+        :param pulumi.Input[_builtins.str] policy: The resource policy (JSON).
+        :param pulumi.Input[_builtins.str] region: The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         ...
     @overload
@@ -154,7 +154,7 @@ class RestApi(pulumi.CustomResource):
                  args: RestApiArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        A REST API. Name, description, policy, endpoint type and VPC endpoint ids update in place (patch operations). A PRIVATE API needs vpcEndpointIds or a policy. Import with the API id, or `<id>@<region>`.
+        A REST API. Everything updates in place (patch operations); only a region change replaces it. Import with the REST API id, or `<id>@<region>`.
 
         :param str resource_name: The name of the resource.
         :param RestApiArgs args: The arguments to use to populate this resource's properties.
@@ -197,6 +197,8 @@ class RestApi(pulumi.CustomResource):
             __props__.__dict__["arn"] = None
             __props__.__dict__["execution_arn"] = None
             __props__.__dict__["root_resource_id"] = None
+        replace_on_changes = pulumi.ResourceOptions(replace_on_changes=["region"])
+        opts = pulumi.ResourceOptions.merge(opts, replace_on_changes)
         super(RestApi, __self__).__init__(
             'tap:apigateway:RestApi',
             resource_name,
@@ -248,7 +250,7 @@ class RestApi(pulumi.CustomResource):
     @pulumi.getter
     def description(self) -> pulumi.Output[_builtins.str]:
         """
-        The API's description (default empty).
+        What the API is for.
         """
         return pulumi.get(self, "description")
 
@@ -264,7 +266,7 @@ class RestApi(pulumi.CustomResource):
     @pulumi.getter(name="executionArn")
     def execution_arn(self) -> pulumi.Output[_builtins.str]:
         """
-        The ARN prefix for invoking the API, `arn:aws:execute-api:<region>:<account>:<id>`.
+        The ARN prefix for invoking the API (`arn:aws:execute-api:<region>:<account>:<id>`).
         """
         return pulumi.get(self, "execution_arn")
 
@@ -272,7 +274,7 @@ class RestApi(pulumi.CustomResource):
     @pulumi.getter
     def name(self) -> pulumi.Output[_builtins.str]:
         """
-        The API's name.
+        The API's name, 1-1024 characters.
         """
         return pulumi.get(self, "name")
 
@@ -280,7 +282,7 @@ class RestApi(pulumi.CustomResource):
     @pulumi.getter
     def policy(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The resource policy (JSON with Version and Statement). Compared semantically.
+        The resource policy (JSON).
         """
         return pulumi.get(self, "policy")
 
@@ -288,7 +290,7 @@ class RestApi(pulumi.CustomResource):
     @pulumi.getter
     def region(self) -> pulumi.Output[_builtins.str]:
         """
-        The region the API lives in (default: the provider's region). Changing it replaces the API.
+        The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         return pulumi.get(self, "region")
 
@@ -304,7 +306,7 @@ class RestApi(pulumi.CustomResource):
     @pulumi.getter
     def tags(self) -> pulumi.Output[Mapping[str, _builtins.str]]:
         """
-        Tags, set at creation and updated in place.
+        Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         return pulumi.get(self, "tags")
 

@@ -28,12 +28,12 @@ class LogGroupArgs:
         """
         The set of arguments for constructing a LogGroup resource.
 
-        :param pulumi.Input[_builtins.str] kms_key_id: The ARN of the KMS key that encrypts the group; its policy must allow `logs.<region>.amazonaws.com`.
-        :param pulumi.Input[_builtins.str] name: The group's name; `<resource name>-<7 hex>` when neither name nor namePrefix is given. Changing it replaces the group.
-        :param pulumi.Input[_builtins.str] name_prefix: A prefix for a generated name (instead of name).
-        :param pulumi.Input[_builtins.str] region: The region the log group lives in (default: the provider's region). Changing it replaces the log group.
-        :param pulumi.Input[_builtins.int] retention_in_days: Days to keep events: one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (absent: forever).
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place.
+        :param pulumi.Input[_builtins.str] kms_key_id: The ARN of the KMS key that encrypts the group.
+        :param pulumi.Input[_builtins.str] name: The group's name, 1-512 letters, digits or `_-/.#` (autonamed `<resource name>-<7 hex>` when neither it nor namePrefix is given).
+        :param pulumi.Input[_builtins.str] name_prefix: A prefix for the autoname.
+        :param pulumi.Input[_builtins.str] region: The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
+        :param pulumi.Input[_builtins.int] retention_in_days: Days to keep events, one of CloudWatch's allowed values; absent: forever.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         if kms_key_id is not None:
             pulumi.set(__self__, "kms_key_id", kms_key_id)
@@ -52,7 +52,7 @@ class LogGroupArgs:
     @pulumi.getter(name="kmsKeyId")
     def kms_key_id(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The ARN of the KMS key that encrypts the group; its policy must allow `logs.<region>.amazonaws.com`.
+        The ARN of the KMS key that encrypts the group.
         """
         return pulumi.get(self, "kms_key_id")
 
@@ -64,7 +64,7 @@ class LogGroupArgs:
     @pulumi.getter
     def name(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The group's name; `<resource name>-<7 hex>` when neither name nor namePrefix is given. Changing it replaces the group.
+        The group's name, 1-512 letters, digits or `_-/.#` (autonamed `<resource name>-<7 hex>` when neither it nor namePrefix is given).
         """
         return pulumi.get(self, "name")
 
@@ -76,7 +76,7 @@ class LogGroupArgs:
     @pulumi.getter(name="namePrefix")
     def name_prefix(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        A prefix for a generated name (instead of name).
+        A prefix for the autoname.
         """
         return pulumi.get(self, "name_prefix")
 
@@ -88,7 +88,7 @@ class LogGroupArgs:
     @pulumi.getter
     def region(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The region the log group lives in (default: the provider's region). Changing it replaces the log group.
+        The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         return pulumi.get(self, "region")
 
@@ -100,7 +100,7 @@ class LogGroupArgs:
     @pulumi.getter(name="retentionInDays")
     def retention_in_days(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        Days to keep events: one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (absent: forever).
+        Days to keep events, one of CloudWatch's allowed values; absent: forever.
         """
         return pulumi.get(self, "retention_in_days")
 
@@ -112,7 +112,7 @@ class LogGroupArgs:
     @pulumi.getter
     def tags(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
-        Tags, set at creation and updated in place.
+        Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         return pulumi.get(self, "tags")
 
@@ -135,16 +135,16 @@ class LogGroup(pulumi.CustomResource):
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  __props__=None):
         """
-        A CloudWatch Logs log group. Retention, KMS key and tags update in place; changing name replaces it. Import with the group name, or `<name>@<region>`.
+        A CloudWatch Logs log group. Retention, the KMS key and tags update in place; renaming it replaces it. Import with the group name, or `<name>@<region>`.
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] kms_key_id: The ARN of the KMS key that encrypts the group; its policy must allow `logs.<region>.amazonaws.com`.
-        :param pulumi.Input[_builtins.str] name: The group's name; `<resource name>-<7 hex>` when neither name nor namePrefix is given. Changing it replaces the group.
-        :param pulumi.Input[_builtins.str] name_prefix: A prefix for a generated name (instead of name).
-        :param pulumi.Input[_builtins.str] region: The region the log group lives in (default: the provider's region). Changing it replaces the log group.
-        :param pulumi.Input[_builtins.int] retention_in_days: Days to keep events: one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (absent: forever).
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place.
+        :param pulumi.Input[_builtins.str] kms_key_id: The ARN of the KMS key that encrypts the group.
+        :param pulumi.Input[_builtins.str] name: The group's name, 1-512 letters, digits or `_-/.#` (autonamed `<resource name>-<7 hex>` when neither it nor namePrefix is given).
+        :param pulumi.Input[_builtins.str] name_prefix: A prefix for the autoname.
+        :param pulumi.Input[_builtins.str] region: The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
+        :param pulumi.Input[_builtins.int] retention_in_days: Days to keep events, one of CloudWatch's allowed values; absent: forever.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         ...
     @overload
@@ -153,7 +153,7 @@ class LogGroup(pulumi.CustomResource):
                  args: Optional[LogGroupArgs] = None,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        A CloudWatch Logs log group. Retention, KMS key and tags update in place; changing name replaces it. Import with the group name, or `<name>@<region>`.
+        A CloudWatch Logs log group. Retention, the KMS key and tags update in place; renaming it replaces it. Import with the group name, or `<name>@<region>`.
 
         :param str resource_name: The name of the resource.
         :param LogGroupArgs args: The arguments to use to populate this resource's properties.
@@ -192,6 +192,8 @@ class LogGroup(pulumi.CustomResource):
             __props__.__dict__["retention_in_days"] = retention_in_days
             __props__.__dict__["tags"] = tags
             __props__.__dict__["arn"] = None
+        replace_on_changes = pulumi.ResourceOptions(replace_on_changes=["name", "region"])
+        opts = pulumi.ResourceOptions.merge(opts, replace_on_changes)
         super(LogGroup, __self__).__init__(
             'tap:cloudwatch:LogGroup',
             resource_name,
@@ -233,7 +235,7 @@ class LogGroup(pulumi.CustomResource):
     @pulumi.getter
     def arn(self) -> pulumi.Output[_builtins.str]:
         """
-        The group's ARN.
+        The group's ARN (without the trailing `:*`).
         """
         return pulumi.get(self, "arn")
 
@@ -241,7 +243,7 @@ class LogGroup(pulumi.CustomResource):
     @pulumi.getter(name="kmsKeyId")
     def kms_key_id(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The ARN of the KMS key that encrypts the group; its policy must allow `logs.<region>.amazonaws.com`.
+        The ARN of the KMS key that encrypts the group.
         """
         return pulumi.get(self, "kms_key_id")
 
@@ -249,7 +251,7 @@ class LogGroup(pulumi.CustomResource):
     @pulumi.getter
     def name(self) -> pulumi.Output[_builtins.str]:
         """
-        The group's name; `<resource name>-<7 hex>` when neither name nor namePrefix is given. Changing it replaces the group.
+        The group's name, 1-512 letters, digits or `_-/.#` (autonamed `<resource name>-<7 hex>` when neither it nor namePrefix is given).
         """
         return pulumi.get(self, "name")
 
@@ -257,7 +259,7 @@ class LogGroup(pulumi.CustomResource):
     @pulumi.getter(name="namePrefix")
     def name_prefix(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        A prefix for a generated name (instead of name).
+        A prefix for the autoname.
         """
         return pulumi.get(self, "name_prefix")
 
@@ -265,7 +267,7 @@ class LogGroup(pulumi.CustomResource):
     @pulumi.getter
     def region(self) -> pulumi.Output[_builtins.str]:
         """
-        The region the log group lives in (default: the provider's region). Changing it replaces the log group.
+        The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         return pulumi.get(self, "region")
 
@@ -273,7 +275,7 @@ class LogGroup(pulumi.CustomResource):
     @pulumi.getter(name="retentionInDays")
     def retention_in_days(self) -> pulumi.Output[Optional[_builtins.int]]:
         """
-        Days to keep events: one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653 (absent: forever).
+        Days to keep events, one of CloudWatch's allowed values; absent: forever.
         """
         return pulumi.get(self, "retention_in_days")
 
@@ -281,7 +283,7 @@ class LogGroup(pulumi.CustomResource):
     @pulumi.getter
     def tags(self) -> pulumi.Output[Mapping[str, _builtins.str]]:
         """
-        Tags, set at creation and updated in place.
+        Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         return pulumi.get(self, "tags")
 

@@ -25,9 +25,9 @@ class InternetGatewayArgs:
         """
         The set of arguments for constructing a InternetGateway resource.
 
-        :param pulumi.Input[_builtins.str] region: The region the gateway lives in (default: the provider's region). Changing it replaces the gateway.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place.
-        :param pulumi.Input[_builtins.str] vpc_id: The VPC to attach to; the gateway is detached when absent. Changes re-attach in place.
+        :param pulumi.Input[_builtins.str] region: The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
+        :param pulumi.Input[_builtins.str] vpc_id: The VPC to attach the gateway to; detached when absent.
         """
         if region is not None:
             pulumi.set(__self__, "region", region)
@@ -40,7 +40,7 @@ class InternetGatewayArgs:
     @pulumi.getter
     def region(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The region the gateway lives in (default: the provider's region). Changing it replaces the gateway.
+        The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         return pulumi.get(self, "region")
 
@@ -52,7 +52,7 @@ class InternetGatewayArgs:
     @pulumi.getter
     def tags(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
-        Tags, set at creation and updated in place.
+        Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         return pulumi.get(self, "tags")
 
@@ -64,7 +64,7 @@ class InternetGatewayArgs:
     @pulumi.getter(name="vpcId")
     def vpc_id(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The VPC to attach to; the gateway is detached when absent. Changes re-attach in place.
+        The VPC to attach the gateway to; detached when absent.
         """
         return pulumi.get(self, "vpc_id")
 
@@ -84,13 +84,13 @@ class InternetGateway(pulumi.CustomResource):
                  vpc_id: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
-        An internet gateway, attached to a VPC when vpcId is given. Changing vpcId detaches and re-attaches it in place. Import with the gateway id, or `<igw id>@<region>`.
+        An internet gateway. Changing vpcId detaches it and attaches it to the new VPC in place. Import with the gateway id, or `<igw id>@<region>`.
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] region: The region the gateway lives in (default: the provider's region). Changing it replaces the gateway.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place.
-        :param pulumi.Input[_builtins.str] vpc_id: The VPC to attach to; the gateway is detached when absent. Changes re-attach in place.
+        :param pulumi.Input[_builtins.str] region: The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
+        :param pulumi.Input[_builtins.str] vpc_id: The VPC to attach the gateway to; detached when absent.
         """
         ...
     @overload
@@ -99,7 +99,7 @@ class InternetGateway(pulumi.CustomResource):
                  args: Optional[InternetGatewayArgs] = None,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        An internet gateway, attached to a VPC when vpcId is given. Changing vpcId detaches and re-attaches it in place. Import with the gateway id, or `<igw id>@<region>`.
+        An internet gateway. Changing vpcId detaches it and attaches it to the new VPC in place. Import with the gateway id, or `<igw id>@<region>`.
 
         :param str resource_name: The name of the resource.
         :param InternetGatewayArgs args: The arguments to use to populate this resource's properties.
@@ -133,6 +133,8 @@ class InternetGateway(pulumi.CustomResource):
             __props__.__dict__["vpc_id"] = vpc_id
             __props__.__dict__["arn"] = None
             __props__.__dict__["owner_id"] = None
+        replace_on_changes = pulumi.ResourceOptions(replace_on_changes=["region"])
+        opts = pulumi.ResourceOptions.merge(opts, replace_on_changes)
         super(InternetGateway, __self__).__init__(
             'tap:ec2:InternetGateway',
             resource_name,
@@ -180,7 +182,7 @@ class InternetGateway(pulumi.CustomResource):
     @pulumi.getter(name="ownerId")
     def owner_id(self) -> pulumi.Output[_builtins.str]:
         """
-        The AWS account that owns the gateway.
+        The account that owns the gateway.
         """
         return pulumi.get(self, "owner_id")
 
@@ -188,7 +190,7 @@ class InternetGateway(pulumi.CustomResource):
     @pulumi.getter
     def region(self) -> pulumi.Output[_builtins.str]:
         """
-        The region the gateway lives in (default: the provider's region). Changing it replaces the gateway.
+        The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         return pulumi.get(self, "region")
 
@@ -196,7 +198,7 @@ class InternetGateway(pulumi.CustomResource):
     @pulumi.getter
     def tags(self) -> pulumi.Output[Mapping[str, _builtins.str]]:
         """
-        Tags, set at creation and updated in place.
+        Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         return pulumi.get(self, "tags")
 
@@ -204,7 +206,7 @@ class InternetGateway(pulumi.CustomResource):
     @pulumi.getter(name="vpcId")
     def vpc_id(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The VPC to attach to; the gateway is detached when absent. Changes re-attach in place.
+        The VPC to attach the gateway to; detached when absent.
         """
         return pulumi.get(self, "vpc_id")
 

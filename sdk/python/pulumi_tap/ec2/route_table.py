@@ -28,10 +28,10 @@ class RouteTableArgs:
         """
         The set of arguments for constructing a RouteTable resource.
 
-        :param pulumi.Input[_builtins.str] vpc_id: The VPC's id. Changing it replaces the route table.
-        :param pulumi.Input[_builtins.str] region: The region the route table lives in (default: the provider's region). Changing it replaces the route table.
-        :param pulumi.Input[Sequence[pulumi.Input['RouteTableRouteArgs']]] routes: The routes, one per destination block (default none).
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place.
+        :param pulumi.Input[_builtins.str] vpc_id: The VPC the table belongs to.
+        :param pulumi.Input[_builtins.str] region: The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
+        :param pulumi.Input[Sequence[pulumi.Input['RouteTableRouteArgs']]] routes: Routes to gateways, one per destination.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         pulumi.set(__self__, "vpc_id", vpc_id)
         if region is not None:
@@ -45,7 +45,7 @@ class RouteTableArgs:
     @pulumi.getter(name="vpcId")
     def vpc_id(self) -> pulumi.Input[_builtins.str]:
         """
-        The VPC's id. Changing it replaces the route table.
+        The VPC the table belongs to.
         """
         return pulumi.get(self, "vpc_id")
 
@@ -57,7 +57,7 @@ class RouteTableArgs:
     @pulumi.getter
     def region(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The region the route table lives in (default: the provider's region). Changing it replaces the route table.
+        The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         return pulumi.get(self, "region")
 
@@ -69,7 +69,7 @@ class RouteTableArgs:
     @pulumi.getter
     def routes(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['RouteTableRouteArgs']]]]:
         """
-        The routes, one per destination block (default none).
+        Routes to gateways, one per destination.
         """
         return pulumi.get(self, "routes")
 
@@ -81,7 +81,7 @@ class RouteTableArgs:
     @pulumi.getter
     def tags(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
-        Tags, set at creation and updated in place.
+        Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         return pulumi.get(self, "tags")
 
@@ -102,14 +102,14 @@ class RouteTable(pulumi.CustomResource):
                  vpc_id: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
-        A route table of a VPC. Routes are updated in place by difference; the VPC's local route is never touched. Changing vpcId replaces it. Import with the route table id, or `<rtb id>@<region>`.
+        A route table of a VPC. Its routes update in place by difference (the VPC's local route is never touched); changing vpcId replaces it. Import with the route table id, or `<rtb id>@<region>`.
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] region: The region the route table lives in (default: the provider's region). Changing it replaces the route table.
-        :param pulumi.Input[Sequence[pulumi.Input[Union['RouteTableRouteArgs', 'RouteTableRouteArgsDict', 'outputs.RouteTableRoute']]]] routes: The routes, one per destination block (default none).
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place.
-        :param pulumi.Input[_builtins.str] vpc_id: The VPC's id. Changing it replaces the route table.
+        :param pulumi.Input[_builtins.str] region: The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
+        :param pulumi.Input[Sequence[pulumi.Input[Union['RouteTableRouteArgs', 'RouteTableRouteArgsDict', 'outputs.RouteTableRoute']]]] routes: Routes to gateways, one per destination.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
+        :param pulumi.Input[_builtins.str] vpc_id: The VPC the table belongs to.
         """
         ...
     @overload
@@ -118,7 +118,7 @@ class RouteTable(pulumi.CustomResource):
                  args: RouteTableArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        A route table of a VPC. Routes are updated in place by difference; the VPC's local route is never touched. Changing vpcId replaces it. Import with the route table id, or `<rtb id>@<region>`.
+        A route table of a VPC. Its routes update in place by difference (the VPC's local route is never touched); changing vpcId replaces it. Import with the route table id, or `<rtb id>@<region>`.
 
         :param str resource_name: The name of the resource.
         :param RouteTableArgs args: The arguments to use to populate this resource's properties.
@@ -156,6 +156,8 @@ class RouteTable(pulumi.CustomResource):
             __props__.__dict__["vpc_id"] = vpc_id
             __props__.__dict__["arn"] = None
             __props__.__dict__["owner_id"] = None
+        replace_on_changes = pulumi.ResourceOptions(replace_on_changes=["region", "vpcId"])
+        opts = pulumi.ResourceOptions.merge(opts, replace_on_changes)
         super(RouteTable, __self__).__init__(
             'tap:ec2:RouteTable',
             resource_name,
@@ -204,7 +206,7 @@ class RouteTable(pulumi.CustomResource):
     @pulumi.getter(name="ownerId")
     def owner_id(self) -> pulumi.Output[_builtins.str]:
         """
-        The AWS account that owns the route table.
+        The account that owns the table.
         """
         return pulumi.get(self, "owner_id")
 
@@ -212,7 +214,7 @@ class RouteTable(pulumi.CustomResource):
     @pulumi.getter
     def region(self) -> pulumi.Output[_builtins.str]:
         """
-        The region the route table lives in (default: the provider's region). Changing it replaces the route table.
+        The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         return pulumi.get(self, "region")
 
@@ -220,7 +222,7 @@ class RouteTable(pulumi.CustomResource):
     @pulumi.getter
     def routes(self) -> pulumi.Output[Sequence['outputs.RouteTableRoute']]:
         """
-        The routes, one per destination block (default none).
+        Routes to gateways, one per destination.
         """
         return pulumi.get(self, "routes")
 
@@ -228,7 +230,7 @@ class RouteTable(pulumi.CustomResource):
     @pulumi.getter
     def tags(self) -> pulumi.Output[Mapping[str, _builtins.str]]:
         """
-        Tags, set at creation and updated in place.
+        Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         return pulumi.get(self, "tags")
 
@@ -236,7 +238,7 @@ class RouteTable(pulumi.CustomResource):
     @pulumi.getter(name="vpcId")
     def vpc_id(self) -> pulumi.Output[_builtins.str]:
         """
-        The VPC's id. Changing it replaces the route table.
+        The VPC the table belongs to.
         """
         return pulumi.get(self, "vpc_id")
 

@@ -25,9 +25,9 @@ class RouteTableAssociationArgs:
         """
         The set of arguments for constructing a RouteTableAssociation resource.
 
-        :param pulumi.Input[_builtins.str] route_table_id: The route table's id. Changes re-associate in place.
-        :param pulumi.Input[_builtins.str] subnet_id: The subnet's id. Changing it replaces the association.
-        :param pulumi.Input[_builtins.str] region: The region the association lives in (default: the provider's region). Changing it replaces the association.
+        :param pulumi.Input[_builtins.str] route_table_id: The route table the subnet uses.
+        :param pulumi.Input[_builtins.str] subnet_id: The subnet to associate.
+        :param pulumi.Input[_builtins.str] region: The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         pulumi.set(__self__, "route_table_id", route_table_id)
         pulumi.set(__self__, "subnet_id", subnet_id)
@@ -38,7 +38,7 @@ class RouteTableAssociationArgs:
     @pulumi.getter(name="routeTableId")
     def route_table_id(self) -> pulumi.Input[_builtins.str]:
         """
-        The route table's id. Changes re-associate in place.
+        The route table the subnet uses.
         """
         return pulumi.get(self, "route_table_id")
 
@@ -50,7 +50,7 @@ class RouteTableAssociationArgs:
     @pulumi.getter(name="subnetId")
     def subnet_id(self) -> pulumi.Input[_builtins.str]:
         """
-        The subnet's id. Changing it replaces the association.
+        The subnet to associate.
         """
         return pulumi.get(self, "subnet_id")
 
@@ -62,7 +62,7 @@ class RouteTableAssociationArgs:
     @pulumi.getter
     def region(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The region the association lives in (default: the provider's region). Changing it replaces the association.
+        The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         return pulumi.get(self, "region")
 
@@ -82,13 +82,13 @@ class RouteTableAssociation(pulumi.CustomResource):
                  subnet_id: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
-        Associates a subnet with a route table. Changing routeTableId re-associates in place; changing subnetId replaces it. Import with the association id, or `<rtbassoc id>@<region>`.
+        Associates a subnet with a route table. Changing routeTableId re-associates the subnet in place; changing subnetId replaces the association. Import with the association id, or `<rtbassoc id>@<region>`.
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] region: The region the association lives in (default: the provider's region). Changing it replaces the association.
-        :param pulumi.Input[_builtins.str] route_table_id: The route table's id. Changes re-associate in place.
-        :param pulumi.Input[_builtins.str] subnet_id: The subnet's id. Changing it replaces the association.
+        :param pulumi.Input[_builtins.str] region: The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
+        :param pulumi.Input[_builtins.str] route_table_id: The route table the subnet uses.
+        :param pulumi.Input[_builtins.str] subnet_id: The subnet to associate.
         """
         ...
     @overload
@@ -97,7 +97,7 @@ class RouteTableAssociation(pulumi.CustomResource):
                  args: RouteTableAssociationArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        Associates a subnet with a route table. Changing routeTableId re-associates in place; changing subnetId replaces it. Import with the association id, or `<rtbassoc id>@<region>`.
+        Associates a subnet with a route table. Changing routeTableId re-associates the subnet in place; changing subnetId replaces the association. Import with the association id, or `<rtbassoc id>@<region>`.
 
         :param str resource_name: The name of the resource.
         :param RouteTableAssociationArgs args: The arguments to use to populate this resource's properties.
@@ -134,6 +134,8 @@ class RouteTableAssociation(pulumi.CustomResource):
                 raise TypeError("Missing required property 'subnet_id'")
             __props__.__dict__["subnet_id"] = subnet_id
             __props__.__dict__["association_id"] = None
+        replace_on_changes = pulumi.ResourceOptions(replace_on_changes=["region", "subnetId"])
+        opts = pulumi.ResourceOptions.merge(opts, replace_on_changes)
         super(RouteTableAssociation, __self__).__init__(
             'tap:ec2:RouteTableAssociation',
             resource_name,
@@ -172,7 +174,7 @@ class RouteTableAssociation(pulumi.CustomResource):
     @pulumi.getter(name="associationId")
     def association_id(self) -> pulumi.Output[_builtins.str]:
         """
-        The association's current AWS id (a re-association gives it a new one).
+        The association's current AWS id (it changes when the subnet is re-associated).
         """
         return pulumi.get(self, "association_id")
 
@@ -180,7 +182,7 @@ class RouteTableAssociation(pulumi.CustomResource):
     @pulumi.getter
     def region(self) -> pulumi.Output[_builtins.str]:
         """
-        The region the association lives in (default: the provider's region). Changing it replaces the association.
+        The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         return pulumi.get(self, "region")
 
@@ -188,7 +190,7 @@ class RouteTableAssociation(pulumi.CustomResource):
     @pulumi.getter(name="routeTableId")
     def route_table_id(self) -> pulumi.Output[_builtins.str]:
         """
-        The route table's id. Changes re-associate in place.
+        The route table the subnet uses.
         """
         return pulumi.get(self, "route_table_id")
 
@@ -196,7 +198,7 @@ class RouteTableAssociation(pulumi.CustomResource):
     @pulumi.getter(name="subnetId")
     def subnet_id(self) -> pulumi.Output[_builtins.str]:
         """
-        The subnet's id. Changing it replaces the association.
+        The subnet to associate.
         """
         return pulumi.get(self, "subnet_id")
 

@@ -33,15 +33,15 @@ class SecurityGroupArgs:
         """
         The set of arguments for constructing a SecurityGroup resource.
 
-        :param pulumi.Input[_builtins.str] vpc_id: The VPC's id. Changing it replaces the group.
-        :param pulumi.Input[_builtins.str] description: The group's description, 1-255 ASCII characters (default `Managed by Pulumi`). Changing it replaces the group.
-        :param pulumi.Input[Sequence[pulumi.Input['SecurityGroupRuleArgs']]] egress: Outbound rules: exactly these (none means no outbound traffic).
+        :param pulumi.Input[_builtins.str] vpc_id: The VPC the group belongs to.
+        :param pulumi.Input[_builtins.str] description: The group's description, 1-255 ASCII characters (default `Managed by Pulumi`).
+        :param pulumi.Input[Sequence[pulumi.Input['SecurityGroupRuleArgs']]] egress: Outbound rules (exactly these: AWS's default allow-all egress is removed).
         :param pulumi.Input[Sequence[pulumi.Input['SecurityGroupRuleArgs']]] ingress: Inbound rules.
-        :param pulumi.Input[_builtins.str] name: The group's name; `<resource name>-<7 hex>` when neither name nor namePrefix is given. Must not start with `sg-`. Changing it replaces the group.
-        :param pulumi.Input[_builtins.str] name_prefix: A prefix for a generated name (instead of name).
-        :param pulumi.Input[_builtins.str] region: The region the group lives in (default: the provider's region). Changing it replaces the group.
-        :param pulumi.Input[_builtins.bool] revoke_rules_on_delete: Whether to revoke every rule before deleting the group (default false).
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place.
+        :param pulumi.Input[_builtins.str] name: The group's name (autonamed `<resource name>-<7 hex>` when neither it nor namePrefix is given).
+        :param pulumi.Input[_builtins.str] name_prefix: A prefix for the autoname.
+        :param pulumi.Input[_builtins.str] region: The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
+        :param pulumi.Input[_builtins.bool] revoke_rules_on_delete: Revoke every rule before deleting the group (for groups that reference each other).
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         pulumi.set(__self__, "vpc_id", vpc_id)
         if description is not None:
@@ -65,7 +65,7 @@ class SecurityGroupArgs:
     @pulumi.getter(name="vpcId")
     def vpc_id(self) -> pulumi.Input[_builtins.str]:
         """
-        The VPC's id. Changing it replaces the group.
+        The VPC the group belongs to.
         """
         return pulumi.get(self, "vpc_id")
 
@@ -77,7 +77,7 @@ class SecurityGroupArgs:
     @pulumi.getter
     def description(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The group's description, 1-255 ASCII characters (default `Managed by Pulumi`). Changing it replaces the group.
+        The group's description, 1-255 ASCII characters (default `Managed by Pulumi`).
         """
         return pulumi.get(self, "description")
 
@@ -89,7 +89,7 @@ class SecurityGroupArgs:
     @pulumi.getter
     def egress(self) -> pulumi.Input[Optional[Sequence[pulumi.Input['SecurityGroupRuleArgs']]]]:
         """
-        Outbound rules: exactly these (none means no outbound traffic).
+        Outbound rules (exactly these: AWS's default allow-all egress is removed).
         """
         return pulumi.get(self, "egress")
 
@@ -113,7 +113,7 @@ class SecurityGroupArgs:
     @pulumi.getter
     def name(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The group's name; `<resource name>-<7 hex>` when neither name nor namePrefix is given. Must not start with `sg-`. Changing it replaces the group.
+        The group's name (autonamed `<resource name>-<7 hex>` when neither it nor namePrefix is given).
         """
         return pulumi.get(self, "name")
 
@@ -125,7 +125,7 @@ class SecurityGroupArgs:
     @pulumi.getter(name="namePrefix")
     def name_prefix(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        A prefix for a generated name (instead of name).
+        A prefix for the autoname.
         """
         return pulumi.get(self, "name_prefix")
 
@@ -137,7 +137,7 @@ class SecurityGroupArgs:
     @pulumi.getter
     def region(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The region the group lives in (default: the provider's region). Changing it replaces the group.
+        The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         return pulumi.get(self, "region")
 
@@ -149,7 +149,7 @@ class SecurityGroupArgs:
     @pulumi.getter(name="revokeRulesOnDelete")
     def revoke_rules_on_delete(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        Whether to revoke every rule before deleting the group (default false).
+        Revoke every rule before deleting the group (for groups that reference each other).
         """
         return pulumi.get(self, "revoke_rules_on_delete")
 
@@ -161,7 +161,7 @@ class SecurityGroupArgs:
     @pulumi.getter
     def tags(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
-        Tags, set at creation and updated in place.
+        Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         return pulumi.get(self, "tags")
 
@@ -187,19 +187,19 @@ class SecurityGroup(pulumi.CustomResource):
                  vpc_id: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
-        A VPC security group. Rules are updated in place by difference; AWS's default allow-all egress is always removed, so egress is exactly what is given. Changing vpcId, name or description replaces it. Import with the group id, or `<sg id>@<region>`.
+        A VPC security group with IPv4 ingress and egress rules. Rules and tags update in place by difference; changing vpcId, name or description replaces it. AWS's default allow-all egress rule is always removed, so egress is exactly what is given. Import with the group id, or `<sg id>@<region>`.
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] description: The group's description, 1-255 ASCII characters (default `Managed by Pulumi`). Changing it replaces the group.
-        :param pulumi.Input[Sequence[pulumi.Input[Union['SecurityGroupRuleArgs', 'SecurityGroupRuleArgsDict', 'outputs.SecurityGroupRule']]]] egress: Outbound rules: exactly these (none means no outbound traffic).
+        :param pulumi.Input[_builtins.str] description: The group's description, 1-255 ASCII characters (default `Managed by Pulumi`).
+        :param pulumi.Input[Sequence[pulumi.Input[Union['SecurityGroupRuleArgs', 'SecurityGroupRuleArgsDict', 'outputs.SecurityGroupRule']]]] egress: Outbound rules (exactly these: AWS's default allow-all egress is removed).
         :param pulumi.Input[Sequence[pulumi.Input[Union['SecurityGroupRuleArgs', 'SecurityGroupRuleArgsDict', 'outputs.SecurityGroupRule']]]] ingress: Inbound rules.
-        :param pulumi.Input[_builtins.str] name: The group's name; `<resource name>-<7 hex>` when neither name nor namePrefix is given. Must not start with `sg-`. Changing it replaces the group.
-        :param pulumi.Input[_builtins.str] name_prefix: A prefix for a generated name (instead of name).
-        :param pulumi.Input[_builtins.str] region: The region the group lives in (default: the provider's region). Changing it replaces the group.
-        :param pulumi.Input[_builtins.bool] revoke_rules_on_delete: Whether to revoke every rule before deleting the group (default false).
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place.
-        :param pulumi.Input[_builtins.str] vpc_id: The VPC's id. Changing it replaces the group.
+        :param pulumi.Input[_builtins.str] name: The group's name (autonamed `<resource name>-<7 hex>` when neither it nor namePrefix is given).
+        :param pulumi.Input[_builtins.str] name_prefix: A prefix for the autoname.
+        :param pulumi.Input[_builtins.str] region: The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
+        :param pulumi.Input[_builtins.bool] revoke_rules_on_delete: Revoke every rule before deleting the group (for groups that reference each other).
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
+        :param pulumi.Input[_builtins.str] vpc_id: The VPC the group belongs to.
         """
         ...
     @overload
@@ -208,7 +208,7 @@ class SecurityGroup(pulumi.CustomResource):
                  args: SecurityGroupArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        A VPC security group. Rules are updated in place by difference; AWS's default allow-all egress is always removed, so egress is exactly what is given. Changing vpcId, name or description replaces it. Import with the group id, or `<sg id>@<region>`.
+        A VPC security group with IPv4 ingress and egress rules. Rules and tags update in place by difference; changing vpcId, name or description replaces it. AWS's default allow-all egress rule is always removed, so egress is exactly what is given. Import with the group id, or `<sg id>@<region>`.
 
         :param str resource_name: The name of the resource.
         :param SecurityGroupArgs args: The arguments to use to populate this resource's properties.
@@ -256,6 +256,8 @@ class SecurityGroup(pulumi.CustomResource):
             __props__.__dict__["vpc_id"] = vpc_id
             __props__.__dict__["arn"] = None
             __props__.__dict__["owner_id"] = None
+        replace_on_changes = pulumi.ResourceOptions(replace_on_changes=["description", "name", "region", "vpcId"])
+        opts = pulumi.ResourceOptions.merge(opts, replace_on_changes)
         super(SecurityGroup, __self__).__init__(
             'tap:ec2:SecurityGroup',
             resource_name,
@@ -309,7 +311,7 @@ class SecurityGroup(pulumi.CustomResource):
     @pulumi.getter
     def description(self) -> pulumi.Output[_builtins.str]:
         """
-        The group's description, 1-255 ASCII characters (default `Managed by Pulumi`). Changing it replaces the group.
+        The group's description, 1-255 ASCII characters (default `Managed by Pulumi`).
         """
         return pulumi.get(self, "description")
 
@@ -317,7 +319,7 @@ class SecurityGroup(pulumi.CustomResource):
     @pulumi.getter
     def egress(self) -> pulumi.Output[Sequence['outputs.SecurityGroupRule']]:
         """
-        Outbound rules: exactly these (none means no outbound traffic).
+        Outbound rules (exactly these: AWS's default allow-all egress is removed).
         """
         return pulumi.get(self, "egress")
 
@@ -333,7 +335,7 @@ class SecurityGroup(pulumi.CustomResource):
     @pulumi.getter
     def name(self) -> pulumi.Output[_builtins.str]:
         """
-        The group's name; `<resource name>-<7 hex>` when neither name nor namePrefix is given. Must not start with `sg-`. Changing it replaces the group.
+        The group's name (autonamed `<resource name>-<7 hex>` when neither it nor namePrefix is given).
         """
         return pulumi.get(self, "name")
 
@@ -341,7 +343,7 @@ class SecurityGroup(pulumi.CustomResource):
     @pulumi.getter(name="namePrefix")
     def name_prefix(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        A prefix for a generated name (instead of name).
+        A prefix for the autoname.
         """
         return pulumi.get(self, "name_prefix")
 
@@ -349,7 +351,7 @@ class SecurityGroup(pulumi.CustomResource):
     @pulumi.getter(name="ownerId")
     def owner_id(self) -> pulumi.Output[_builtins.str]:
         """
-        The AWS account that owns the group.
+        The account that owns the group.
         """
         return pulumi.get(self, "owner_id")
 
@@ -357,7 +359,7 @@ class SecurityGroup(pulumi.CustomResource):
     @pulumi.getter
     def region(self) -> pulumi.Output[_builtins.str]:
         """
-        The region the group lives in (default: the provider's region). Changing it replaces the group.
+        The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         return pulumi.get(self, "region")
 
@@ -365,7 +367,7 @@ class SecurityGroup(pulumi.CustomResource):
     @pulumi.getter(name="revokeRulesOnDelete")
     def revoke_rules_on_delete(self) -> pulumi.Output[_builtins.bool]:
         """
-        Whether to revoke every rule before deleting the group (default false).
+        Revoke every rule before deleting the group (for groups that reference each other).
         """
         return pulumi.get(self, "revoke_rules_on_delete")
 
@@ -373,7 +375,7 @@ class SecurityGroup(pulumi.CustomResource):
     @pulumi.getter
     def tags(self) -> pulumi.Output[Mapping[str, _builtins.str]]:
         """
-        Tags, set at creation and updated in place.
+        Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         return pulumi.get(self, "tags")
 
@@ -381,7 +383,7 @@ class SecurityGroup(pulumi.CustomResource):
     @pulumi.getter(name="vpcId")
     def vpc_id(self) -> pulumi.Output[_builtins.str]:
         """
-        The VPC's id. Changing it replaces the group.
+        The VPC the group belongs to.
         """
         return pulumi.get(self, "vpc_id")
 

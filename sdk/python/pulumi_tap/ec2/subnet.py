@@ -28,12 +28,12 @@ class SubnetArgs:
         """
         The set of arguments for constructing a Subnet resource.
 
-        :param pulumi.Input[_builtins.str] cidr_block: The IPv4 block, /16 to /28, inside the VPC's block. Changing it replaces the subnet.
-        :param pulumi.Input[_builtins.str] vpc_id: The VPC's id. Changing it replaces the subnet.
-        :param pulumi.Input[_builtins.str] availability_zone: The availability zone, e.g. `us-east-1a`; must be in the subnet's region. AWS picks one when absent. Changing it replaces the subnet.
-        :param pulumi.Input[_builtins.bool] map_public_ip_on_launch: Whether instances launched here get a public IPv4 address (default false).
-        :param pulumi.Input[_builtins.str] region: The region the subnet lives in (default: the provider's region). Changing it replaces the subnet.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place.
+        :param pulumi.Input[_builtins.str] cidr_block: The IPv4 block, /16 to /28, inside the VPC's.
+        :param pulumi.Input[_builtins.str] vpc_id: The VPC the subnet belongs to.
+        :param pulumi.Input[_builtins.str] availability_zone: The zone, e.g. `us-east-1a`; AWS picks one when absent.
+        :param pulumi.Input[_builtins.bool] map_public_ip_on_launch: Whether instances launched in the subnet get a public IPv4 address (default false).
+        :param pulumi.Input[_builtins.str] region: The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         pulumi.set(__self__, "cidr_block", cidr_block)
         pulumi.set(__self__, "vpc_id", vpc_id)
@@ -50,7 +50,7 @@ class SubnetArgs:
     @pulumi.getter(name="cidrBlock")
     def cidr_block(self) -> pulumi.Input[_builtins.str]:
         """
-        The IPv4 block, /16 to /28, inside the VPC's block. Changing it replaces the subnet.
+        The IPv4 block, /16 to /28, inside the VPC's.
         """
         return pulumi.get(self, "cidr_block")
 
@@ -62,7 +62,7 @@ class SubnetArgs:
     @pulumi.getter(name="vpcId")
     def vpc_id(self) -> pulumi.Input[_builtins.str]:
         """
-        The VPC's id. Changing it replaces the subnet.
+        The VPC the subnet belongs to.
         """
         return pulumi.get(self, "vpc_id")
 
@@ -74,7 +74,7 @@ class SubnetArgs:
     @pulumi.getter(name="availabilityZone")
     def availability_zone(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The availability zone, e.g. `us-east-1a`; must be in the subnet's region. AWS picks one when absent. Changing it replaces the subnet.
+        The zone, e.g. `us-east-1a`; AWS picks one when absent.
         """
         return pulumi.get(self, "availability_zone")
 
@@ -86,7 +86,7 @@ class SubnetArgs:
     @pulumi.getter(name="mapPublicIpOnLaunch")
     def map_public_ip_on_launch(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        Whether instances launched here get a public IPv4 address (default false).
+        Whether instances launched in the subnet get a public IPv4 address (default false).
         """
         return pulumi.get(self, "map_public_ip_on_launch")
 
@@ -98,7 +98,7 @@ class SubnetArgs:
     @pulumi.getter
     def region(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The region the subnet lives in (default: the provider's region). Changing it replaces the subnet.
+        The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         return pulumi.get(self, "region")
 
@@ -110,7 +110,7 @@ class SubnetArgs:
     @pulumi.getter
     def tags(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
-        Tags, set at creation and updated in place.
+        Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         return pulumi.get(self, "tags")
 
@@ -137,12 +137,12 @@ class Subnet(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] availability_zone: The availability zone, e.g. `us-east-1a`; must be in the subnet's region. AWS picks one when absent. Changing it replaces the subnet.
-        :param pulumi.Input[_builtins.str] cidr_block: The IPv4 block, /16 to /28, inside the VPC's block. Changing it replaces the subnet.
-        :param pulumi.Input[_builtins.bool] map_public_ip_on_launch: Whether instances launched here get a public IPv4 address (default false).
-        :param pulumi.Input[_builtins.str] region: The region the subnet lives in (default: the provider's region). Changing it replaces the subnet.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place.
-        :param pulumi.Input[_builtins.str] vpc_id: The VPC's id. Changing it replaces the subnet.
+        :param pulumi.Input[_builtins.str] availability_zone: The zone, e.g. `us-east-1a`; AWS picks one when absent.
+        :param pulumi.Input[_builtins.str] cidr_block: The IPv4 block, /16 to /28, inside the VPC's.
+        :param pulumi.Input[_builtins.bool] map_public_ip_on_launch: Whether instances launched in the subnet get a public IPv4 address (default false).
+        :param pulumi.Input[_builtins.str] region: The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
+        :param pulumi.Input[_builtins.str] vpc_id: The VPC the subnet belongs to.
         """
         ...
     @overload
@@ -195,6 +195,8 @@ class Subnet(pulumi.CustomResource):
             __props__.__dict__["vpc_id"] = vpc_id
             __props__.__dict__["arn"] = None
             __props__.__dict__["availability_zone_id"] = None
+        replace_on_changes = pulumi.ResourceOptions(replace_on_changes=["availabilityZone", "cidrBlock", "region", "vpcId"])
+        opts = pulumi.ResourceOptions.merge(opts, replace_on_changes)
         super(Subnet, __self__).__init__(
             'tap:ec2:Subnet',
             resource_name,
@@ -243,9 +245,9 @@ class Subnet(pulumi.CustomResource):
 
     @_builtins.property
     @pulumi.getter(name="availabilityZone")
-    def availability_zone(self) -> pulumi.Output[_builtins.str]:
+    def availability_zone(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The availability zone, e.g. `us-east-1a`; must be in the subnet's region. AWS picks one when absent. Changing it replaces the subnet.
+        The zone, e.g. `us-east-1a`; AWS picks one when absent.
         """
         return pulumi.get(self, "availability_zone")
 
@@ -253,7 +255,7 @@ class Subnet(pulumi.CustomResource):
     @pulumi.getter(name="availabilityZoneId")
     def availability_zone_id(self) -> pulumi.Output[_builtins.str]:
         """
-        The zone's id, e.g. `use1-az1`.
+        The zone's id (the same physical zone in every account), e.g. `use1-az1`.
         """
         return pulumi.get(self, "availability_zone_id")
 
@@ -261,7 +263,7 @@ class Subnet(pulumi.CustomResource):
     @pulumi.getter(name="cidrBlock")
     def cidr_block(self) -> pulumi.Output[_builtins.str]:
         """
-        The IPv4 block, /16 to /28, inside the VPC's block. Changing it replaces the subnet.
+        The IPv4 block, /16 to /28, inside the VPC's.
         """
         return pulumi.get(self, "cidr_block")
 
@@ -269,7 +271,7 @@ class Subnet(pulumi.CustomResource):
     @pulumi.getter(name="mapPublicIpOnLaunch")
     def map_public_ip_on_launch(self) -> pulumi.Output[_builtins.bool]:
         """
-        Whether instances launched here get a public IPv4 address (default false).
+        Whether instances launched in the subnet get a public IPv4 address (default false).
         """
         return pulumi.get(self, "map_public_ip_on_launch")
 
@@ -277,7 +279,7 @@ class Subnet(pulumi.CustomResource):
     @pulumi.getter
     def region(self) -> pulumi.Output[_builtins.str]:
         """
-        The region the subnet lives in (default: the provider's region). Changing it replaces the subnet.
+        The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         return pulumi.get(self, "region")
 
@@ -285,7 +287,7 @@ class Subnet(pulumi.CustomResource):
     @pulumi.getter
     def tags(self) -> pulumi.Output[Mapping[str, _builtins.str]]:
         """
-        Tags, set at creation and updated in place.
+        Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         return pulumi.get(self, "tags")
 
@@ -293,7 +295,7 @@ class Subnet(pulumi.CustomResource):
     @pulumi.getter(name="vpcId")
     def vpc_id(self) -> pulumi.Output[_builtins.str]:
         """
-        The VPC's id. Changing it replaces the subnet.
+        The VPC the subnet belongs to.
         """
         return pulumi.get(self, "vpc_id")
 

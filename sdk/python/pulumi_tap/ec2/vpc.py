@@ -28,12 +28,12 @@ class VpcArgs:
         """
         The set of arguments for constructing a Vpc resource.
 
-        :param pulumi.Input[_builtins.str] cidr_block: The IPv4 block, /16 to /28, e.g. `10.0.0.0/16`. Changing it replaces the VPC.
+        :param pulumi.Input[_builtins.str] cidr_block: The IPv4 block, /16 to /28, e.g. `10.0.0.0/16`.
         :param pulumi.Input[_builtins.bool] enable_dns_hostnames: Whether instances get public DNS hostnames (default false).
         :param pulumi.Input[_builtins.bool] enable_dns_support: Whether the Amazon DNS server resolves in the VPC (default true).
-        :param pulumi.Input[_builtins.str] instance_tenancy: `default` or `dedicated` (default `default`). Changing it replaces the VPC.
-        :param pulumi.Input[_builtins.str] region: The region the VPC lives in (default: the provider's region). Changing it replaces the VPC.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place.
+        :param pulumi.Input[_builtins.str] instance_tenancy: `default` or `dedicated` (default `default`).
+        :param pulumi.Input[_builtins.str] region: The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         pulumi.set(__self__, "cidr_block", cidr_block)
         if enable_dns_hostnames is not None:
@@ -51,7 +51,7 @@ class VpcArgs:
     @pulumi.getter(name="cidrBlock")
     def cidr_block(self) -> pulumi.Input[_builtins.str]:
         """
-        The IPv4 block, /16 to /28, e.g. `10.0.0.0/16`. Changing it replaces the VPC.
+        The IPv4 block, /16 to /28, e.g. `10.0.0.0/16`.
         """
         return pulumi.get(self, "cidr_block")
 
@@ -87,7 +87,7 @@ class VpcArgs:
     @pulumi.getter(name="instanceTenancy")
     def instance_tenancy(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        `default` or `dedicated` (default `default`). Changing it replaces the VPC.
+        `default` or `dedicated` (default `default`).
         """
         return pulumi.get(self, "instance_tenancy")
 
@@ -99,7 +99,7 @@ class VpcArgs:
     @pulumi.getter
     def region(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The region the VPC lives in (default: the provider's region). Changing it replaces the VPC.
+        The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         return pulumi.get(self, "region")
 
@@ -111,7 +111,7 @@ class VpcArgs:
     @pulumi.getter
     def tags(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
-        Tags, set at creation and updated in place.
+        Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         return pulumi.get(self, "tags")
 
@@ -138,12 +138,12 @@ class Vpc(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] cidr_block: The IPv4 block, /16 to /28, e.g. `10.0.0.0/16`. Changing it replaces the VPC.
+        :param pulumi.Input[_builtins.str] cidr_block: The IPv4 block, /16 to /28, e.g. `10.0.0.0/16`.
         :param pulumi.Input[_builtins.bool] enable_dns_hostnames: Whether instances get public DNS hostnames (default false).
         :param pulumi.Input[_builtins.bool] enable_dns_support: Whether the Amazon DNS server resolves in the VPC (default true).
-        :param pulumi.Input[_builtins.str] instance_tenancy: `default` or `dedicated` (default `default`). Changing it replaces the VPC.
-        :param pulumi.Input[_builtins.str] region: The region the VPC lives in (default: the provider's region). Changing it replaces the VPC.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place.
+        :param pulumi.Input[_builtins.str] instance_tenancy: `default` or `dedicated` (default `default`).
+        :param pulumi.Input[_builtins.str] region: The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         ...
     @overload
@@ -195,6 +195,8 @@ class Vpc(pulumi.CustomResource):
             __props__.__dict__["arn"] = None
             __props__.__dict__["default_security_group_id"] = None
             __props__.__dict__["main_route_table_id"] = None
+        replace_on_changes = pulumi.ResourceOptions(replace_on_changes=["cidrBlock", "instanceTenancy", "region"])
+        opts = pulumi.ResourceOptions.merge(opts, replace_on_changes)
         super(Vpc, __self__).__init__(
             'tap:ec2:Vpc',
             resource_name,
@@ -246,7 +248,7 @@ class Vpc(pulumi.CustomResource):
     @pulumi.getter(name="cidrBlock")
     def cidr_block(self) -> pulumi.Output[_builtins.str]:
         """
-        The IPv4 block.
+        The IPv4 block, /16 to /28, e.g. `10.0.0.0/16`.
         """
         return pulumi.get(self, "cidr_block")
 
@@ -262,7 +264,7 @@ class Vpc(pulumi.CustomResource):
     @pulumi.getter(name="enableDnsHostnames")
     def enable_dns_hostnames(self) -> pulumi.Output[_builtins.bool]:
         """
-        Whether instances get public DNS hostnames.
+        Whether instances get public DNS hostnames (default false).
         """
         return pulumi.get(self, "enable_dns_hostnames")
 
@@ -270,7 +272,7 @@ class Vpc(pulumi.CustomResource):
     @pulumi.getter(name="enableDnsSupport")
     def enable_dns_support(self) -> pulumi.Output[_builtins.bool]:
         """
-        Whether the Amazon DNS server resolves in the VPC.
+        Whether the Amazon DNS server resolves in the VPC (default true).
         """
         return pulumi.get(self, "enable_dns_support")
 
@@ -278,7 +280,7 @@ class Vpc(pulumi.CustomResource):
     @pulumi.getter(name="instanceTenancy")
     def instance_tenancy(self) -> pulumi.Output[_builtins.str]:
         """
-        The VPC's instance tenancy.
+        `default` or `dedicated` (default `default`).
         """
         return pulumi.get(self, "instance_tenancy")
 
@@ -294,7 +296,7 @@ class Vpc(pulumi.CustomResource):
     @pulumi.getter
     def region(self) -> pulumi.Output[_builtins.str]:
         """
-        The region the VPC lives in.
+        The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         return pulumi.get(self, "region")
 
@@ -302,7 +304,7 @@ class Vpc(pulumi.CustomResource):
     @pulumi.getter
     def tags(self) -> pulumi.Output[Mapping[str, _builtins.str]]:
         """
-        The VPC's tags.
+        Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         return pulumi.get(self, "tags")
 

@@ -31,15 +31,15 @@ class VpcEndpointArgs:
         """
         The set of arguments for constructing a VpcEndpoint resource.
 
-        :param pulumi.Input[_builtins.str] service_name: The service, e.g. `com.amazonaws.us-east-1.execute-api`; an AWS service must be in the endpoint's region. Changing it replaces the endpoint.
-        :param pulumi.Input[_builtins.str] vpc_id: The VPC's id. Changing it replaces the endpoint.
-        :param pulumi.Input[_builtins.str] policy: A JSON policy document with Version and Statement; AWS's full-access policy when absent. Compared semantically.
-        :param pulumi.Input[_builtins.bool] private_dns_enabled: Whether the service's public DNS name resolves to the endpoint inside the VPC (Interface endpoints; default false).
-        :param pulumi.Input[_builtins.str] region: The region the endpoint lives in (default: the provider's region). Changing it replaces the endpoint.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] security_group_ids: Security groups of an Interface endpoint's network interfaces.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] subnet_ids: Subnets for an Interface endpoint's network interfaces.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place.
-        :param pulumi.Input[_builtins.str] vpc_endpoint_type: `Interface`, `Gateway` or `GatewayLoadBalancer` (default `Gateway`). Changing it replaces the endpoint.
+        :param pulumi.Input[_builtins.str] service_name: The service, e.g. `com.amazonaws.us-east-1.execute-api`.
+        :param pulumi.Input[_builtins.str] vpc_id: The VPC the endpoint belongs to.
+        :param pulumi.Input[_builtins.str] policy: The endpoint policy (JSON); AWS's full-access default when absent.
+        :param pulumi.Input[_builtins.bool] private_dns_enabled: Whether an Interface endpoint answers for the service's public DNS name in the VPC (default false).
+        :param pulumi.Input[_builtins.str] region: The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] security_group_ids: The security groups of an Interface endpoint's network interfaces.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] subnet_ids: The subnets an Interface endpoint has network interfaces in.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
+        :param pulumi.Input[_builtins.str] vpc_endpoint_type: `Interface`, `Gateway` or `GatewayLoadBalancer` (default `Gateway`).
         """
         pulumi.set(__self__, "service_name", service_name)
         pulumi.set(__self__, "vpc_id", vpc_id)
@@ -62,7 +62,7 @@ class VpcEndpointArgs:
     @pulumi.getter(name="serviceName")
     def service_name(self) -> pulumi.Input[_builtins.str]:
         """
-        The service, e.g. `com.amazonaws.us-east-1.execute-api`; an AWS service must be in the endpoint's region. Changing it replaces the endpoint.
+        The service, e.g. `com.amazonaws.us-east-1.execute-api`.
         """
         return pulumi.get(self, "service_name")
 
@@ -74,7 +74,7 @@ class VpcEndpointArgs:
     @pulumi.getter(name="vpcId")
     def vpc_id(self) -> pulumi.Input[_builtins.str]:
         """
-        The VPC's id. Changing it replaces the endpoint.
+        The VPC the endpoint belongs to.
         """
         return pulumi.get(self, "vpc_id")
 
@@ -86,7 +86,7 @@ class VpcEndpointArgs:
     @pulumi.getter
     def policy(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        A JSON policy document with Version and Statement; AWS's full-access policy when absent. Compared semantically.
+        The endpoint policy (JSON); AWS's full-access default when absent.
         """
         return pulumi.get(self, "policy")
 
@@ -98,7 +98,7 @@ class VpcEndpointArgs:
     @pulumi.getter(name="privateDnsEnabled")
     def private_dns_enabled(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        Whether the service's public DNS name resolves to the endpoint inside the VPC (Interface endpoints; default false).
+        Whether an Interface endpoint answers for the service's public DNS name in the VPC (default false).
         """
         return pulumi.get(self, "private_dns_enabled")
 
@@ -110,7 +110,7 @@ class VpcEndpointArgs:
     @pulumi.getter
     def region(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The region the endpoint lives in (default: the provider's region). Changing it replaces the endpoint.
+        The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         return pulumi.get(self, "region")
 
@@ -122,7 +122,7 @@ class VpcEndpointArgs:
     @pulumi.getter(name="securityGroupIds")
     def security_group_ids(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        Security groups of an Interface endpoint's network interfaces.
+        The security groups of an Interface endpoint's network interfaces.
         """
         return pulumi.get(self, "security_group_ids")
 
@@ -134,7 +134,7 @@ class VpcEndpointArgs:
     @pulumi.getter(name="subnetIds")
     def subnet_ids(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
-        Subnets for an Interface endpoint's network interfaces.
+        The subnets an Interface endpoint has network interfaces in.
         """
         return pulumi.get(self, "subnet_ids")
 
@@ -146,7 +146,7 @@ class VpcEndpointArgs:
     @pulumi.getter
     def tags(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
-        Tags, set at creation and updated in place.
+        Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         return pulumi.get(self, "tags")
 
@@ -158,7 +158,7 @@ class VpcEndpointArgs:
     @pulumi.getter(name="vpcEndpointType")
     def vpc_endpoint_type(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        `Interface`, `Gateway` or `GatewayLoadBalancer` (default `Gateway`). Changing it replaces the endpoint.
+        `Interface`, `Gateway` or `GatewayLoadBalancer` (default `Gateway`).
         """
         return pulumi.get(self, "vpc_endpoint_type")
 
@@ -184,19 +184,19 @@ class VpcEndpoint(pulumi.CustomResource):
                  vpc_id: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
-        A VPC endpoint. Subnets, security groups, policy and private DNS update in place; changing vpcId, serviceName or vpcEndpointType replaces it. A retried create never makes two endpoints (client token). Import with the endpoint id, or `<vpce id>@<region>`.
+        A VPC endpoint. Subnets, security groups, the policy, private DNS and tags update in place; changing vpcId, serviceName or vpcEndpointType replaces it. Import with the endpoint id, or `<vpce id>@<region>`.
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] policy: A JSON policy document with Version and Statement; AWS's full-access policy when absent. Compared semantically.
-        :param pulumi.Input[_builtins.bool] private_dns_enabled: Whether the service's public DNS name resolves to the endpoint inside the VPC (Interface endpoints; default false).
-        :param pulumi.Input[_builtins.str] region: The region the endpoint lives in (default: the provider's region). Changing it replaces the endpoint.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] security_group_ids: Security groups of an Interface endpoint's network interfaces.
-        :param pulumi.Input[_builtins.str] service_name: The service, e.g. `com.amazonaws.us-east-1.execute-api`; an AWS service must be in the endpoint's region. Changing it replaces the endpoint.
-        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] subnet_ids: Subnets for an Interface endpoint's network interfaces.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place.
-        :param pulumi.Input[_builtins.str] vpc_endpoint_type: `Interface`, `Gateway` or `GatewayLoadBalancer` (default `Gateway`). Changing it replaces the endpoint.
-        :param pulumi.Input[_builtins.str] vpc_id: The VPC's id. Changing it replaces the endpoint.
+        :param pulumi.Input[_builtins.str] policy: The endpoint policy (JSON); AWS's full-access default when absent.
+        :param pulumi.Input[_builtins.bool] private_dns_enabled: Whether an Interface endpoint answers for the service's public DNS name in the VPC (default false).
+        :param pulumi.Input[_builtins.str] region: The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] security_group_ids: The security groups of an Interface endpoint's network interfaces.
+        :param pulumi.Input[_builtins.str] service_name: The service, e.g. `com.amazonaws.us-east-1.execute-api`.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] subnet_ids: The subnets an Interface endpoint has network interfaces in.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
+        :param pulumi.Input[_builtins.str] vpc_endpoint_type: `Interface`, `Gateway` or `GatewayLoadBalancer` (default `Gateway`).
+        :param pulumi.Input[_builtins.str] vpc_id: The VPC the endpoint belongs to.
         """
         ...
     @overload
@@ -205,7 +205,7 @@ class VpcEndpoint(pulumi.CustomResource):
                  args: VpcEndpointArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        A VPC endpoint. Subnets, security groups, policy and private DNS update in place; changing vpcId, serviceName or vpcEndpointType replaces it. A retried create never makes two endpoints (client token). Import with the endpoint id, or `<vpce id>@<region>`.
+        A VPC endpoint. Subnets, security groups, the policy, private DNS and tags update in place; changing vpcId, serviceName or vpcEndpointType replaces it. Import with the endpoint id, or `<vpce id>@<region>`.
 
         :param str resource_name: The name of the resource.
         :param VpcEndpointArgs args: The arguments to use to populate this resource's properties.
@@ -257,6 +257,8 @@ class VpcEndpoint(pulumi.CustomResource):
             __props__.__dict__["network_interface_ids"] = None
             __props__.__dict__["owner_id"] = None
             __props__.__dict__["state"] = None
+        replace_on_changes = pulumi.ResourceOptions(replace_on_changes=["region", "serviceName", "vpcEndpointType", "vpcId"])
+        opts = pulumi.ResourceOptions.merge(opts, replace_on_changes)
         super(VpcEndpoint, __self__).__init__(
             'tap:ec2:VpcEndpoint',
             resource_name,
@@ -312,7 +314,7 @@ class VpcEndpoint(pulumi.CustomResource):
     @pulumi.getter(name="networkInterfaceIds")
     def network_interface_ids(self) -> pulumi.Output[Sequence[_builtins.str]]:
         """
-        The endpoint's network interfaces.
+        The network interfaces of an Interface endpoint.
         """
         return pulumi.get(self, "network_interface_ids")
 
@@ -320,7 +322,7 @@ class VpcEndpoint(pulumi.CustomResource):
     @pulumi.getter(name="ownerId")
     def owner_id(self) -> pulumi.Output[_builtins.str]:
         """
-        The AWS account that owns the endpoint.
+        The account that owns the endpoint.
         """
         return pulumi.get(self, "owner_id")
 
@@ -328,7 +330,7 @@ class VpcEndpoint(pulumi.CustomResource):
     @pulumi.getter
     def policy(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        A JSON policy document with Version and Statement; AWS's full-access policy when absent. Compared semantically.
+        The endpoint policy (JSON); AWS's full-access default when absent.
         """
         return pulumi.get(self, "policy")
 
@@ -336,7 +338,7 @@ class VpcEndpoint(pulumi.CustomResource):
     @pulumi.getter(name="privateDnsEnabled")
     def private_dns_enabled(self) -> pulumi.Output[_builtins.bool]:
         """
-        Whether the service's public DNS name resolves to the endpoint inside the VPC (Interface endpoints; default false).
+        Whether an Interface endpoint answers for the service's public DNS name in the VPC (default false).
         """
         return pulumi.get(self, "private_dns_enabled")
 
@@ -344,7 +346,7 @@ class VpcEndpoint(pulumi.CustomResource):
     @pulumi.getter
     def region(self) -> pulumi.Output[_builtins.str]:
         """
-        The region the endpoint lives in (default: the provider's region). Changing it replaces the endpoint.
+        The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         return pulumi.get(self, "region")
 
@@ -352,7 +354,7 @@ class VpcEndpoint(pulumi.CustomResource):
     @pulumi.getter(name="securityGroupIds")
     def security_group_ids(self) -> pulumi.Output[Sequence[_builtins.str]]:
         """
-        Security groups of an Interface endpoint's network interfaces.
+        The security groups of an Interface endpoint's network interfaces.
         """
         return pulumi.get(self, "security_group_ids")
 
@@ -360,7 +362,7 @@ class VpcEndpoint(pulumi.CustomResource):
     @pulumi.getter(name="serviceName")
     def service_name(self) -> pulumi.Output[_builtins.str]:
         """
-        The service, e.g. `com.amazonaws.us-east-1.execute-api`; an AWS service must be in the endpoint's region. Changing it replaces the endpoint.
+        The service, e.g. `com.amazonaws.us-east-1.execute-api`.
         """
         return pulumi.get(self, "service_name")
 
@@ -376,7 +378,7 @@ class VpcEndpoint(pulumi.CustomResource):
     @pulumi.getter(name="subnetIds")
     def subnet_ids(self) -> pulumi.Output[Sequence[_builtins.str]]:
         """
-        Subnets for an Interface endpoint's network interfaces.
+        The subnets an Interface endpoint has network interfaces in.
         """
         return pulumi.get(self, "subnet_ids")
 
@@ -384,7 +386,7 @@ class VpcEndpoint(pulumi.CustomResource):
     @pulumi.getter
     def tags(self) -> pulumi.Output[Mapping[str, _builtins.str]]:
         """
-        Tags, set at creation and updated in place.
+        Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         return pulumi.get(self, "tags")
 
@@ -392,7 +394,7 @@ class VpcEndpoint(pulumi.CustomResource):
     @pulumi.getter(name="vpcEndpointType")
     def vpc_endpoint_type(self) -> pulumi.Output[_builtins.str]:
         """
-        `Interface`, `Gateway` or `GatewayLoadBalancer` (default `Gateway`). Changing it replaces the endpoint.
+        `Interface`, `Gateway` or `GatewayLoadBalancer` (default `Gateway`).
         """
         return pulumi.get(self, "vpc_endpoint_type")
 
@@ -400,7 +402,7 @@ class VpcEndpoint(pulumi.CustomResource):
     @pulumi.getter(name="vpcId")
     def vpc_id(self) -> pulumi.Output[_builtins.str]:
         """
-        The VPC's id. Changing it replaces the endpoint.
+        The VPC the endpoint belongs to.
         """
         return pulumi.get(self, "vpc_id")
 

@@ -33,9 +33,9 @@ class AccountPasswordPolicyArgs:
 
         :param pulumi.Input[_builtins.bool] allow_users_to_change_password: Let IAM users change their own password (default false).
         :param pulumi.Input[_builtins.bool] hard_expiry: Stop users from setting a new password after theirs expired (default false).
-        :param pulumi.Input[_builtins.int] max_password_age: Days a password stays valid, 1-1095 (absent: forever).
+        :param pulumi.Input[_builtins.int] max_password_age: Days a password stays valid, 1-1095; absent: passwords never expire.
         :param pulumi.Input[_builtins.int] minimum_password_length: Minimum password length, 6-128 (default 6).
-        :param pulumi.Input[_builtins.int] password_reuse_prevention: How many previous passwords cannot be reused, 1-24 (absent: no limit).
+        :param pulumi.Input[_builtins.int] password_reuse_prevention: How many previous passwords cannot be reused, 1-24; absent: passwords may be reused.
         :param pulumi.Input[_builtins.bool] require_lowercase_characters: Require at least one lowercase letter (default false).
         :param pulumi.Input[_builtins.bool] require_numbers: Require at least one number (default false).
         :param pulumi.Input[_builtins.bool] require_symbols: Require at least one symbol (default false).
@@ -88,7 +88,7 @@ class AccountPasswordPolicyArgs:
     @pulumi.getter(name="maxPasswordAge")
     def max_password_age(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        Days a password stays valid, 1-1095 (absent: forever).
+        Days a password stays valid, 1-1095; absent: passwords never expire.
         """
         return pulumi.get(self, "max_password_age")
 
@@ -112,7 +112,7 @@ class AccountPasswordPolicyArgs:
     @pulumi.getter(name="passwordReusePrevention")
     def password_reuse_prevention(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        How many previous passwords cannot be reused, 1-24 (absent: no limit).
+        How many previous passwords cannot be reused, 1-24; absent: passwords may be reused.
         """
         return pulumi.get(self, "password_reuse_prevention")
 
@@ -186,15 +186,15 @@ class AccountPasswordPolicy(pulumi.CustomResource):
                  require_uppercase_characters: pulumi.Input[Optional[_builtins.bool]] = None,
                  __props__=None):
         """
-        The account's IAM password policy (global, one per account). Every field updates in place; deleting the resource removes the policy. Import with `iam-account-password-policy`.
+        The account's IAM password policy (one per account). Every field updates in place; deleting it returns the account to IAM's default. Import with `iam-account-password-policy`.
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.bool] allow_users_to_change_password: Let IAM users change their own password (default false).
         :param pulumi.Input[_builtins.bool] hard_expiry: Stop users from setting a new password after theirs expired (default false).
-        :param pulumi.Input[_builtins.int] max_password_age: Days a password stays valid, 1-1095 (absent: forever).
+        :param pulumi.Input[_builtins.int] max_password_age: Days a password stays valid, 1-1095; absent: passwords never expire.
         :param pulumi.Input[_builtins.int] minimum_password_length: Minimum password length, 6-128 (default 6).
-        :param pulumi.Input[_builtins.int] password_reuse_prevention: How many previous passwords cannot be reused, 1-24 (absent: no limit).
+        :param pulumi.Input[_builtins.int] password_reuse_prevention: How many previous passwords cannot be reused, 1-24; absent: passwords may be reused.
         :param pulumi.Input[_builtins.bool] require_lowercase_characters: Require at least one lowercase letter (default false).
         :param pulumi.Input[_builtins.bool] require_numbers: Require at least one number (default false).
         :param pulumi.Input[_builtins.bool] require_symbols: Require at least one symbol (default false).
@@ -207,7 +207,7 @@ class AccountPasswordPolicy(pulumi.CustomResource):
                  args: Optional[AccountPasswordPolicyArgs] = None,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        The account's IAM password policy (global, one per account). Every field updates in place; deleting the resource removes the policy. Import with `iam-account-password-policy`.
+        The account's IAM password policy (one per account). Every field updates in place; deleting it returns the account to IAM's default. Import with `iam-account-password-policy`.
 
         :param str resource_name: The name of the resource.
         :param AccountPasswordPolicyArgs args: The arguments to use to populate this resource's properties.
@@ -320,7 +320,7 @@ class AccountPasswordPolicy(pulumi.CustomResource):
     @pulumi.getter(name="maxPasswordAge")
     def max_password_age(self) -> pulumi.Output[Optional[_builtins.int]]:
         """
-        Days a password stays valid, 1-1095 (absent: forever).
+        Days a password stays valid, 1-1095; absent: passwords never expire.
         """
         return pulumi.get(self, "max_password_age")
 
@@ -336,7 +336,7 @@ class AccountPasswordPolicy(pulumi.CustomResource):
     @pulumi.getter(name="passwordReusePrevention")
     def password_reuse_prevention(self) -> pulumi.Output[Optional[_builtins.int]]:
         """
-        How many previous passwords cannot be reused, 1-24 (absent: no limit).
+        How many previous passwords cannot be reused, 1-24; absent: passwords may be reused.
         """
         return pulumi.get(self, "password_reuse_prevention")
 

@@ -29,13 +29,13 @@ class RoleArgs:
         """
         The set of arguments for constructing a Role resource.
 
-        :param pulumi.Input[_builtins.str] assume_role_policy: The trust policy (JSON with Version and Statement). Compared semantically.
-        :param pulumi.Input[_builtins.str] description: The role's description (default empty).
-        :param pulumi.Input[_builtins.int] max_session_duration: Maximum session length in seconds, 3600-43200 (default 3600).
-        :param pulumi.Input[_builtins.str] name: The role's name (1-64 letters, digits or +=,.@_-); `<resource name>-<7 hex>` when neither name nor namePrefix is given. Changing it replaces the role.
-        :param pulumi.Input[_builtins.str] name_prefix: A prefix for a generated name (instead of name).
-        :param pulumi.Input[_builtins.str] path: The role's path, starting and ending with `/` (default `/`). Changing it replaces the role.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place.
+        :param pulumi.Input[_builtins.str] assume_role_policy: The trust policy (JSON): who may assume the role.
+        :param pulumi.Input[_builtins.str] description: What the role is for (up to 1000 characters).
+        :param pulumi.Input[_builtins.int] max_session_duration: The longest session, in seconds, 3600-43200 (default 3600).
+        :param pulumi.Input[_builtins.str] name: The role's name, 1-64 letters, digits or `+=,.@_-` (autonamed `<resource name>-<7 hex>` when neither it nor namePrefix is given).
+        :param pulumi.Input[_builtins.str] name_prefix: A prefix for the autoname.
+        :param pulumi.Input[_builtins.str] path: The role's path, starting and ending with `/` (default `/`).
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         pulumi.set(__self__, "assume_role_policy", assume_role_policy)
         if description is not None:
@@ -55,7 +55,7 @@ class RoleArgs:
     @pulumi.getter(name="assumeRolePolicy")
     def assume_role_policy(self) -> pulumi.Input[_builtins.str]:
         """
-        The trust policy (JSON with Version and Statement). Compared semantically.
+        The trust policy (JSON): who may assume the role.
         """
         return pulumi.get(self, "assume_role_policy")
 
@@ -67,7 +67,7 @@ class RoleArgs:
     @pulumi.getter
     def description(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The role's description (default empty).
+        What the role is for (up to 1000 characters).
         """
         return pulumi.get(self, "description")
 
@@ -79,7 +79,7 @@ class RoleArgs:
     @pulumi.getter(name="maxSessionDuration")
     def max_session_duration(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        Maximum session length in seconds, 3600-43200 (default 3600).
+        The longest session, in seconds, 3600-43200 (default 3600).
         """
         return pulumi.get(self, "max_session_duration")
 
@@ -91,7 +91,7 @@ class RoleArgs:
     @pulumi.getter
     def name(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The role's name (1-64 letters, digits or +=,.@_-); `<resource name>-<7 hex>` when neither name nor namePrefix is given. Changing it replaces the role.
+        The role's name, 1-64 letters, digits or `+=,.@_-` (autonamed `<resource name>-<7 hex>` when neither it nor namePrefix is given).
         """
         return pulumi.get(self, "name")
 
@@ -103,7 +103,7 @@ class RoleArgs:
     @pulumi.getter(name="namePrefix")
     def name_prefix(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        A prefix for a generated name (instead of name).
+        A prefix for the autoname.
         """
         return pulumi.get(self, "name_prefix")
 
@@ -115,7 +115,7 @@ class RoleArgs:
     @pulumi.getter
     def path(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The role's path, starting and ending with `/` (default `/`). Changing it replaces the role.
+        The role's path, starting and ending with `/` (default `/`).
         """
         return pulumi.get(self, "path")
 
@@ -127,7 +127,7 @@ class RoleArgs:
     @pulumi.getter
     def tags(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
-        Tags, set at creation and updated in place.
+        Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         return pulumi.get(self, "tags")
 
@@ -151,17 +151,17 @@ class Role(pulumi.CustomResource):
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  __props__=None):
         """
-        An IAM role (global). Trust policy, description, max session duration and tags update in place; changing name or path replaces it. Import with the role name.
+        An IAM role. Its trust policy, description, session duration and tags update in place; changing name or path replaces it. Import with the role name.
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] assume_role_policy: The trust policy (JSON with Version and Statement). Compared semantically.
-        :param pulumi.Input[_builtins.str] description: The role's description (default empty).
-        :param pulumi.Input[_builtins.int] max_session_duration: Maximum session length in seconds, 3600-43200 (default 3600).
-        :param pulumi.Input[_builtins.str] name: The role's name (1-64 letters, digits or +=,.@_-); `<resource name>-<7 hex>` when neither name nor namePrefix is given. Changing it replaces the role.
-        :param pulumi.Input[_builtins.str] name_prefix: A prefix for a generated name (instead of name).
-        :param pulumi.Input[_builtins.str] path: The role's path, starting and ending with `/` (default `/`). Changing it replaces the role.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place.
+        :param pulumi.Input[_builtins.str] assume_role_policy: The trust policy (JSON): who may assume the role.
+        :param pulumi.Input[_builtins.str] description: What the role is for (up to 1000 characters).
+        :param pulumi.Input[_builtins.int] max_session_duration: The longest session, in seconds, 3600-43200 (default 3600).
+        :param pulumi.Input[_builtins.str] name: The role's name, 1-64 letters, digits or `+=,.@_-` (autonamed `<resource name>-<7 hex>` when neither it nor namePrefix is given).
+        :param pulumi.Input[_builtins.str] name_prefix: A prefix for the autoname.
+        :param pulumi.Input[_builtins.str] path: The role's path, starting and ending with `/` (default `/`).
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         ...
     @overload
@@ -170,7 +170,7 @@ class Role(pulumi.CustomResource):
                  args: RoleArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        An IAM role (global). Trust policy, description, max session duration and tags update in place; changing name or path replaces it. Import with the role name.
+        An IAM role. Its trust policy, description, session duration and tags update in place; changing name or path replaces it. Import with the role name.
 
         :param str resource_name: The name of the resource.
         :param RoleArgs args: The arguments to use to populate this resource's properties.
@@ -214,6 +214,8 @@ class Role(pulumi.CustomResource):
             __props__.__dict__["tags"] = tags
             __props__.__dict__["arn"] = None
             __props__.__dict__["unique_id"] = None
+        replace_on_changes = pulumi.ResourceOptions(replace_on_changes=["name", "path"])
+        opts = pulumi.ResourceOptions.merge(opts, replace_on_changes)
         super(Role, __self__).__init__(
             'tap:iam:Role',
             resource_name,
@@ -265,7 +267,7 @@ class Role(pulumi.CustomResource):
     @pulumi.getter(name="assumeRolePolicy")
     def assume_role_policy(self) -> pulumi.Output[_builtins.str]:
         """
-        The trust policy (JSON with Version and Statement). Compared semantically.
+        The trust policy (JSON): who may assume the role.
         """
         return pulumi.get(self, "assume_role_policy")
 
@@ -273,7 +275,7 @@ class Role(pulumi.CustomResource):
     @pulumi.getter
     def description(self) -> pulumi.Output[_builtins.str]:
         """
-        The role's description (default empty).
+        What the role is for (up to 1000 characters).
         """
         return pulumi.get(self, "description")
 
@@ -281,7 +283,7 @@ class Role(pulumi.CustomResource):
     @pulumi.getter(name="maxSessionDuration")
     def max_session_duration(self) -> pulumi.Output[_builtins.int]:
         """
-        Maximum session length in seconds, 3600-43200 (default 3600).
+        The longest session, in seconds, 3600-43200 (default 3600).
         """
         return pulumi.get(self, "max_session_duration")
 
@@ -289,7 +291,7 @@ class Role(pulumi.CustomResource):
     @pulumi.getter
     def name(self) -> pulumi.Output[_builtins.str]:
         """
-        The role's name (1-64 letters, digits or +=,.@_-); `<resource name>-<7 hex>` when neither name nor namePrefix is given. Changing it replaces the role.
+        The role's name, 1-64 letters, digits or `+=,.@_-` (autonamed `<resource name>-<7 hex>` when neither it nor namePrefix is given).
         """
         return pulumi.get(self, "name")
 
@@ -297,7 +299,7 @@ class Role(pulumi.CustomResource):
     @pulumi.getter(name="namePrefix")
     def name_prefix(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        A prefix for a generated name (instead of name).
+        A prefix for the autoname.
         """
         return pulumi.get(self, "name_prefix")
 
@@ -305,7 +307,7 @@ class Role(pulumi.CustomResource):
     @pulumi.getter
     def path(self) -> pulumi.Output[_builtins.str]:
         """
-        The role's path, starting and ending with `/` (default `/`). Changing it replaces the role.
+        The role's path, starting and ending with `/` (default `/`).
         """
         return pulumi.get(self, "path")
 
@@ -313,7 +315,7 @@ class Role(pulumi.CustomResource):
     @pulumi.getter
     def tags(self) -> pulumi.Output[Mapping[str, _builtins.str]]:
         """
-        Tags, set at creation and updated in place.
+        Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         return pulumi.get(self, "tags")
 

@@ -24,7 +24,7 @@ class RolePolicyAttachmentArgs:
         """
         The set of arguments for constructing a RolePolicyAttachment resource.
 
-        :param pulumi.Input[_builtins.str] policy_arn: The managed policy's ARN, e.g. `arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`.
+        :param pulumi.Input[_builtins.str] policy_arn: The managed policy's ARN.
         :param pulumi.Input[_builtins.str] role: The role's name.
         """
         pulumi.set(__self__, "policy_arn", policy_arn)
@@ -34,7 +34,7 @@ class RolePolicyAttachmentArgs:
     @pulumi.getter(name="policyArn")
     def policy_arn(self) -> pulumi.Input[_builtins.str]:
         """
-        The managed policy's ARN, e.g. `arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`.
+        The managed policy's ARN.
         """
         return pulumi.get(self, "policy_arn")
 
@@ -65,11 +65,11 @@ class RolePolicyAttachment(pulumi.CustomResource):
                  role: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
-        Attaches a managed policy to a role (global). Any change replaces it. Import with `<role name>/<policy ARN>`.
+        Attaches a managed policy to a role. Any change replaces the attachment. Import with `<role name>/<policy ARN>`.
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] policy_arn: The managed policy's ARN, e.g. `arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`.
+        :param pulumi.Input[_builtins.str] policy_arn: The managed policy's ARN.
         :param pulumi.Input[_builtins.str] role: The role's name.
         """
         ...
@@ -79,7 +79,7 @@ class RolePolicyAttachment(pulumi.CustomResource):
                  args: RolePolicyAttachmentArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        Attaches a managed policy to a role (global). Any change replaces it. Import with `<role name>/<policy ARN>`.
+        Attaches a managed policy to a role. Any change replaces the attachment. Import with `<role name>/<policy ARN>`.
 
         :param str resource_name: The name of the resource.
         :param RolePolicyAttachmentArgs args: The arguments to use to populate this resource's properties.
@@ -113,6 +113,8 @@ class RolePolicyAttachment(pulumi.CustomResource):
             if role is None and not opts.urn:
                 raise TypeError("Missing required property 'role'")
             __props__.__dict__["role"] = role
+        replace_on_changes = pulumi.ResourceOptions(replace_on_changes=["policyArn", "role"])
+        opts = pulumi.ResourceOptions.merge(opts, replace_on_changes)
         super(RolePolicyAttachment, __self__).__init__(
             'tap:iam:RolePolicyAttachment',
             resource_name,
@@ -149,7 +151,7 @@ class RolePolicyAttachment(pulumi.CustomResource):
     @pulumi.getter(name="policyArn")
     def policy_arn(self) -> pulumi.Output[_builtins.str]:
         """
-        The managed policy's ARN, e.g. `arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs`.
+        The managed policy's ARN.
         """
         return pulumi.get(self, "policy_arn")
 

@@ -25,9 +25,9 @@ class AliasArgs:
         """
         The set of arguments for constructing a Alias resource.
 
-        :param pulumi.Input[_builtins.str] name: The alias, `alias/<name>`; not under `alias/aws/`. Changing it replaces the alias.
-        :param pulumi.Input[_builtins.str] target_key_id: The id or ARN of the key the alias points to. Changes retarget in place.
-        :param pulumi.Input[_builtins.str] region: The region the alias lives in (default: the provider's region). Changing it replaces the alias.
+        :param pulumi.Input[_builtins.str] name: The alias, `alias/<name>` (not in `alias/aws/`, which AWS reserves).
+        :param pulumi.Input[_builtins.str] target_key_id: The key's id or ARN.
+        :param pulumi.Input[_builtins.str] region: The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         pulumi.set(__self__, "name", name)
         pulumi.set(__self__, "target_key_id", target_key_id)
@@ -38,7 +38,7 @@ class AliasArgs:
     @pulumi.getter
     def name(self) -> pulumi.Input[_builtins.str]:
         """
-        The alias, `alias/<name>`; not under `alias/aws/`. Changing it replaces the alias.
+        The alias, `alias/<name>` (not in `alias/aws/`, which AWS reserves).
         """
         return pulumi.get(self, "name")
 
@@ -50,7 +50,7 @@ class AliasArgs:
     @pulumi.getter(name="targetKeyId")
     def target_key_id(self) -> pulumi.Input[_builtins.str]:
         """
-        The id or ARN of the key the alias points to. Changes retarget in place.
+        The key's id or ARN.
         """
         return pulumi.get(self, "target_key_id")
 
@@ -62,7 +62,7 @@ class AliasArgs:
     @pulumi.getter
     def region(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The region the alias lives in (default: the provider's region). Changing it replaces the alias.
+        The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         return pulumi.get(self, "region")
 
@@ -82,13 +82,13 @@ class Alias(pulumi.CustomResource):
                  target_key_id: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
-        A friendly name for a KMS key. Retargeting updates in place; changing name replaces it. Import with the alias name, or `<alias name>@<region>`.
+        A friendly name for a KMS key. Retargeting it to another key happens in place; renaming it replaces it. Import with the alias name, or `<alias name>@<region>`.
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] name: The alias, `alias/<name>`; not under `alias/aws/`. Changing it replaces the alias.
-        :param pulumi.Input[_builtins.str] region: The region the alias lives in (default: the provider's region). Changing it replaces the alias.
-        :param pulumi.Input[_builtins.str] target_key_id: The id or ARN of the key the alias points to. Changes retarget in place.
+        :param pulumi.Input[_builtins.str] name: The alias, `alias/<name>` (not in `alias/aws/`, which AWS reserves).
+        :param pulumi.Input[_builtins.str] region: The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
+        :param pulumi.Input[_builtins.str] target_key_id: The key's id or ARN.
         """
         ...
     @overload
@@ -97,7 +97,7 @@ class Alias(pulumi.CustomResource):
                  args: AliasArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        A friendly name for a KMS key. Retargeting updates in place; changing name replaces it. Import with the alias name, or `<alias name>@<region>`.
+        A friendly name for a KMS key. Retargeting it to another key happens in place; renaming it replaces it. Import with the alias name, or `<alias name>@<region>`.
 
         :param str resource_name: The name of the resource.
         :param AliasArgs args: The arguments to use to populate this resource's properties.
@@ -135,6 +135,8 @@ class Alias(pulumi.CustomResource):
             __props__.__dict__["target_key_id"] = target_key_id
             __props__.__dict__["arn"] = None
             __props__.__dict__["target_key_arn"] = None
+        replace_on_changes = pulumi.ResourceOptions(replace_on_changes=["name", "region"])
+        opts = pulumi.ResourceOptions.merge(opts, replace_on_changes)
         super(Alias, __self__).__init__(
             'tap:kms:Alias',
             resource_name,
@@ -182,7 +184,7 @@ class Alias(pulumi.CustomResource):
     @pulumi.getter
     def name(self) -> pulumi.Output[_builtins.str]:
         """
-        The alias, `alias/<name>`; not under `alias/aws/`. Changing it replaces the alias.
+        The alias, `alias/<name>` (not in `alias/aws/`, which AWS reserves).
         """
         return pulumi.get(self, "name")
 
@@ -190,7 +192,7 @@ class Alias(pulumi.CustomResource):
     @pulumi.getter
     def region(self) -> pulumi.Output[_builtins.str]:
         """
-        The region the alias lives in (default: the provider's region). Changing it replaces the alias.
+        The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         return pulumi.get(self, "region")
 
@@ -198,7 +200,7 @@ class Alias(pulumi.CustomResource):
     @pulumi.getter(name="targetKeyArn")
     def target_key_arn(self) -> pulumi.Output[_builtins.str]:
         """
-        The ARN of the key it points to.
+        The ARN of the key the alias names.
         """
         return pulumi.get(self, "target_key_arn")
 
@@ -206,7 +208,7 @@ class Alias(pulumi.CustomResource):
     @pulumi.getter(name="targetKeyId")
     def target_key_id(self) -> pulumi.Output[_builtins.str]:
         """
-        The id or ARN of the key the alias points to. Changes retarget in place.
+        The key's id or ARN.
         """
         return pulumi.get(self, "target_key_id")
 

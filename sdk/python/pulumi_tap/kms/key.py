@@ -29,13 +29,13 @@ class KeyArgs:
         """
         The set of arguments for constructing a Key resource.
 
-        :param pulumi.Input[_builtins.int] deletion_window_in_days: Days between deleting the resource and KMS deleting the key, 7-30 (default 30).
-        :param pulumi.Input[_builtins.str] description: The key's description (default empty).
-        :param pulumi.Input[_builtins.bool] enable_key_rotation: Whether KMS rotates the key material yearly (default false).
-        :param pulumi.Input[_builtins.str] key_usage: `ENCRYPT_DECRYPT` (default), `SIGN_VERIFY`, `GENERATE_VERIFY_MAC` or `KEY_AGREEMENT`. Changing it replaces the key.
-        :param pulumi.Input[_builtins.str] policy: The key policy (JSON with Version and Statement); KMS's default policy when absent. Compared semantically.
-        :param pulumi.Input[_builtins.str] region: The region the key lives in (default: the provider's region). Changing it replaces the key.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place.
+        :param pulumi.Input[_builtins.int] deletion_window_in_days: Days, 7-30, between deleting the resource and KMS destroying the key (default 30).
+        :param pulumi.Input[_builtins.str] description: What the key is for (up to 8192 characters).
+        :param pulumi.Input[_builtins.bool] enable_key_rotation: Whether KMS rotates the key material every year (default false).
+        :param pulumi.Input[_builtins.str] key_usage: `ENCRYPT_DECRYPT`, `SIGN_VERIFY`, `GENERATE_VERIFY_MAC` or `KEY_AGREEMENT` (default `ENCRYPT_DECRYPT`).
+        :param pulumi.Input[_builtins.str] policy: The key policy (JSON); AWS's default policy when absent.
+        :param pulumi.Input[_builtins.str] region: The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         if deletion_window_in_days is not None:
             pulumi.set(__self__, "deletion_window_in_days", deletion_window_in_days)
@@ -56,7 +56,7 @@ class KeyArgs:
     @pulumi.getter(name="deletionWindowInDays")
     def deletion_window_in_days(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        Days between deleting the resource and KMS deleting the key, 7-30 (default 30).
+        Days, 7-30, between deleting the resource and KMS destroying the key (default 30).
         """
         return pulumi.get(self, "deletion_window_in_days")
 
@@ -68,7 +68,7 @@ class KeyArgs:
     @pulumi.getter
     def description(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The key's description (default empty).
+        What the key is for (up to 8192 characters).
         """
         return pulumi.get(self, "description")
 
@@ -80,7 +80,7 @@ class KeyArgs:
     @pulumi.getter(name="enableKeyRotation")
     def enable_key_rotation(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        Whether KMS rotates the key material yearly (default false).
+        Whether KMS rotates the key material every year (default false).
         """
         return pulumi.get(self, "enable_key_rotation")
 
@@ -92,7 +92,7 @@ class KeyArgs:
     @pulumi.getter(name="keyUsage")
     def key_usage(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        `ENCRYPT_DECRYPT` (default), `SIGN_VERIFY`, `GENERATE_VERIFY_MAC` or `KEY_AGREEMENT`. Changing it replaces the key.
+        `ENCRYPT_DECRYPT`, `SIGN_VERIFY`, `GENERATE_VERIFY_MAC` or `KEY_AGREEMENT` (default `ENCRYPT_DECRYPT`).
         """
         return pulumi.get(self, "key_usage")
 
@@ -104,7 +104,7 @@ class KeyArgs:
     @pulumi.getter
     def policy(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The key policy (JSON with Version and Statement); KMS's default policy when absent. Compared semantically.
+        The key policy (JSON); AWS's default policy when absent.
         """
         return pulumi.get(self, "policy")
 
@@ -116,7 +116,7 @@ class KeyArgs:
     @pulumi.getter
     def region(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The region the key lives in (default: the provider's region). Changing it replaces the key.
+        The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         return pulumi.get(self, "region")
 
@@ -128,7 +128,7 @@ class KeyArgs:
     @pulumi.getter
     def tags(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
-        Tags, set at creation and updated in place.
+        Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         return pulumi.get(self, "tags")
 
@@ -152,17 +152,17 @@ class Key(pulumi.CustomResource):
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  __props__=None):
         """
-        A customer managed KMS key. Description, policy, rotation and tags update in place; changing keyUsage replaces it. Deleting it schedules deletion after deletionWindowInDays; a key pending deletion reads as gone. Import with the key id, or `<key id>@<region>`.
+        A customer managed KMS key. Its description, policy, rotation, deletion window and tags update in place; changing keyUsage replaces it. Deleting it schedules its deletion after deletionWindowInDays. Import with the key id, or `<key id>@<region>`.
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.int] deletion_window_in_days: Days between deleting the resource and KMS deleting the key, 7-30 (default 30).
-        :param pulumi.Input[_builtins.str] description: The key's description (default empty).
-        :param pulumi.Input[_builtins.bool] enable_key_rotation: Whether KMS rotates the key material yearly (default false).
-        :param pulumi.Input[_builtins.str] key_usage: `ENCRYPT_DECRYPT` (default), `SIGN_VERIFY`, `GENERATE_VERIFY_MAC` or `KEY_AGREEMENT`. Changing it replaces the key.
-        :param pulumi.Input[_builtins.str] policy: The key policy (JSON with Version and Statement); KMS's default policy when absent. Compared semantically.
-        :param pulumi.Input[_builtins.str] region: The region the key lives in (default: the provider's region). Changing it replaces the key.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place.
+        :param pulumi.Input[_builtins.int] deletion_window_in_days: Days, 7-30, between deleting the resource and KMS destroying the key (default 30).
+        :param pulumi.Input[_builtins.str] description: What the key is for (up to 8192 characters).
+        :param pulumi.Input[_builtins.bool] enable_key_rotation: Whether KMS rotates the key material every year (default false).
+        :param pulumi.Input[_builtins.str] key_usage: `ENCRYPT_DECRYPT`, `SIGN_VERIFY`, `GENERATE_VERIFY_MAC` or `KEY_AGREEMENT` (default `ENCRYPT_DECRYPT`).
+        :param pulumi.Input[_builtins.str] policy: The key policy (JSON); AWS's default policy when absent.
+        :param pulumi.Input[_builtins.str] region: The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         ...
     @overload
@@ -171,7 +171,7 @@ class Key(pulumi.CustomResource):
                  args: Optional[KeyArgs] = None,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        A customer managed KMS key. Description, policy, rotation and tags update in place; changing keyUsage replaces it. Deleting it schedules deletion after deletionWindowInDays; a key pending deletion reads as gone. Import with the key id, or `<key id>@<region>`.
+        A customer managed KMS key. Its description, policy, rotation, deletion window and tags update in place; changing keyUsage replaces it. Deleting it schedules its deletion after deletionWindowInDays. Import with the key id, or `<key id>@<region>`.
 
         :param str resource_name: The name of the resource.
         :param KeyArgs args: The arguments to use to populate this resource's properties.
@@ -213,6 +213,8 @@ class Key(pulumi.CustomResource):
             __props__.__dict__["tags"] = tags
             __props__.__dict__["arn"] = None
             __props__.__dict__["key_id"] = None
+        replace_on_changes = pulumi.ResourceOptions(replace_on_changes=["keyUsage", "region"])
+        opts = pulumi.ResourceOptions.merge(opts, replace_on_changes)
         super(Key, __self__).__init__(
             'tap:kms:Key',
             resource_name,
@@ -264,7 +266,7 @@ class Key(pulumi.CustomResource):
     @pulumi.getter(name="deletionWindowInDays")
     def deletion_window_in_days(self) -> pulumi.Output[_builtins.int]:
         """
-        Days between deleting the resource and KMS deleting the key, 7-30 (default 30).
+        Days, 7-30, between deleting the resource and KMS destroying the key (default 30).
         """
         return pulumi.get(self, "deletion_window_in_days")
 
@@ -272,7 +274,7 @@ class Key(pulumi.CustomResource):
     @pulumi.getter
     def description(self) -> pulumi.Output[_builtins.str]:
         """
-        The key's description (default empty).
+        What the key is for (up to 8192 characters).
         """
         return pulumi.get(self, "description")
 
@@ -280,7 +282,7 @@ class Key(pulumi.CustomResource):
     @pulumi.getter(name="enableKeyRotation")
     def enable_key_rotation(self) -> pulumi.Output[_builtins.bool]:
         """
-        Whether KMS rotates the key material yearly (default false).
+        Whether KMS rotates the key material every year (default false).
         """
         return pulumi.get(self, "enable_key_rotation")
 
@@ -296,7 +298,7 @@ class Key(pulumi.CustomResource):
     @pulumi.getter(name="keyUsage")
     def key_usage(self) -> pulumi.Output[_builtins.str]:
         """
-        `ENCRYPT_DECRYPT` (default), `SIGN_VERIFY`, `GENERATE_VERIFY_MAC` or `KEY_AGREEMENT`. Changing it replaces the key.
+        `ENCRYPT_DECRYPT`, `SIGN_VERIFY`, `GENERATE_VERIFY_MAC` or `KEY_AGREEMENT` (default `ENCRYPT_DECRYPT`).
         """
         return pulumi.get(self, "key_usage")
 
@@ -304,7 +306,7 @@ class Key(pulumi.CustomResource):
     @pulumi.getter
     def policy(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        The key policy (JSON with Version and Statement); KMS's default policy when absent. Compared semantically.
+        The key policy (JSON); AWS's default policy when absent.
         """
         return pulumi.get(self, "policy")
 
@@ -312,7 +314,7 @@ class Key(pulumi.CustomResource):
     @pulumi.getter
     def region(self) -> pulumi.Output[_builtins.str]:
         """
-        The region the key lives in (default: the provider's region). Changing it replaces the key.
+        The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         return pulumi.get(self, "region")
 
@@ -320,7 +322,7 @@ class Key(pulumi.CustomResource):
     @pulumi.getter
     def tags(self) -> pulumi.Output[Mapping[str, _builtins.str]]:
         """
-        Tags, set at creation and updated in place.
+        Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         return pulumi.get(self, "tags")
 

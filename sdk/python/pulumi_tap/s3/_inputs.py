@@ -23,7 +23,7 @@ __all__ = [
 
 class SseByDefaultArgsDict(TypedDict):
     """
-    The default encryption applied to new objects.
+    How objects are encrypted when a request does not say.
     """
     sse_algorithm: pulumi.Input[_builtins.str]
     """
@@ -31,7 +31,7 @@ class SseByDefaultArgsDict(TypedDict):
     """
     kms_master_key_id: NotRequired[pulumi.Input[Optional[_builtins.str]]]
     """
-    The KMS key (id or ARN) for aws:kms; AWS's managed key when absent.
+    The KMS key (id or ARN) for `aws:kms`; AWS's managed key when absent.
     """
 
 @pulumi.input_type
@@ -40,10 +40,10 @@ class SseByDefaultArgs:
                  sse_algorithm: pulumi.Input[_builtins.str],
                  kms_master_key_id: pulumi.Input[Optional[_builtins.str]] = None):
         """
-        The default encryption applied to new objects.
+        How objects are encrypted when a request does not say.
 
         :param pulumi.Input[_builtins.str] sse_algorithm: `AES256`, `aws:kms` or `aws:kms:dsse`.
-        :param pulumi.Input[_builtins.str] kms_master_key_id: The KMS key (id or ARN) for aws:kms; AWS's managed key when absent.
+        :param pulumi.Input[_builtins.str] kms_master_key_id: The KMS key (id or ARN) for `aws:kms`; AWS's managed key when absent.
         """
         pulumi.set(__self__, "sse_algorithm", sse_algorithm)
         if kms_master_key_id is not None:
@@ -65,7 +65,7 @@ class SseByDefaultArgs:
     @pulumi.getter(name="kmsMasterKeyId")
     def kms_master_key_id(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The KMS key (id or ARN) for aws:kms; AWS's managed key when absent.
+        The KMS key (id or ARN) for `aws:kms`; AWS's managed key when absent.
         """
         return pulumi.get(self, "kms_master_key_id")
 
@@ -80,11 +80,11 @@ class SseRuleArgsDict(TypedDict):
     """
     apply_server_side_encryption_by_default: pulumi.Input['SseByDefaultArgsDict']
     """
-    How new objects are encrypted.
+    The default encryption.
     """
     bucket_key_enabled: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
     """
-    Whether S3 Bucket Keys cut KMS calls (default false).
+    Whether S3 uses a bucket key for SSE-KMS, cutting KMS calls (default false).
     """
 
 @pulumi.input_type
@@ -95,8 +95,8 @@ class SseRuleArgs:
         """
         A default-encryption rule.
 
-        :param pulumi.Input['SseByDefaultArgs'] apply_server_side_encryption_by_default: How new objects are encrypted.
-        :param pulumi.Input[_builtins.bool] bucket_key_enabled: Whether S3 Bucket Keys cut KMS calls (default false).
+        :param pulumi.Input['SseByDefaultArgs'] apply_server_side_encryption_by_default: The default encryption.
+        :param pulumi.Input[_builtins.bool] bucket_key_enabled: Whether S3 uses a bucket key for SSE-KMS, cutting KMS calls (default false).
         """
         pulumi.set(__self__, "apply_server_side_encryption_by_default", apply_server_side_encryption_by_default)
         if bucket_key_enabled is not None:
@@ -106,7 +106,7 @@ class SseRuleArgs:
     @pulumi.getter(name="applyServerSideEncryptionByDefault")
     def apply_server_side_encryption_by_default(self) -> pulumi.Input['SseByDefaultArgs']:
         """
-        How new objects are encrypted.
+        The default encryption.
         """
         return pulumi.get(self, "apply_server_side_encryption_by_default")
 
@@ -118,7 +118,7 @@ class SseRuleArgs:
     @pulumi.getter(name="bucketKeyEnabled")
     def bucket_key_enabled(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        Whether S3 Bucket Keys cut KMS calls (default false).
+        Whether S3 uses a bucket key for SSE-KMS, cutting KMS calls (default false).
         """
         return pulumi.get(self, "bucket_key_enabled")
 

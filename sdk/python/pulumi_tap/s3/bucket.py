@@ -27,11 +27,11 @@ class BucketArgs:
         """
         The set of arguments for constructing a Bucket resource.
 
-        :param pulumi.Input[_builtins.str] bucket: The bucket's name (S3 naming rules: 3-63 lowercase letters, digits, hyphens and dots); `<resource name>-<7 hex>` when neither bucket nor bucketPrefix is given. Changing it replaces the bucket.
-        :param pulumi.Input[_builtins.str] bucket_prefix: A prefix for a generated name (instead of bucket).
-        :param pulumi.Input[_builtins.bool] force_destroy: Whether deleting the bucket first deletes every object version and delete marker in it (default false).
-        :param pulumi.Input[_builtins.str] region: The region the bucket lives in (default: the provider's region). Changing it replaces the bucket.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place.
+        :param pulumi.Input[_builtins.str] bucket: The bucket's name, globally unique (autonamed `<resource name>-<7 hex>`, lowercase, when neither it nor bucketPrefix is given).
+        :param pulumi.Input[_builtins.str] bucket_prefix: A prefix for the autoname.
+        :param pulumi.Input[_builtins.bool] force_destroy: Whether destroy first deletes every object version in the bucket (default false).
+        :param pulumi.Input[_builtins.str] region: The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         if bucket is not None:
             pulumi.set(__self__, "bucket", bucket)
@@ -48,7 +48,7 @@ class BucketArgs:
     @pulumi.getter
     def bucket(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The bucket's name (S3 naming rules: 3-63 lowercase letters, digits, hyphens and dots); `<resource name>-<7 hex>` when neither bucket nor bucketPrefix is given. Changing it replaces the bucket.
+        The bucket's name, globally unique (autonamed `<resource name>-<7 hex>`, lowercase, when neither it nor bucketPrefix is given).
         """
         return pulumi.get(self, "bucket")
 
@@ -60,7 +60,7 @@ class BucketArgs:
     @pulumi.getter(name="bucketPrefix")
     def bucket_prefix(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        A prefix for a generated name (instead of bucket).
+        A prefix for the autoname.
         """
         return pulumi.get(self, "bucket_prefix")
 
@@ -72,7 +72,7 @@ class BucketArgs:
     @pulumi.getter(name="forceDestroy")
     def force_destroy(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        Whether deleting the bucket first deletes every object version and delete marker in it (default false).
+        Whether destroy first deletes every object version in the bucket (default false).
         """
         return pulumi.get(self, "force_destroy")
 
@@ -84,7 +84,7 @@ class BucketArgs:
     @pulumi.getter
     def region(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The region the bucket lives in (default: the provider's region). Changing it replaces the bucket.
+        The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         return pulumi.get(self, "region")
 
@@ -96,7 +96,7 @@ class BucketArgs:
     @pulumi.getter
     def tags(self) -> pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]]:
         """
-        Tags, set at creation and updated in place.
+        Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         return pulumi.get(self, "tags")
 
@@ -118,15 +118,15 @@ class Bucket(pulumi.CustomResource):
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  __props__=None):
         """
-        An S3 bucket, created in its region. Tags and forceDestroy update in place; changing bucket replaces it. Import with the bucket name, or `<name>@<region>`.
+        An S3 bucket in its region. Tags and forceDestroy update in place; renaming it replaces it. Import with the bucket name, or `<name>@<region>`.
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] bucket: The bucket's name (S3 naming rules: 3-63 lowercase letters, digits, hyphens and dots); `<resource name>-<7 hex>` when neither bucket nor bucketPrefix is given. Changing it replaces the bucket.
-        :param pulumi.Input[_builtins.str] bucket_prefix: A prefix for a generated name (instead of bucket).
-        :param pulumi.Input[_builtins.bool] force_destroy: Whether deleting the bucket first deletes every object version and delete marker in it (default false).
-        :param pulumi.Input[_builtins.str] region: The region the bucket lives in (default: the provider's region). Changing it replaces the bucket.
-        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place.
+        :param pulumi.Input[_builtins.str] bucket: The bucket's name, globally unique (autonamed `<resource name>-<7 hex>`, lowercase, when neither it nor bucketPrefix is given).
+        :param pulumi.Input[_builtins.str] bucket_prefix: A prefix for the autoname.
+        :param pulumi.Input[_builtins.bool] force_destroy: Whether destroy first deletes every object version in the bucket (default false).
+        :param pulumi.Input[_builtins.str] region: The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
+        :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         ...
     @overload
@@ -135,7 +135,7 @@ class Bucket(pulumi.CustomResource):
                  args: Optional[BucketArgs] = None,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        An S3 bucket, created in its region. Tags and forceDestroy update in place; changing bucket replaces it. Import with the bucket name, or `<name>@<region>`.
+        An S3 bucket in its region. Tags and forceDestroy update in place; renaming it replaces it. Import with the bucket name, or `<name>@<region>`.
 
         :param str resource_name: The name of the resource.
         :param BucketArgs args: The arguments to use to populate this resource's properties.
@@ -174,6 +174,8 @@ class Bucket(pulumi.CustomResource):
             __props__.__dict__["arn"] = None
             __props__.__dict__["bucket_domain_name"] = None
             __props__.__dict__["bucket_regional_domain_name"] = None
+        replace_on_changes = pulumi.ResourceOptions(replace_on_changes=["bucket", "region"])
+        opts = pulumi.ResourceOptions.merge(opts, replace_on_changes)
         super(Bucket, __self__).__init__(
             'tap:s3:Bucket',
             resource_name,
@@ -224,7 +226,7 @@ class Bucket(pulumi.CustomResource):
     @pulumi.getter
     def bucket(self) -> pulumi.Output[_builtins.str]:
         """
-        The bucket's name (S3 naming rules: 3-63 lowercase letters, digits, hyphens and dots); `<resource name>-<7 hex>` when neither bucket nor bucketPrefix is given. Changing it replaces the bucket.
+        The bucket's name, globally unique (autonamed `<resource name>-<7 hex>`, lowercase, when neither it nor bucketPrefix is given).
         """
         return pulumi.get(self, "bucket")
 
@@ -232,7 +234,7 @@ class Bucket(pulumi.CustomResource):
     @pulumi.getter(name="bucketDomainName")
     def bucket_domain_name(self) -> pulumi.Output[_builtins.str]:
         """
-        The bucket's global domain name.
+        `<bucket>.s3.amazonaws.com`.
         """
         return pulumi.get(self, "bucket_domain_name")
 
@@ -240,7 +242,7 @@ class Bucket(pulumi.CustomResource):
     @pulumi.getter(name="bucketPrefix")
     def bucket_prefix(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        A prefix for a generated name (instead of bucket).
+        A prefix for the autoname.
         """
         return pulumi.get(self, "bucket_prefix")
 
@@ -248,7 +250,7 @@ class Bucket(pulumi.CustomResource):
     @pulumi.getter(name="bucketRegionalDomainName")
     def bucket_regional_domain_name(self) -> pulumi.Output[_builtins.str]:
         """
-        The bucket's regional domain name.
+        `<bucket>.s3.<region>.amazonaws.com`.
         """
         return pulumi.get(self, "bucket_regional_domain_name")
 
@@ -256,7 +258,7 @@ class Bucket(pulumi.CustomResource):
     @pulumi.getter(name="forceDestroy")
     def force_destroy(self) -> pulumi.Output[_builtins.bool]:
         """
-        Whether deleting the bucket first deletes every object version and delete marker in it (default false).
+        Whether destroy first deletes every object version in the bucket (default false).
         """
         return pulumi.get(self, "force_destroy")
 
@@ -264,7 +266,7 @@ class Bucket(pulumi.CustomResource):
     @pulumi.getter
     def region(self) -> pulumi.Output[_builtins.str]:
         """
-        The region the bucket lives in (default: the provider's region). Changing it replaces the bucket.
+        The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         return pulumi.get(self, "region")
 
@@ -272,7 +274,7 @@ class Bucket(pulumi.CustomResource):
     @pulumi.getter
     def tags(self) -> pulumi.Output[Mapping[str, _builtins.str]]:
         """
-        Tags, set at creation and updated in place.
+        Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
         """
         return pulumi.get(self, "tags")
 

@@ -25,9 +25,9 @@ class BucketPolicyArgs:
         """
         The set of arguments for constructing a BucketPolicy resource.
 
-        :param pulumi.Input[_builtins.str] bucket: The bucket's name. Changing it replaces the resource.
-        :param pulumi.Input[_builtins.str] policy: The policy (JSON with Version and Statement). Compared semantically.
-        :param pulumi.Input[_builtins.str] region: The region the bucket policy lives in (default: the provider's region). Changing it replaces the bucket policy.
+        :param pulumi.Input[_builtins.str] bucket: The bucket's name.
+        :param pulumi.Input[_builtins.str] policy: The policy (JSON).
+        :param pulumi.Input[_builtins.str] region: The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         pulumi.set(__self__, "bucket", bucket)
         pulumi.set(__self__, "policy", policy)
@@ -38,7 +38,7 @@ class BucketPolicyArgs:
     @pulumi.getter
     def bucket(self) -> pulumi.Input[_builtins.str]:
         """
-        The bucket's name. Changing it replaces the resource.
+        The bucket's name.
         """
         return pulumi.get(self, "bucket")
 
@@ -50,7 +50,7 @@ class BucketPolicyArgs:
     @pulumi.getter
     def policy(self) -> pulumi.Input[_builtins.str]:
         """
-        The policy (JSON with Version and Statement). Compared semantically.
+        The policy (JSON).
         """
         return pulumi.get(self, "policy")
 
@@ -62,7 +62,7 @@ class BucketPolicyArgs:
     @pulumi.getter
     def region(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The region the bucket policy lives in (default: the provider's region). Changing it replaces the bucket policy.
+        The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         return pulumi.get(self, "region")
 
@@ -82,13 +82,13 @@ class BucketPolicy(pulumi.CustomResource):
                  region: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
-        A bucket's policy. Updates in place; deleting it removes the policy. Import with the bucket name.
+        A bucket's policy. The policy updates in place; changing bucket replaces it. Import with the bucket name, or `<name>@<region>`.
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] bucket: The bucket's name. Changing it replaces the resource.
-        :param pulumi.Input[_builtins.str] policy: The policy (JSON with Version and Statement). Compared semantically.
-        :param pulumi.Input[_builtins.str] region: The region the bucket policy lives in (default: the provider's region). Changing it replaces the bucket policy.
+        :param pulumi.Input[_builtins.str] bucket: The bucket's name.
+        :param pulumi.Input[_builtins.str] policy: The policy (JSON).
+        :param pulumi.Input[_builtins.str] region: The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         ...
     @overload
@@ -97,7 +97,7 @@ class BucketPolicy(pulumi.CustomResource):
                  args: BucketPolicyArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        A bucket's policy. Updates in place; deleting it removes the policy. Import with the bucket name.
+        A bucket's policy. The policy updates in place; changing bucket replaces it. Import with the bucket name, or `<name>@<region>`.
 
         :param str resource_name: The name of the resource.
         :param BucketPolicyArgs args: The arguments to use to populate this resource's properties.
@@ -133,6 +133,8 @@ class BucketPolicy(pulumi.CustomResource):
                 raise TypeError("Missing required property 'policy'")
             __props__.__dict__["policy"] = policy
             __props__.__dict__["region"] = region
+        replace_on_changes = pulumi.ResourceOptions(replace_on_changes=["bucket", "region"])
+        opts = pulumi.ResourceOptions.merge(opts, replace_on_changes)
         super(BucketPolicy, __self__).__init__(
             'tap:s3:BucketPolicy',
             resource_name,
@@ -170,7 +172,7 @@ class BucketPolicy(pulumi.CustomResource):
     @pulumi.getter
     def bucket(self) -> pulumi.Output[_builtins.str]:
         """
-        The bucket's name. Changing it replaces the resource.
+        The bucket's name.
         """
         return pulumi.get(self, "bucket")
 
@@ -178,7 +180,7 @@ class BucketPolicy(pulumi.CustomResource):
     @pulumi.getter
     def policy(self) -> pulumi.Output[_builtins.str]:
         """
-        The policy (JSON with Version and Statement). Compared semantically.
+        The policy (JSON).
         """
         return pulumi.get(self, "policy")
 
@@ -186,7 +188,7 @@ class BucketPolicy(pulumi.CustomResource):
     @pulumi.getter
     def region(self) -> pulumi.Output[_builtins.str]:
         """
-        The region the bucket policy lives in (default: the provider's region). Changing it replaces the bucket policy.
+        The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         return pulumi.get(self, "region")
 

@@ -28,12 +28,12 @@ class BucketPublicAccessBlockArgs:
         """
         The set of arguments for constructing a BucketPublicAccessBlock resource.
 
-        :param pulumi.Input[_builtins.str] bucket: The bucket's name. Changing it replaces the resource.
-        :param pulumi.Input[_builtins.bool] block_public_acls: Reject requests that grant public ACLs (default false).
+        :param pulumi.Input[_builtins.str] bucket: The bucket's name.
+        :param pulumi.Input[_builtins.bool] block_public_acls: Reject requests that grant public access through ACLs (default false).
         :param pulumi.Input[_builtins.bool] block_public_policy: Reject bucket policies that grant public access (default false).
-        :param pulumi.Input[_builtins.bool] ignore_public_acls: Ignore public ACLs (default false).
-        :param pulumi.Input[_builtins.str] region: The region the public access block lives in (default: the provider's region). Changing it replaces the public access block.
-        :param pulumi.Input[_builtins.bool] restrict_public_buckets: Restrict access to buckets with public policies (default false).
+        :param pulumi.Input[_builtins.bool] ignore_public_acls: Ignore ACLs that grant public access (default false).
+        :param pulumi.Input[_builtins.str] region: The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
+        :param pulumi.Input[_builtins.bool] restrict_public_buckets: Allow only AWS services and the account itself under a public policy (default false).
         """
         pulumi.set(__self__, "bucket", bucket)
         if block_public_acls is not None:
@@ -51,7 +51,7 @@ class BucketPublicAccessBlockArgs:
     @pulumi.getter
     def bucket(self) -> pulumi.Input[_builtins.str]:
         """
-        The bucket's name. Changing it replaces the resource.
+        The bucket's name.
         """
         return pulumi.get(self, "bucket")
 
@@ -63,7 +63,7 @@ class BucketPublicAccessBlockArgs:
     @pulumi.getter(name="blockPublicAcls")
     def block_public_acls(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        Reject requests that grant public ACLs (default false).
+        Reject requests that grant public access through ACLs (default false).
         """
         return pulumi.get(self, "block_public_acls")
 
@@ -87,7 +87,7 @@ class BucketPublicAccessBlockArgs:
     @pulumi.getter(name="ignorePublicAcls")
     def ignore_public_acls(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        Ignore public ACLs (default false).
+        Ignore ACLs that grant public access (default false).
         """
         return pulumi.get(self, "ignore_public_acls")
 
@@ -99,7 +99,7 @@ class BucketPublicAccessBlockArgs:
     @pulumi.getter
     def region(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The region the public access block lives in (default: the provider's region). Changing it replaces the public access block.
+        The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         return pulumi.get(self, "region")
 
@@ -111,7 +111,7 @@ class BucketPublicAccessBlockArgs:
     @pulumi.getter(name="restrictPublicBuckets")
     def restrict_public_buckets(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        Restrict access to buckets with public policies (default false).
+        Allow only AWS services and the account itself under a public policy (default false).
         """
         return pulumi.get(self, "restrict_public_buckets")
 
@@ -134,16 +134,16 @@ class BucketPublicAccessBlock(pulumi.CustomResource):
                  restrict_public_buckets: pulumi.Input[Optional[_builtins.bool]] = None,
                  __props__=None):
         """
-        A bucket's public access block. Updates in place; deleting it removes the block. Import with the bucket name.
+        A bucket's public access block. The four flags update in place; changing bucket replaces it. Import with the bucket name, or `<name>@<region>`.
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.bool] block_public_acls: Reject requests that grant public ACLs (default false).
+        :param pulumi.Input[_builtins.bool] block_public_acls: Reject requests that grant public access through ACLs (default false).
         :param pulumi.Input[_builtins.bool] block_public_policy: Reject bucket policies that grant public access (default false).
-        :param pulumi.Input[_builtins.str] bucket: The bucket's name. Changing it replaces the resource.
-        :param pulumi.Input[_builtins.bool] ignore_public_acls: Ignore public ACLs (default false).
-        :param pulumi.Input[_builtins.str] region: The region the public access block lives in (default: the provider's region). Changing it replaces the public access block.
-        :param pulumi.Input[_builtins.bool] restrict_public_buckets: Restrict access to buckets with public policies (default false).
+        :param pulumi.Input[_builtins.str] bucket: The bucket's name.
+        :param pulumi.Input[_builtins.bool] ignore_public_acls: Ignore ACLs that grant public access (default false).
+        :param pulumi.Input[_builtins.str] region: The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
+        :param pulumi.Input[_builtins.bool] restrict_public_buckets: Allow only AWS services and the account itself under a public policy (default false).
         """
         ...
     @overload
@@ -152,7 +152,7 @@ class BucketPublicAccessBlock(pulumi.CustomResource):
                  args: BucketPublicAccessBlockArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        A bucket's public access block. Updates in place; deleting it removes the block. Import with the bucket name.
+        A bucket's public access block. The four flags update in place; changing bucket replaces it. Import with the bucket name, or `<name>@<region>`.
 
         :param str resource_name: The name of the resource.
         :param BucketPublicAccessBlockArgs args: The arguments to use to populate this resource's properties.
@@ -192,6 +192,8 @@ class BucketPublicAccessBlock(pulumi.CustomResource):
             __props__.__dict__["ignore_public_acls"] = ignore_public_acls
             __props__.__dict__["region"] = region
             __props__.__dict__["restrict_public_buckets"] = restrict_public_buckets
+        replace_on_changes = pulumi.ResourceOptions(replace_on_changes=["bucket", "region"])
+        opts = pulumi.ResourceOptions.merge(opts, replace_on_changes)
         super(BucketPublicAccessBlock, __self__).__init__(
             'tap:s3:BucketPublicAccessBlock',
             resource_name,
@@ -232,7 +234,7 @@ class BucketPublicAccessBlock(pulumi.CustomResource):
     @pulumi.getter(name="blockPublicAcls")
     def block_public_acls(self) -> pulumi.Output[_builtins.bool]:
         """
-        Reject requests that grant public ACLs (default false).
+        Reject requests that grant public access through ACLs (default false).
         """
         return pulumi.get(self, "block_public_acls")
 
@@ -248,7 +250,7 @@ class BucketPublicAccessBlock(pulumi.CustomResource):
     @pulumi.getter
     def bucket(self) -> pulumi.Output[_builtins.str]:
         """
-        The bucket's name. Changing it replaces the resource.
+        The bucket's name.
         """
         return pulumi.get(self, "bucket")
 
@@ -256,7 +258,7 @@ class BucketPublicAccessBlock(pulumi.CustomResource):
     @pulumi.getter(name="ignorePublicAcls")
     def ignore_public_acls(self) -> pulumi.Output[_builtins.bool]:
         """
-        Ignore public ACLs (default false).
+        Ignore ACLs that grant public access (default false).
         """
         return pulumi.get(self, "ignore_public_acls")
 
@@ -264,7 +266,7 @@ class BucketPublicAccessBlock(pulumi.CustomResource):
     @pulumi.getter
     def region(self) -> pulumi.Output[_builtins.str]:
         """
-        The region the public access block lives in (default: the provider's region). Changing it replaces the public access block.
+        The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         return pulumi.get(self, "region")
 
@@ -272,7 +274,7 @@ class BucketPublicAccessBlock(pulumi.CustomResource):
     @pulumi.getter(name="restrictPublicBuckets")
     def restrict_public_buckets(self) -> pulumi.Output[_builtins.bool]:
         """
-        Restrict access to buckets with public policies (default false).
+        Allow only AWS services and the account itself under a public policy (default false).
         """
         return pulumi.get(self, "restrict_public_buckets")
 

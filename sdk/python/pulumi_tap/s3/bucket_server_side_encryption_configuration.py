@@ -27,9 +27,9 @@ class BucketServerSideEncryptionConfigurationArgs:
         """
         The set of arguments for constructing a BucketServerSideEncryptionConfiguration resource.
 
-        :param pulumi.Input[_builtins.str] bucket: The bucket's name. Changing it replaces the resource.
-        :param pulumi.Input[Sequence[pulumi.Input['SseRuleArgs']]] rules: The encryption rule (one).
-        :param pulumi.Input[_builtins.str] region: The region the configuration lives in (default: the provider's region). Changing it replaces the configuration.
+        :param pulumi.Input[_builtins.str] bucket: The bucket's name.
+        :param pulumi.Input[Sequence[pulumi.Input['SseRuleArgs']]] rules: The default-encryption rule (S3 takes one).
+        :param pulumi.Input[_builtins.str] region: The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         pulumi.set(__self__, "bucket", bucket)
         pulumi.set(__self__, "rules", rules)
@@ -40,7 +40,7 @@ class BucketServerSideEncryptionConfigurationArgs:
     @pulumi.getter
     def bucket(self) -> pulumi.Input[_builtins.str]:
         """
-        The bucket's name. Changing it replaces the resource.
+        The bucket's name.
         """
         return pulumi.get(self, "bucket")
 
@@ -52,7 +52,7 @@ class BucketServerSideEncryptionConfigurationArgs:
     @pulumi.getter
     def rules(self) -> pulumi.Input[Sequence[pulumi.Input['SseRuleArgs']]]:
         """
-        The encryption rule (one).
+        The default-encryption rule (S3 takes one).
         """
         return pulumi.get(self, "rules")
 
@@ -64,7 +64,7 @@ class BucketServerSideEncryptionConfigurationArgs:
     @pulumi.getter
     def region(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The region the configuration lives in (default: the provider's region). Changing it replaces the configuration.
+        The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         return pulumi.get(self, "region")
 
@@ -84,13 +84,13 @@ class BucketServerSideEncryptionConfiguration(pulumi.CustomResource):
                  rules: pulumi.Input[Optional[Sequence[pulumi.Input[Union['SseRuleArgs', 'SseRuleArgsDict', 'outputs.SseRule']]]]] = None,
                  __props__=None):
         """
-        A bucket's default encryption. Updates in place; deleting it removes the configuration. Import with the bucket name.
+        A bucket's default encryption. The rules update in place; changing bucket replaces it. Import with the bucket name, or `<name>@<region>`.
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] bucket: The bucket's name. Changing it replaces the resource.
-        :param pulumi.Input[_builtins.str] region: The region the configuration lives in (default: the provider's region). Changing it replaces the configuration.
-        :param pulumi.Input[Sequence[pulumi.Input[Union['SseRuleArgs', 'SseRuleArgsDict', 'outputs.SseRule']]]] rules: The encryption rule (one).
+        :param pulumi.Input[_builtins.str] bucket: The bucket's name.
+        :param pulumi.Input[_builtins.str] region: The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
+        :param pulumi.Input[Sequence[pulumi.Input[Union['SseRuleArgs', 'SseRuleArgsDict', 'outputs.SseRule']]]] rules: The default-encryption rule (S3 takes one).
         """
         ...
     @overload
@@ -99,7 +99,7 @@ class BucketServerSideEncryptionConfiguration(pulumi.CustomResource):
                  args: BucketServerSideEncryptionConfigurationArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        A bucket's default encryption. Updates in place; deleting it removes the configuration. Import with the bucket name.
+        A bucket's default encryption. The rules update in place; changing bucket replaces it. Import with the bucket name, or `<name>@<region>`.
 
         :param str resource_name: The name of the resource.
         :param BucketServerSideEncryptionConfigurationArgs args: The arguments to use to populate this resource's properties.
@@ -135,6 +135,8 @@ class BucketServerSideEncryptionConfiguration(pulumi.CustomResource):
             if rules is None and not opts.urn:
                 raise TypeError("Missing required property 'rules'")
             __props__.__dict__["rules"] = rules
+        replace_on_changes = pulumi.ResourceOptions(replace_on_changes=["bucket", "region"])
+        opts = pulumi.ResourceOptions.merge(opts, replace_on_changes)
         super(BucketServerSideEncryptionConfiguration, __self__).__init__(
             'tap:s3:BucketServerSideEncryptionConfiguration',
             resource_name,
@@ -172,7 +174,7 @@ class BucketServerSideEncryptionConfiguration(pulumi.CustomResource):
     @pulumi.getter
     def bucket(self) -> pulumi.Output[_builtins.str]:
         """
-        The bucket's name. Changing it replaces the resource.
+        The bucket's name.
         """
         return pulumi.get(self, "bucket")
 
@@ -180,7 +182,7 @@ class BucketServerSideEncryptionConfiguration(pulumi.CustomResource):
     @pulumi.getter
     def region(self) -> pulumi.Output[_builtins.str]:
         """
-        The region the configuration lives in (default: the provider's region). Changing it replaces the configuration.
+        The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         return pulumi.get(self, "region")
 
@@ -188,7 +190,7 @@ class BucketServerSideEncryptionConfiguration(pulumi.CustomResource):
     @pulumi.getter
     def rules(self) -> pulumi.Output[Sequence['outputs.SseRule']]:
         """
-        The encryption rule (one).
+        The default-encryption rule (S3 takes one).
         """
         return pulumi.get(self, "rules")
 

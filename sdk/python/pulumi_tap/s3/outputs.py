@@ -23,7 +23,7 @@ __all__ = [
 @pulumi.output_type
 class SseByDefault(dict):
     """
-    The default encryption applied to new objects.
+    How objects are encrypted when a request does not say.
     """
     @staticmethod
     def __key_warning(key: str):
@@ -48,10 +48,10 @@ class SseByDefault(dict):
                  sse_algorithm: _builtins.str,
                  kms_master_key_id: Optional[_builtins.str] = None):
         """
-        The default encryption applied to new objects.
+        How objects are encrypted when a request does not say.
 
         :param _builtins.str sse_algorithm: `AES256`, `aws:kms` or `aws:kms:dsse`.
-        :param _builtins.str kms_master_key_id: The KMS key (id or ARN) for aws:kms; AWS's managed key when absent.
+        :param _builtins.str kms_master_key_id: The KMS key (id or ARN) for `aws:kms`; AWS's managed key when absent.
         """
         pulumi.set(__self__, "sse_algorithm", sse_algorithm)
         if kms_master_key_id is not None:
@@ -69,7 +69,7 @@ class SseByDefault(dict):
     @pulumi.getter(name="kmsMasterKeyId")
     def kms_master_key_id(self) -> Optional[_builtins.str]:
         """
-        The KMS key (id or ARN) for aws:kms; AWS's managed key when absent.
+        The KMS key (id or ARN) for `aws:kms`; AWS's managed key when absent.
         """
         return pulumi.get(self, "kms_master_key_id")
 
@@ -104,8 +104,8 @@ class SseRule(dict):
         """
         A default-encryption rule.
 
-        :param 'SseByDefault' apply_server_side_encryption_by_default: How new objects are encrypted.
-        :param _builtins.bool bucket_key_enabled: Whether S3 Bucket Keys cut KMS calls (default false).
+        :param 'SseByDefault' apply_server_side_encryption_by_default: The default encryption.
+        :param _builtins.bool bucket_key_enabled: Whether S3 uses a bucket key for SSE-KMS, cutting KMS calls (default false).
         """
         pulumi.set(__self__, "apply_server_side_encryption_by_default", apply_server_side_encryption_by_default)
         if bucket_key_enabled is not None:
@@ -115,7 +115,7 @@ class SseRule(dict):
     @pulumi.getter(name="applyServerSideEncryptionByDefault")
     def apply_server_side_encryption_by_default(self) -> 'outputs.SseByDefault':
         """
-        How new objects are encrypted.
+        The default encryption.
         """
         return pulumi.get(self, "apply_server_side_encryption_by_default")
 
@@ -123,7 +123,7 @@ class SseRule(dict):
     @pulumi.getter(name="bucketKeyEnabled")
     def bucket_key_enabled(self) -> Optional[_builtins.bool]:
         """
-        Whether S3 Bucket Keys cut KMS calls (default false).
+        Whether S3 uses a bucket key for SSE-KMS, cutting KMS calls (default false).
         """
         return pulumi.get(self, "bucket_key_enabled")
 

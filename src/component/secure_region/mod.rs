@@ -1,0 +1,256 @@
+//! `tap:index:SecureRegion`: Construct builds one locked-down region (SEED.md §1 with the
+//! differences of §2) from tap's own resources, registered through the engine's monitor.
+//!
+//! One file per concern: `inputs` (the interface and its validation), `network` (VPC, gateway,
+//! subnets, routes, security group, endpoint), `keys` (KMS key, alias, log group), `iam` (role,
+//! attachment, password policy), `api` (the private REST API), `storage` (the bucket and its
+//! settings) and `outputs`. Independent branches are registered concurrently; each child waits
+//! only for the outputs it needs. Inputs are validated before anything is registered; the only
+//! AWS calls Construct makes itself are read-only (DescribeAvailabilityZones, GetCallerIdentity).
+
+mod api;
+mod iam;
+pub mod inputs;
+mod keys;
+mod network;
+pub mod outputs;
+mod storage;
+
+use std::sync::Arc;
+
+use inputs::Settings;
+
+use crate::aws::Clients;
+use crate::component::graph::{Graph, Val};
+use crate::error::{aws, Error, Result, Service::Ec2};
+use crate::proto::pulumirpc as rpc;
+use crate::value::{self, PropertyMap, Unknown, Value};
+
+pub const TOKEN: &str = "tap:index:SecureRegion";
+
+/// What every concern needs to know about the region being built.
+pub struct Region {
+    pub settings: Settings,
+    /// The region's name, e.g. `us-east-1`.
+    pub name: String,
+    /// `<component name>-<region>`: the start of every child's Name tag and AWS name.
+    pub prefix: String,
+    pub account: String,
+    pub partition: &'static str,
+    pub zones: Vec<String>,
+}
+
+impl Region {
+    /// The region as a child's `region` input.
+    pub fn val(&self) -> Val {
+        Val::str(&self.name)
+    }
+
+    /// An ARN in this region's partition.
+    pub fn arn(&self, service: &str, region: &str, account: &str, resource: &str) -> String {
+        crate::aws::arn(self.partition, service, region, account, resource)
+    }
+
+    /// A child's tags: the user's, then Environment and Name, then the child's own.
+    pub fn tags(&self, suffix: &str, extra: &[(&str, Val)]) -> Val {
+        let s = &self.settings;
+        let mut parts: Vec<&Val> = vec![&s.tags, &s.environment];
+        parts.extend(extra.iter().map(|(_, v)| v));
+        let name = format!("{}-{suffix}", self.prefix);
+        let keys: Vec<&str> = extra.iter().map(|(k, _)| *k).collect();
+        let mut v = Val::combine(&parts, |values| {
+            let mut map = match values[0] {
+                Value::Object(m) => m.clone(),
+                _ => PropertyMap::new(),
+            };
+            map.insert("Environment".into(), values[1].clone());
+            map.insert("Name".into(), Value::String(name));
+            for (k, v) in keys.iter().zip(&values[2..]) {
+                map.insert(k.to_string(), (*v).clone());
+            }
+            Value::Object(map)
+        });
+        // Tags stay known in preview when only the user's tags are: the SDK can show them.
+        if v.is_unknown() && !s.tags.is_unknown() {
+            v.value = Value::Unknown(Unknown::Object);
+        }
+        v
+    }
+}
+
+/// The first `count` available zones of the region, in DescribeAvailabilityZones order.
+async fn zones(clients: &Clients, count: usize) -> Result<Vec<String>> {
+    let out = clients
+        .ec2
+        .describe_availability_zones()
+        .filters(crate::resources::ec2::filter("state", "available"))
+        .send()
+        .await
+        .map_err(aws(Ec2, "DescribeAvailabilityZones"))?;
+    let zones: Vec<String> =
+        out.availability_zones().iter().filter_map(|z| z.zone_name().map(str::to_string)).collect();
+    if zones.len() < count {
+        return Err(Error::InvalidInputs(vec![(
+            "availabilityZoneCount".into(),
+            format!(
+                "{} has {} available zones ({}); ask for at most {}",
+                clients.region,
+                zones.len(),
+                zones.join(", "),
+                zones.len()
+            ),
+        )]));
+    }
+    Ok(zones.into_iter().take(count).collect())
+}
+
+/// Construct for SecureRegion: validate, register the component, build, return its outputs.
+pub async fn construct(
+    req: rpc::ConstructRequest,
+    clients_for: impl Fn(&str) -> Result<Arc<Clients>>,
+) -> Result<rpc::ConstructResponse> {
+    let raw = value::decode_struct(req.inputs.as_ref())?;
+    let input_deps = req.input_dependencies.iter().map(|(k, v)| (k.clone(), v.urns.clone())).collect();
+    let settings = inputs::validate(&raw, &input_deps).map_err(Error::InvalidInputs)?;
+    let clients = clients_for(&settings.region)?;
+    let monitor = super::register_component(&req).await?;
+    let urn = monitor.parent.clone();
+    let (zones, account) = tokio::try_join!(zones(&clients, settings.zone_count), clients.account_id())?;
+    let region = Arc::new(Region {
+        name: settings.region.clone(),
+        prefix: format!("{}-{}", monitor.name, settings.region),
+        partition: clients.partition(),
+        settings,
+        account,
+        zones,
+    });
+    let graph = Graph::new(monitor);
+    let network = network::build(&graph, &region);
+    let keys = keys::build(&graph, &region);
+    let iam = iam::build(&graph, &region);
+    let api = api::build(&graph, &region, &network);
+    let storage = storage::build(&graph, &region, &keys);
+    graph.join().await?;
+    let (state, deps) = outputs::collect(&network, &keys, &iam, &api, &storage)?;
+    graph.monitor().register_outputs(&state).await?;
+    Ok(super::response(urn, &state, deps))
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::component::graph::Child;
+
+    /// A region as Construct would plan it, from inputs.
+    pub fn region(pairs: &[(&str, Value)]) -> Region {
+        let raw: PropertyMap = pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        let settings = inputs::validate(&raw, &Default::default()).expect("valid inputs");
+        Region {
+            name: settings.region.clone(),
+            prefix: format!("r-{}", settings.region),
+            partition: crate::aws::partition(&settings.region),
+            settings,
+            account: "123456789012".into(),
+            zones: vec!["us-east-1a".into(), "us-east-1b".into()],
+        }
+    }
+
+    /// A registered child with an id and outputs, for building the children that need it.
+    pub fn child(id: &str, outputs: &[(&str, &str)]) -> Child {
+        Child {
+            urn: format!("urn:{id}"),
+            id: id.into(),
+            outputs: outputs.iter().map(|(k, v)| (k.to_string(), Value::str(*v))).collect(),
+        }
+    }
+
+    #[test]
+    fn tags_merge_user_tags_under_the_child_tags() {
+        let r = region(&[
+            ("region", Value::str("us-east-1")),
+            (
+                "tags",
+                Value::Secret(Box::new(Value::Object(
+                    [("Team".to_string(), Value::str("a")), ("Name".to_string(), Value::str("mine"))]
+                        .into_iter()
+                        .collect(),
+                ))),
+            ),
+        ]);
+        let t = r.tags("vpc", &[("Purpose", Val::str("p"))]);
+        assert!(t.secret, "a secret tag keeps every child's tags secret");
+        let Value::Object(map) = t.value else { panic!() };
+        assert_eq!(map["Name"], Value::str("r-us-east-1-vpc"));
+        assert_eq!(map["Team"], Value::str("a"));
+        assert_eq!(map["Environment"], Value::str("Production"));
+        assert_eq!(map["Purpose"], Value::str("p"));
+    }
+}
+
+#[cfg(test)]
+mod args_tests {
+    use super::tests::{child, region};
+    use super::*;
+    use crate::resource::fields::Declared;
+
+    /// Every child's arguments, built as Construct builds them, name only inputs their resource
+    /// declares (a typo would otherwise reach the engine as an input the resource ignores).
+    #[test]
+    fn every_child_argument_is_a_declared_input_of_its_resource() {
+        let r = region(&[("region", Value::str("us-east-1")), ("passwordPolicy", Value::Object(PropertyMap::new()))]);
+        let (vpc, igw, sg) = (child("vpc-1", &[]), child("igw-1", &[]), child("sg-1", &[]));
+        let (subnet, table, endpoint) = (child("subnet-1", &[]), child("rtb-1", &[]), child("vpce-1", &[]));
+        let key = child("key-1", &[("arn", "arn:aws:kms:us-east-1:123456789012:key/key-1")]);
+        let (role, bucket) = (child("role-1", &[]), child("bucket-1", &[]));
+        let undeclared: Vec<(&str, Vec<String>)> = vec![
+            ("vpc", network::vpc_args(&r).undeclared().to_vec()),
+            ("igw", network::igw_args(&r, &vpc).undeclared().to_vec()),
+            ("subnet", network::subnet_args(&r, &vpc, 0, "us-east-1a").undeclared().to_vec()),
+            ("rt", network::route_table_args(&r, &vpc, Some(&igw)).undeclared().to_vec()),
+            ("rta", network::association_args(&r, &subnet, &table).undeclared().to_vec()),
+            ("sg", network::security_group_args(&r, &vpc).undeclared().to_vec()),
+            ("vpce", network::endpoint_args(&r, &vpc, &sg, std::slice::from_ref(&subnet)).undeclared().to_vec()),
+            ("kms", keys::key_args(&r).undeclared().to_vec()),
+            ("alias", keys::alias_args(&r, &key).undeclared().to_vec()),
+            ("logs", keys::log_group_args(&r, &key).undeclared().to_vec()),
+            ("role", iam::role_args(&r).undeclared().to_vec()),
+            ("attachment", iam::attachment_args(&r, &role).undeclared().to_vec()),
+            (
+                "password policy",
+                iam::password_policy_args(r.settings.password_policy.as_ref().expect("given"))
+                    .expect("known")
+                    .undeclared()
+                    .to_vec(),
+            ),
+            ("api", api::rest_api_args(&r, &endpoint).undeclared().to_vec()),
+            ("bucket", storage::bucket_args(&r).undeclared().to_vec()),
+            ("policy", storage::policy_args(&r, &bucket).undeclared().to_vec()),
+            ("encryption", storage::encryption_args(&r, &bucket, &key).undeclared().to_vec()),
+            ("pab", storage::public_access_block_args(&r, &bucket).undeclared().to_vec()),
+        ];
+        let wrong: Vec<_> = undeclared.into_iter().filter(|(_, keys)| !keys.is_empty()).collect();
+        assert!(wrong.is_empty(), "arguments their resources do not declare: {wrong:?}");
+    }
+
+    #[test]
+    fn the_component_outputs_are_declared() {
+        let names: Vec<&str> = outputs::SecureRegionOutputs::fields().iter().map(|f| f.name).collect();
+        assert!(names.contains(&"vpcId") && names.contains(&"bucketArn") && names.len() == 15, "{names:?}");
+    }
+
+    #[test]
+    fn arns_and_services_follow_the_partition() {
+        let r = region(&[("region", Value::str("us-gov-west-1"))]);
+        let role = child("role-1", &[]);
+        let attachment = iam::attachment_args(&r, &role).object();
+        assert_eq!(
+            attachment["policyArn"],
+            Value::str("arn:aws-us-gov:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs")
+        );
+        assert_eq!(network::endpoint_service("cn-north-1", "execute-api"), "cn.com.amazonaws.cn-north-1.execute-api");
+        let policy = keys::key_args(&r).object()["policy"].clone();
+        let Value::String(text) = policy else { panic!() };
+        assert!(text.contains("arn:aws-us-gov:iam::123456789012:root"), "{text}");
+        assert!(text.contains("arn:aws-us-gov:logs:us-gov-west-1:123456789012:log-group:"), "{text}");
+    }
+}

@@ -1,0 +1,170 @@
+//! The region's network: VPC, internet gateway, one private subnet per zone, the route table and
+//! its associations, the restrictive security group, and the execute-api interface endpoint.
+
+use std::sync::Arc;
+
+use serde_json::json;
+
+use super::inputs::nth_24;
+use super::Region;
+use crate::component::graph::{ready, Args, Child, Graph, Pending, Val};
+use crate::resources::ec2::{
+    internet_gateway::InternetGateway, route_table::RouteTable, route_table_association::RouteTableAssociation,
+    security_group::SecurityGroup, subnet::Subnet, vpc::Vpc, vpc_endpoint::VpcEndpoint,
+};
+use crate::value::Value;
+
+pub struct Network {
+    pub vpc: Pending,
+    pub igw: Pending,
+    pub subnets: Vec<Pending>,
+    pub route_table: Pending,
+    pub security_group: Pending,
+    pub endpoint: Pending,
+}
+
+pub fn vpc_args(r: &Region) -> Args<Vpc> {
+    Args::new()
+        .set("cidrBlock", r.settings.cidr.clone())
+        .known("enableDnsSupport", Value::Bool(true))
+        .known("enableDnsHostnames", Value::Bool(true))
+        .set("region", r.val())
+        .set("tags", r.tags("vpc", &[]))
+}
+
+pub fn igw_args(r: &Region, vpc: &Child) -> Args<InternetGateway> {
+    Args::new().set("vpcId", vpc.id()).set("region", r.val()).set("tags", r.tags("igw", &[]))
+}
+
+pub fn subnet_suffix(i: usize) -> String {
+    format!("private-subnet-{}", (b'a' + i as u8) as char)
+}
+
+pub fn subnet_args(r: &Region, vpc: &Child, i: usize, zone: &str) -> Args<Subnet> {
+    Args::new()
+        .set("vpcId", vpc.id())
+        .set("cidrBlock", nth_24(&r.settings.cidr, i as u32 + 1))
+        .set("availabilityZone", Val::str(zone))
+        .known("mapPublicIpOnLaunch", Value::Bool(false))
+        .set("region", r.val())
+        .set("tags", r.tags(&subnet_suffix(i), &[("Tier", Val::str("Private"))]))
+}
+
+/// The route table; `igw` is given when the seed's route to the internet gateway is wanted.
+pub fn route_table_args(r: &Region, vpc: &Child, igw: Option<&Child>) -> Args<RouteTable> {
+    let routes = match igw {
+        None => Val::known(Value::Array(vec![])),
+        Some(igw) => {
+            let route = Val::combine(&[&igw.id(), &r.settings.route_to_igw], |v| {
+                Value::from_json(&json!({"cidrBlock": "0.0.0.0/0", "gatewayId": v[0].to_json()}))
+            });
+            route.map(|r| Value::Array(vec![r.clone()]))
+        }
+    };
+    Args::new().set("vpcId", vpc.id()).set("routes", routes).set("region", r.val()).set("tags", r.tags("rt", &[]))
+}
+
+pub fn association_args(r: &Region, subnet: &Child, table: &Child) -> Args<RouteTableAssociation> {
+    Args::new().set("subnetId", subnet.id()).set("routeTableId", table.id()).set("region", r.val())
+}
+
+pub fn security_group_args(r: &Region, vpc: &Child) -> Args<SecurityGroup> {
+    let s = &r.settings;
+    let rule = |protocol: &str, port: i64, cidr: &Value, description: &str| json!({"protocol": protocol, "fromPort": port, "toPort": port, "cidrBlocks": [cidr.to_json()], "description": description});
+    let ingress = Val::combine(&[&s.cidr, &s.admin_cidr], |v| {
+        Value::from_json(&json!([
+            rule("tcp", 443, v[0], "HTTPS from VPC CIDR for API Gateway access"),
+            rule("tcp", 22, v[1], "SSH from admin subnet only"),
+        ]))
+    });
+    let egress = Value::from_json(&json!([rule("-1", 0, &Value::str("0.0.0.0/0"), "All outbound traffic allowed")]));
+    Args::new()
+        .set("vpcId", vpc.id())
+        .known(
+            "description",
+            Value::str("Secure security group with restricted access for API Gateway and admin access"),
+        )
+        .set("ingress", ingress)
+        .known("egress", egress)
+        .set("region", r.val())
+        .set("tags", r.tags("sg", &[("Purpose", Val::str("API Gateway and Admin Access"))]))
+}
+
+/// The interface endpoint service of `service` in `region` (China's names start with `cn.`).
+pub fn endpoint_service(region: &str, service: &str) -> String {
+    let base = format!("com.amazonaws.{region}.{service}");
+    if crate::aws::partition(region) == "aws-cn" {
+        format!("cn.{base}")
+    } else {
+        base
+    }
+}
+
+pub fn endpoint_args(r: &Region, vpc: &Child, sg: &Child, subnets: &[Child]) -> Args<VpcEndpoint> {
+    let subnet_ids: Vec<Val> = subnets.iter().map(Child::id).collect();
+    let policy = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": ["execute-api:Invoke"], "Resource": "*"}]});
+    Args::new()
+        .set("vpcId", vpc.id())
+        .known("serviceName", Value::str(endpoint_service(&r.name, "execute-api")))
+        .known("vpcEndpointType", Value::str("Interface"))
+        .set("subnetIds", Val::list(&subnet_ids))
+        .set("securityGroupIds", sg.id().map(|id| Value::Array(vec![id.clone()])))
+        .known("privateDnsEnabled", Value::Bool(true))
+        .known("policy", Value::str(policy.to_string()))
+        .set("region", r.val())
+        .set("tags", r.tags("apigw-vpce", &[("Purpose", Val::str("Private API Gateway Access"))]))
+}
+
+pub fn build(g: &Graph, r: &Arc<Region>) -> Network {
+    let vpc = {
+        let r = r.clone();
+        g.child("vpc", async move { Ok(vpc_args(&r)) })
+    };
+    let igw = {
+        let (r, vpc) = (r.clone(), vpc.clone());
+        g.child("igw", async move { Ok(igw_args(&r, &ready(&vpc).await?)) })
+    };
+    let subnets: Vec<Pending> = r
+        .zones
+        .iter()
+        .enumerate()
+        .map(|(i, zone)| {
+            let (r, vpc, zone) = (r.clone(), vpc.clone(), zone.clone());
+            g.child(&subnet_suffix(i), async move { Ok(subnet_args(&r, &ready(&vpc).await?, i, &zone)) })
+        })
+        .collect();
+    let route_table = {
+        let (r, vpc, igw) = (r.clone(), vpc.clone(), igw.clone());
+        g.child("rt", async move {
+            let vpc = ready(&vpc).await?;
+            let igw = match r.settings.route_to_igw.value {
+                Value::Bool(false) => None,
+                _ => Some(ready(&igw).await?),
+            };
+            Ok(route_table_args(&r, &vpc, igw.as_ref()))
+        })
+    };
+    let security_group = {
+        let (r, vpc) = (r.clone(), vpc.clone());
+        g.child("sg", async move { Ok(security_group_args(&r, &ready(&vpc).await?)) })
+    };
+    let endpoint = {
+        let (r, vpc, sg, subnets) = (r.clone(), vpc.clone(), security_group.clone(), subnets.clone());
+        g.child("apigw-vpce", async move {
+            let (vpc, sg) = (ready(&vpc).await?, ready(&sg).await?);
+            let mut ready_subnets = Vec::new();
+            for subnet in &subnets {
+                ready_subnets.push(ready(subnet).await?);
+            }
+            Ok(endpoint_args(&r, &vpc, &sg, &ready_subnets))
+        })
+    };
+    for (i, subnet) in subnets.iter().enumerate() {
+        let (r, subnet, table) = (r.clone(), subnet.clone(), route_table.clone());
+        g.child(
+            &format!("rta-{i}"),
+            async move { Ok(association_args(&r, &ready(&subnet).await?, &ready(&table).await?)) },
+        );
+    }
+    Network { vpc, igw, subnets, route_table, security_group, endpoint }
+}

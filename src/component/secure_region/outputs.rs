@@ -1,0 +1,95 @@
+//! SecureRegion's outputs: their declaration (the schema's interface) and their values, taken
+//! from the registered children with the URNs they depend on.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use tap_macros::Fields;
+
+use super::api::Api;
+use super::iam::Iam;
+use super::keys::Keys;
+use super::network::Network;
+use super::storage::Storage;
+use crate::component::graph::{done, Child, Val};
+use crate::error::Result;
+use crate::value::PropertyMap;
+
+/// What a SecureRegion made.
+#[derive(Debug, Clone, Serialize, Deserialize, Fields)]
+#[serde(rename_all = "camelCase")]
+pub struct SecureRegionOutputs {
+    /// The VPC's id.
+    pub vpc_id: String,
+    /// The private subnets' ids, one per availability zone.
+    pub subnet_ids: Vec<String>,
+    /// The internet gateway's id.
+    pub internet_gateway_id: String,
+    /// The route table's id.
+    pub route_table_id: String,
+    /// The security group's id.
+    pub security_group_id: String,
+    /// The KMS key's id.
+    pub kms_key_id: String,
+    /// The KMS key's ARN.
+    pub kms_key_arn: String,
+    /// The KMS alias, `alias/<prefix>-secure-key`.
+    pub kms_alias_name: String,
+    /// The API Gateway logging role's ARN.
+    pub api_gateway_role_arn: String,
+    /// The execute-api interface endpoint's id.
+    pub vpc_endpoint_id: String,
+    /// The private REST API's id.
+    pub rest_api_id: String,
+    /// The log group's name, `/aws/apigateway/<prefix>`.
+    pub log_group_name: String,
+    /// The log group's ARN.
+    pub log_group_arn: String,
+    /// The bucket's name.
+    pub bucket_name: String,
+    /// The bucket's ARN.
+    pub bucket_arn: String,
+}
+
+/// The outputs (secret where their sources are) and each output's dependencies.
+pub fn collect(
+    network: &Network,
+    keys: &Keys,
+    iam: &Iam,
+    api: &Api,
+    storage: &Storage,
+) -> Result<(PropertyMap, BTreeMap<String, Vec<String>>)> {
+    let (vpc, igw, table, sg, endpoint) = (
+        done(&network.vpc)?,
+        done(&network.igw)?,
+        done(&network.route_table)?,
+        done(&network.security_group)?,
+        done(&network.endpoint)?,
+    );
+    let subnets: Vec<Child> = network.subnets.iter().map(done).collect::<Result<_>>()?;
+    let (key, alias, log_group) = (done(&keys.key)?, done(&keys.alias)?, done(&keys.log_group)?);
+    let (role, rest_api, bucket) = (done(&iam.role)?, done(&api.rest_api)?, done(&storage.bucket)?);
+    let subnet_ids: Vec<Val> = subnets.iter().map(Child::id).collect();
+    let outputs: BTreeMap<&str, Val> = [
+        ("vpcId", vpc.id()),
+        ("subnetIds", Val::list(&subnet_ids)),
+        ("internetGatewayId", igw.id()),
+        ("routeTableId", table.id()),
+        ("securityGroupId", sg.id()),
+        ("kmsKeyId", key.id()),
+        ("kmsKeyArn", key.out("arn")),
+        ("kmsAliasName", alias.out("name")),
+        ("apiGatewayRoleArn", role.out("arn")),
+        ("vpcEndpointId", endpoint.id()),
+        ("restApiId", rest_api.id()),
+        ("logGroupName", log_group.out("name")),
+        ("logGroupArn", log_group.out("arn")),
+        ("bucketName", bucket.id()),
+        ("bucketArn", bucket.out("arn")),
+    ]
+    .into_iter()
+    .collect();
+    let state = outputs.iter().map(|(k, v)| (k.to_string(), v.wire())).collect();
+    let deps = outputs.iter().map(|(k, v)| (k.to_string(), v.deps.iter().cloned().collect())).collect();
+    Ok((state, deps))
+}

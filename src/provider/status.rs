@@ -1,0 +1,60 @@
+//! The one mapping of tap's errors to gRPC statuses, with the details the engine understands
+//! (`ErrorResourceInitFailed` for partial creations, `InputPropertiesError` for component inputs).
+
+use prost::Message;
+use tonic::{Code, Status};
+
+use crate::error::Error;
+use crate::proto::google::rpc::Status as RpcStatus;
+use crate::proto::pulumirpc::{input_properties_error::PropertyError, ErrorResourceInitFailed, InputPropertiesError};
+use crate::value;
+
+/// A status whose `grpc-status-details-bin` carries `detail` (PROTOCOL.md §7).
+fn with_detail(code: Code, message: String, type_name: &str, detail: Vec<u8>) -> Status {
+    let status = RpcStatus {
+        code: code as i32,
+        message: message.clone(),
+        details: vec![prost_types::Any { type_url: format!("type.googleapis.com/{type_name}"), value: detail }],
+    };
+    Status::with_details(code, message, status.encode_to_vec().into())
+}
+
+impl From<Error> for Status {
+    fn from(err: Error) -> Status {
+        let message = err.to_string();
+        match err {
+            Error::InvalidRequest(_) | Error::UnknownType(_) | Error::Input { .. } => Status::invalid_argument(message),
+            Error::Config(_) | Error::Aws { .. } | Error::StillInUse(_) | Error::Child { .. } => {
+                Status::failed_precondition(message)
+            }
+            Error::Timeout { .. } => Status::deadline_exceeded(message),
+            Error::Cancelled => Status::cancelled(message),
+            Error::Internal(_) => Status::internal(message),
+            Error::InvalidInputs(list) => {
+                let detail = InputPropertiesError {
+                    errors: list
+                        .into_iter()
+                        .map(|(property_path, reason)| PropertyError { property_path, reason })
+                        .collect(),
+                };
+                with_detail(Code::InvalidArgument, message, "pulumirpc.InputPropertiesError", detail.encode_to_vec())
+            }
+            Error::PartialCreate { id, outputs, inputs, message } => {
+                let detail = ErrorResourceInitFailed {
+                    id,
+                    properties: Some(value::encode_struct(&outputs)),
+                    reasons: vec![message.clone()],
+                    inputs: inputs.as_ref().map(value::encode_struct),
+                    refresh_before_update: false,
+                };
+                with_detail(Code::Unknown, message, "pulumirpc.ErrorResourceInitFailed", detail.encode_to_vec())
+            }
+        }
+    }
+}
+
+impl From<value::DecodeError> for Status {
+    fn from(err: value::DecodeError) -> Status {
+        Status::invalid_argument(err.to_string())
+    }
+}

@@ -1,0 +1,503 @@
+//! Check: the program's inputs conformed to their declarations (defaults, required fields, types,
+//! nested object types), then the resource's own rules through typed getters. Messages name the
+//! property and what a valid value looks like; a secret value is shown as `[secret]`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::de::DeserializeOwned;
+
+use super::fields::{FieldSpec, ObjectType, Shape};
+use crate::validate::{self, Cidr};
+use crate::value::{OutputValue, PropertyMap, Unknown, Value};
+
+/// A field of the program's inputs as check sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Field<T> {
+    Absent,
+    Unknown,
+    Known(T),
+}
+
+impl<T> Field<T> {
+    pub fn known(self) -> Option<T> {
+        match self {
+            Field::Known(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// A check failure: the top-level property and what a valid value looks like.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub property: String,
+    pub reason: String,
+}
+
+/// What stands in a message for a secret value.
+pub const REDACTED: &str = "[secret]";
+
+/// The program's inputs under validation.
+pub struct Checker<'a> {
+    pub news: PropertyMap,
+    olds: &'a PropertyMap,
+    /// The resource's name in the program (autonaming starts from it).
+    name: &'a str,
+    random_seed: &'a [u8],
+    failures: Vec<Failure>,
+    /// Properties that already failed: later getters report them as unknown, not again.
+    failed: BTreeSet<String>,
+}
+
+impl<'a> Checker<'a> {
+    pub fn new(news: PropertyMap, olds: &'a PropertyMap, name: &'a str, random_seed: &'a [u8]) -> Checker<'a> {
+        Checker { news, olds, name, random_seed, failures: Vec::new(), failed: BTreeSet::new() }
+    }
+
+    pub fn name(&self) -> &str {
+        self.name
+    }
+
+    pub fn finish(self) -> (PropertyMap, Vec<Failure>) {
+        (self.news, self.failures)
+    }
+
+    pub fn failures(&self) -> &[Failure] {
+        &self.failures
+    }
+
+    pub fn fail(&mut self, property: &str, reason: impl Into<String>) {
+        self.failed.insert(property.to_string());
+        self.failures.push(Failure { property: property.into(), reason: reason.into() });
+    }
+
+    /// Applies the declarations: defaults for what is absent, a failure for an absent required
+    /// field, and each value conformed to its type (numbers and flags given as text are read,
+    /// secrets and output values kept as they came).
+    pub fn conform(&mut self, fields: &[FieldSpec]) {
+        for f in fields.iter().filter(|f| !f.private) {
+            match self.news.remove(f.name) {
+                None | Some(Value::Null) => {
+                    if let Some(default) = f.default {
+                        self.news.insert(f.name.to_string(), default());
+                    } else if let Some(hint) = f.required {
+                        self.fail(f.name, required_message(hint));
+                    }
+                }
+                Some(v) => {
+                    let conformed = conform(&v, &(f.shape)(), &Rules::of(f), &Place::top(f.name), false);
+                    match conformed {
+                        Ok(c) => {
+                            self.news.insert(f.name.to_string(), c);
+                        }
+                        Err(reason) => {
+                            self.fail(f.name, reason);
+                            self.news.insert(f.name.to_string(), v);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sets `key` to `value` when the program left it out.
+    pub fn default(&mut self, key: &str, value: Value) {
+        if matches!(self.news.get(key), None | Some(Value::Null)) {
+            self.news.insert(key.to_string(), value);
+        }
+    }
+
+    /// Replaces `key`'s value with a canonical form of it, secret when the given value was.
+    pub fn set(&mut self, key: &str, value: Value) {
+        let secret = self.is_secret(key);
+        self.news.insert(key.to_string(), if secret { Value::Secret(Box::new(value)) } else { value });
+    }
+
+    pub fn is_secret(&self, key: &str) -> bool {
+        self.news.get(key).is_some_and(Value::contains_secrets)
+    }
+
+    /// `value` as a message may show it: `[secret]` when `key`'s value is secret.
+    pub fn shown(&self, key: &str, value: &str) -> String {
+        if self.is_secret(key) {
+            REDACTED.to_string()
+        } else {
+            format!("{value:?}")
+        }
+    }
+
+    /// The plain value: absent, unknown (also after a failure), or known.
+    pub fn value(&self, key: &str) -> Field<Value> {
+        if self.failed.contains(key) {
+            return Field::Unknown;
+        }
+        match self.news.get(key).map(Value::unwrap_plain) {
+            None | Some(Value::Null) => Field::Absent,
+            Some(v) if v.contains_unknowns() => Field::Unknown,
+            Some(v) => Field::Known(v),
+        }
+    }
+
+    /// The value read as `T` (after `conform` it has `T`'s shape).
+    pub fn get<T: DeserializeOwned>(&mut self, key: &str) -> Field<T> {
+        match self.value(key) {
+            Field::Known(v) => match serde_json::from_value::<T>(v.to_json()) {
+                Ok(t) => Field::Known(t),
+                Err(e) => {
+                    let reason = if self.is_secret(key) { "has the wrong shape".to_string() } else { e.to_string() };
+                    self.fail(key, reason);
+                    Field::Unknown
+                }
+            },
+            Field::Absent => Field::Absent,
+            Field::Unknown => Field::Unknown,
+        }
+    }
+
+    pub fn string(&mut self, key: &str) -> Field<String> {
+        match self.value(key) {
+            Field::Known(Value::String(s)) => Field::Known(s),
+            Field::Known(other) => {
+                let shown = self.describe(key, &other);
+                self.fail(key, format!("must be a string, not {shown}"));
+                Field::Unknown
+            }
+            Field::Absent => Field::Absent,
+            Field::Unknown => Field::Unknown,
+        }
+    }
+
+    pub fn bool(&mut self, key: &str) -> Field<bool> {
+        self.get(key)
+    }
+
+    pub fn integer(&mut self, key: &str) -> Field<i64> {
+        self.get(key)
+    }
+
+    fn describe(&self, key: &str, v: &Value) -> String {
+        describe(v, self.is_secret(key))
+    }
+
+    /// A string that must be one of `allowed`.
+    pub fn one_of(&mut self, key: &str, allowed: &[&str]) -> Field<String> {
+        let f = self.string(key);
+        if let Field::Known(s) = &f {
+            if !allowed.contains(&s.as_str()) {
+                let shown = self.shown(key, s);
+                self.fail(key, format!("must be one of {}, not {shown}", allowed.join(", ")));
+            }
+        }
+        f
+    }
+
+    /// An integer in `min..=max`.
+    pub fn in_range(&mut self, key: &str, min: i64, max: i64) -> Field<i64> {
+        let f = self.integer(key);
+        if let Field::Known(n) = f {
+            if n < min || n > max {
+                let shown = if self.is_secret(key) { REDACTED.to_string() } else { n.to_string() };
+                self.fail(key, format!("must be between {min} and {max}, not {shown}"));
+            }
+        }
+        f
+    }
+
+    /// An IPv4 CIDR block whose prefix is within `min..=max`.
+    pub fn cidr(&mut self, key: &str, min: u8, max: u8) -> Field<Cidr> {
+        match self.string(key) {
+            Field::Known(s) => match validate::cidr(&s, min, max) {
+                Ok(c) => Field::Known(c),
+                Err(reason) => {
+                    let reason = if self.is_secret(key) { reason.replace(&format!("{s:?}"), REDACTED) } else { reason };
+                    self.fail(key, reason);
+                    Field::Unknown
+                }
+            },
+            Field::Absent => Field::Absent,
+            Field::Unknown => Field::Unknown,
+        }
+    }
+
+    /// Names the resource when the program gave neither `key` nor `prefix_key` (it may give one,
+    /// not both): the old name when there is one (so an update never renames), else
+    /// `<prefix>-<7 hex>` from the engine's random seed, `prefix` being `prefix_key`'s value or
+    /// `default_prefix`. `max_len` bounds the whole name.
+    pub fn autoname(&mut self, key: &str, prefix_key: &str, max_len: usize, default_prefix: &str) -> Field<String> {
+        let given = |c: &Self, k: &str| !matches!(c.news.get(k), None | Some(Value::Null));
+        if given(self, key) && given(self, prefix_key) {
+            self.fail(prefix_key, format!("give {key} or {prefix_key}, not both"));
+        }
+        match self.string(key) {
+            Field::Absent => {}
+            other => return other,
+        }
+        let prefix = match self.string(prefix_key) {
+            Field::Known(p) => p,
+            Field::Absent => default_prefix.to_string(),
+            Field::Unknown => {
+                self.news.insert(key.to_string(), Value::Unknown(Unknown::Any));
+                return Field::Unknown;
+            }
+        };
+        if let Some(Value::String(old)) = self.olds.get(key).map(Value::unwrap_plain) {
+            if old.starts_with(&prefix) {
+                self.news.insert(key.to_string(), Value::str(&old));
+                return Field::Known(old);
+            }
+        }
+        let suffix = random_hex(self.random_seed, 7);
+        let keep = max_len.saturating_sub(suffix.len());
+        let prefix: String = prefix.chars().take(keep).collect();
+        let name = format!("{prefix}{suffix}");
+        self.news.insert(key.to_string(), Value::str(&name));
+        Field::Known(name)
+    }
+
+    /// Runs `rules` on the object under `key` as if its fields were top-level inputs; their
+    /// failures are reported on `key`, naming the field.
+    pub fn nested(&mut self, key: &str, rules: impl FnOnce(&mut Checker<'_>)) {
+        let Field::Known(Value::Object(map)) = self.value(key) else { return };
+        let secret = self.is_secret(key);
+        let olds = PropertyMap::new();
+        let mut inner = Checker::new(
+            map.into_iter().map(|(k, v)| (k, if secret { Value::Secret(Box::new(v)) } else { v })).collect(),
+            &olds,
+            self.name,
+            self.random_seed,
+        );
+        rules(&mut inner);
+        for f in inner.failures {
+            self.fail(key, format!("{} {}", f.property, f.reason));
+        }
+    }
+}
+
+fn required_message(hint: &str) -> String {
+    if hint.is_empty() {
+        "is required".to_string()
+    } else {
+        format!("is required: give {hint}")
+    }
+}
+
+/// `len` hex digits from the engine's random seed (or fresh randomness when there is none).
+pub fn random_hex(seed: &[u8], len: usize) -> String {
+    let bytes: Vec<u8> = if seed.is_empty() { (0..len).map(|_| rand::random::<u8>()).collect() } else { seed.to_vec() };
+    bytes.iter().map(|b| format!("{b:02x}")).collect::<String>().chars().take(len).collect()
+}
+
+/// A value as a message shows it.
+pub fn describe(v: &Value, secret: bool) -> String {
+    if secret {
+        return REDACTED.to_string();
+    }
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => format!("{s:?}"),
+        Value::Array(_) => "a list".into(),
+        Value::Object(_) => "an object".into(),
+        Value::Secret(_) => REDACTED.into(),
+        _ => "a special value".into(),
+    }
+}
+
+/// Where a value sits, for messages: top level (the failure names the property) or nested.
+struct Place {
+    path: String,
+    top: bool,
+}
+
+impl Place {
+    fn top(name: &str) -> Place {
+        Place { path: name.to_string(), top: true }
+    }
+
+    fn child(&self, path: String) -> Place {
+        Place { path, top: false }
+    }
+
+    fn prefix(&self) -> String {
+        if self.top {
+            String::new()
+        } else {
+            format!("{} ", self.path)
+        }
+    }
+}
+
+fn plural(shape: &Shape) -> String {
+    match shape {
+        Shape::String => "strings".into(),
+        Shape::Integer => "whole numbers".into(),
+        Shape::Number => "numbers".into(),
+        Shape::Boolean => "flags".into(),
+        Shape::Any => "values".into(),
+        Shape::Array(_) => "lists".into(),
+        Shape::Map(_) => "maps".into(),
+        Shape::Object(_) => "objects".into(),
+    }
+}
+
+fn type_name(t: &ObjectType) -> &'static str {
+    t.token.rsplit(':').next().unwrap_or(t.token)
+}
+
+/// What a field's declaration says about reading its values.
+#[derive(Clone, Copy, Default)]
+struct Rules {
+    numbers_as_text: bool,
+    expect: Option<&'static str>,
+}
+
+impl Rules {
+    fn of(f: &FieldSpec) -> Rules {
+        Rules { numbers_as_text: f.numbers_as_text, expect: f.expect }
+    }
+}
+
+/// `v` in `shape`'s form, or what is wrong with it. Secrets and known output values are
+/// conformed inside their wrappers; unknowns and resource references pass.
+fn conform(v: &Value, shape: &Shape, rules: &Rules, at: &Place, secret: bool) -> Result<Value, String> {
+    match v {
+        Value::Secret(inner) => {
+            return Ok(Value::Secret(Box::new(conform(inner, shape, rules, at, true)?)));
+        }
+        Value::Output(o) => {
+            return match &o.value {
+                None => Ok(v.clone()),
+                Some(inner) => {
+                    let c = conform(inner, shape, rules, at, secret || o.secret)?;
+                    Ok(Value::Output(OutputValue { value: Some(Box::new(c)), ..o.clone() }))
+                }
+            };
+        }
+        Value::Unknown(_) | Value::Resource(_) => return Ok(v.clone()),
+        _ => {}
+    }
+    let prefix = at.prefix();
+    let shown = || describe(v, secret);
+    if let Some(expect) = rules.expect {
+        let fits = matches!(
+            (shape, v),
+            (Shape::String, Value::String(_))
+                | (Shape::Boolean, Value::Bool(_) | Value::String(_))
+                | (Shape::Integer | Shape::Number, Value::Number(_) | Value::String(_))
+                | (Shape::Array(_), Value::Array(_))
+                | (Shape::Map(_) | Shape::Object(_), Value::Object(_))
+                | (Shape::Any, _)
+        );
+        if !fits {
+            return Err(format!("{prefix}must be {expect}, not {}", shown()));
+        }
+    }
+    let numbers_as_text = rules.numbers_as_text;
+    match shape {
+        Shape::Any => Ok(v.clone()),
+        Shape::String => match v {
+            Value::String(_) => Ok(v.clone()),
+            Value::Number(n) if numbers_as_text && n.fract() == 0.0 => Ok(Value::String((*n as i64).to_string())),
+            _ => Err(format!("{prefix}must be a string, not {}", shown())),
+        },
+        Shape::Boolean => match v {
+            Value::Bool(_) => Ok(v.clone()),
+            Value::String(s) if s == "true" || s == "false" => Ok(Value::Bool(s == "true")),
+            _ => Err(format!("{prefix}must be true or false, not {}", shown())),
+        },
+        Shape::Integer => match v {
+            Value::Number(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => Ok(v.clone()),
+            Value::String(s) if s.trim().parse::<i64>().is_ok() => {
+                Ok(Value::Number(s.trim().parse::<i64>().unwrap_or_default() as f64))
+            }
+            _ => Err(format!("{prefix}must be a whole number, not {}", shown())),
+        },
+        Shape::Number => match v {
+            Value::Number(_) => Ok(v.clone()),
+            Value::String(s) if s.trim().parse::<f64>().is_ok() => {
+                Ok(Value::Number(s.trim().parse::<f64>().unwrap_or_default()))
+            }
+            _ => Err(format!("{prefix}must be a number, not {}", shown())),
+        },
+        Shape::Array(item) => match v {
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, it)| match item.as_ref() {
+                    Shape::Object(_) => {
+                        conform(it, item, &Rules::default(), &at.child(format!("{}[{i}]", at.path)), secret)
+                    }
+                    _ => conform(it, item, &Rules::default(), &Place::top(&at.path), secret)
+                        .map_err(|r| format!("{prefix}must be a list of {}; item {i} {r}", plural(item))),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Array),
+            _ => Err(format!("{prefix}must be a list of {}, not {}", plural(item), shown())),
+        },
+        Shape::Map(item) => match v {
+            Value::Object(map) => map
+                .iter()
+                .map(|(k, it)| {
+                    conform(it, item, &Rules::default(), &Place::top(k), secret).map(|c| (k.clone(), c)).map_err(|r| {
+                        format!("{prefix}value of {} {r}", if secret { REDACTED.into() } else { format!("{k:?}") })
+                    })
+                })
+                .collect::<Result<PropertyMap, _>>()
+                .map(Value::Object),
+            _ => Err(format!("{prefix}must be a map of {}, not {}", plural(item), shown())),
+        },
+        Shape::Object(t) => match v {
+            Value::Object(map) => conform_object(map, t, at, secret),
+            _ => {
+                let names: Vec<&str> = (t.fields)().iter().map(|f| f.name).collect();
+                Err(format!("{prefix}must be an object with {}, not {}", names.join(", "), shown()))
+            }
+        },
+    }
+}
+
+fn conform_object(map: &PropertyMap, t: &ObjectType, at: &Place, secret: bool) -> Result<Value, String> {
+    let fields = (t.fields)();
+    let declared: BTreeMap<&str, &FieldSpec> = fields.iter().map(|f| (f.name, f)).collect();
+    let whose = at.path.clone();
+    if let Some(k) = map.keys().find(|k| !declared.contains_key(k.as_str())) {
+        let names: Vec<&str> = fields.iter().map(|f| f.name).collect();
+        return Err(format!("{whose} has {k:?}; a {} has {}", type_name(t), names.join(", ")));
+    }
+    let mut out = PropertyMap::new();
+    for f in &fields {
+        let path = format!("{whose}.{}", f.name);
+        match map.get(f.name) {
+            None | Some(Value::Null) => {
+                if let Some(default) = f.default {
+                    out.insert(f.name.to_string(), default());
+                } else if let Some(hint) = f.required {
+                    return Err(format!("{path} {}", required_message(hint)));
+                }
+            }
+            Some(v) => {
+                let c = conform(v, &(f.shape)(), &Rules::of(f), &at.child(path), secret)?;
+                out.insert(f.name.to_string(), c);
+            }
+        }
+    }
+    Ok(Value::Object(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_hex_comes_from_the_seed() {
+        assert_eq!(random_hex(&[1, 2, 3, 4], 7), "0102030");
+        assert_eq!(random_hex(&[], 7).len(), 7);
+    }
+
+    #[test]
+    fn describe_redacts_secrets() {
+        assert_eq!(describe(&Value::str("hunter2"), true), REDACTED);
+        assert_eq!(describe(&Value::str("x"), false), "\"x\"");
+    }
+}
