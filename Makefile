@@ -9,7 +9,7 @@ PULUMI_YAML_VERSION := v1.25.0
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 BIN := $(CURDIR)/bin
 
-.PHONY: build release test lint fmt moto check-protos clean pulumi sdk sdk-check dist demo demo-destroy bench
+.PHONY: build release test lint fmt moto check-protos clean pulumi schema sdk sdk-check dist demo demo-destroy bench
 
 build:
 	cargo build
@@ -50,8 +50,13 @@ $(BIN)/pulumi-language-yaml: tools/pulumi-language-yaml/go.mod tools/pulumi-lang
 $(BIN)/gensdk: tools/pulumi/go.mod tools/pulumi/go.sum tools/pulumi/gensdk/main.go
 	cd tools/pulumi && go build -trimpath -o $@ ./gensdk
 
-## sdk: regenerate sdk/ from schema.json (never edit sdk/ by hand)
-sdk: $(BIN)/gensdk
+## schema: regenerate schema.json from the declarations in the code and src/metadata.json
+## (a unit test fails when the committed file differs)
+schema:
+	TAP_WRITE_SCHEMA=1 cargo test --lib --quiet schema::tests::committed_schema_json_is_what_the_declarations_generate
+
+## sdk: regenerate schema.json, then sdk/ from it (never edit sdk/ by hand)
+sdk: schema $(BIN)/gensdk
 	$(BIN)/gensdk schema.json sdk nodejs python go
 
 ## sdk-check: build the TypeScript SDK with tsc and import the Python SDK in a venv

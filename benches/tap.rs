@@ -267,7 +267,7 @@ fn by_operation(proxy: &CountingProxy) -> BTreeMap<String, usize> {
 async fn calls_and_memory(r: &mut Report) -> String {
     let proxy = CountingProxy::start(moto::moto().url(), Duration::ZERO).await;
     let engine = Engine::start(provider_config("us-east-1", &proxy.url())).await;
-    let pid = engine.provider.child.id().expect("pid");
+    let pid = engine.provider.as_ref().expect("a launched provider").child.id().expect("pid");
     engine.client().get_schema(rpc::GetSchemaRequest::default()).await.expect("schema");
     let idle = vm_hwm_mb(pid);
     r.row(
@@ -515,7 +515,7 @@ async fn deploy_time(r: &mut Report) -> String {
 async fn scale(r: &mut Report) {
     let proxy = CountingProxy::start(moto::moto().url(), DELAY).await;
     let engine = Engine::start(provider_config("us-east-1", &proxy.url())).await;
-    let pid = engine.provider.child.id().expect("pid");
+    let pid = engine.provider.as_ref().expect("a launched provider").child.id().expect("pid");
     let base = unique("scale");
     let single = vec![(format!("{base}-one"), instance_inputs("us-west-2", 0, false))];
     let (one, _, _) = up(&engine, false, &single).await;

@@ -12,6 +12,9 @@ use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider as TlsPr
 
 use crate::error::{aws, Error, Result, Service};
 
+#[cfg(test)]
+pub mod fake;
+
 /// The provider configuration (`tap:region`, `tap:profile`, `tap:endpoint`, `tap:maxRetries`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AwsSettings {
@@ -43,7 +46,10 @@ impl Clients {
         self.account
             .get_or_try_init(|| async {
                 let me = self.sts.get_caller_identity().send().await.map_err(aws(Service::Sts, "GetCallerIdentity"))?;
-                crate::resource::id_from("GetCallerIdentity", me.account())
+                match me.account() {
+                    Some(account) if !account.is_empty() => Ok(account.to_string()),
+                    _ => Err(Error::Internal("GetCallerIdentity answered without an account id".into())),
+                }
             })
             .await
             .cloned()

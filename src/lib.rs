@@ -6,6 +6,7 @@
 
 pub mod aws;
 mod component;
+mod config;
 mod error;
 mod log;
 mod provider;

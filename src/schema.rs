@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use serde_json::{json, Map, Value as Json};
 
 use crate::component::secure_region::{self, inputs::SecureRegionArgs, outputs::SecureRegionOutputs};
-use crate::provider::config::ProviderConfig;
+use crate::config::ProviderConfig;
 use crate::resource::fields::{Declared, FieldSpec, ObjectType, Shape};
 use crate::resources::Registry;
 

@@ -9,7 +9,8 @@
 //! - `required` / `required = "hint"`: the program must give it (the hint, a `&str`, says what).
 //! - `default = <expr>`: check fills it when absent (`<expr>.into()` must give the field's type).
 //! - `aws_default`: AWS fills it when absent, so leaving it out is not a change.
-//! - `compare = exact | policy | set | <path to fn(Json) -> Json>`: how diff compares it.
+//! - `compare = exact | policy | set | <path to fn(Json) -> Json>`: how diff compares it
+//!   (`policy`: as a JSON policy document, by meaning).
 //! - `region` / `tags`: the shared `region` and `tags` inputs (their declaration lives once).
 //! - `plain`, `secret`: schema flags; `private`: kept in state, not in the schema.
 //! - `numbers_as_text`: a number given for this string field is read as its text.
@@ -124,7 +125,9 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
         let compare = match &rules.compare {
             None => quote! { crate::resource::fields::Compare::Exact },
             Some(Expr::Path(p)) if p.path.is_ident("exact") => quote! { crate::resource::fields::Compare::Exact },
-            Some(Expr::Path(p)) if p.path.is_ident("policy") => quote! { crate::resource::fields::Compare::Policy },
+            Some(Expr::Path(p)) if p.path.is_ident("policy") => {
+                quote! { crate::resource::fields::Compare::Custom(crate::resources::policy::comparable) }
+            }
             Some(Expr::Path(p)) if p.path.is_ident("set") => quote! { crate::resource::fields::Compare::Set },
             Some(other) => quote! { crate::resource::fields::Compare::Custom(#other) },
         };

@@ -2,7 +2,6 @@
 //! dispatches by token, and owns what every resource shares: preview, secrets, timeouts,
 //! cancellation, partial creations and the mapping of errors to statuses.
 
-pub mod config;
 mod status;
 
 use std::future::Future;
@@ -214,7 +213,7 @@ impl ResourceProvider for Provider {
 
     async fn check_config(&self, request: Request<rpc::CheckRequest>) -> RpcResult<rpc::CheckResponse> {
         let news = decode(request.get_ref().news.as_ref())?;
-        let (inputs, list) = config::check(news);
+        let (inputs, list) = crate::config::check(news);
         Ok(Response::new(rpc::CheckResponse { inputs: encode(&inputs), failures: failures(list) }))
     }
 
@@ -222,7 +221,7 @@ impl ResourceProvider for Provider {
         let req = request.into_inner();
         let olds = decode(req.olds.as_ref())?;
         let news = decode(req.news.as_ref())?;
-        let changed = config::diff(&olds, &news);
+        let changed = crate::config::diff(&olds, &news);
         let outcome = crate::resource::DiffOutcome {
             changes: changed.into_iter().map(|k| (k, (Change::Update, false))).collect(),
         };
@@ -231,7 +230,7 @@ impl ResourceProvider for Provider {
 
     async fn configure(&self, request: Request<rpc::ConfigureRequest>) -> RpcResult<rpc::ConfigureResponse> {
         let args = decode(request.get_ref().args.as_ref())?;
-        let (settings, list) = config::settings(args);
+        let (settings, list) = crate::config::settings(args);
         if let Some(f) = list.first() {
             return Err(Error::Config(format!("provider configuration `{}` {}", f.property, f.reason)).into());
         }

@@ -59,8 +59,6 @@ impl std::fmt::Debug for FieldSpec {
 #[derive(Clone, Copy)]
 pub enum Compare {
     Exact,
-    /// A JSON policy document, compared semantically (`PolicyDocument`).
-    Policy,
     /// A list whose order means nothing.
     Set,
     /// Compared in the form this function gives.
@@ -72,7 +70,6 @@ impl Compare {
     pub fn normalize(self, value: Json) -> Json {
         match self {
             Compare::Exact => value,
-            Compare::Policy => crate::resources::policy::comparable(value),
             Compare::Set => match value {
                 Json::Array(mut items) => {
                     items.sort_by_key(|v| v.to_string());
@@ -109,35 +106,17 @@ pub struct ObjectType {
     pub fields: fn() -> Vec<FieldSpec>,
 }
 
-impl SchemaType for String {
-    fn shape() -> Shape {
-        Shape::String
-    }
+macro_rules! primitive {
+    ($($ty:ty => $shape:ident),*) => {$(
+        impl SchemaType for $ty {
+            fn shape() -> Shape {
+                Shape::$shape
+            }
+        }
+    )*};
 }
 
-impl SchemaType for bool {
-    fn shape() -> Shape {
-        Shape::Boolean
-    }
-}
-
-impl SchemaType for i64 {
-    fn shape() -> Shape {
-        Shape::Integer
-    }
-}
-
-impl SchemaType for f64 {
-    fn shape() -> Shape {
-        Shape::Number
-    }
-}
-
-impl SchemaType for Json {
-    fn shape() -> Shape {
-        Shape::Any
-    }
-}
+primitive!(String => String, bool => Boolean, i64 => Integer, f64 => Number, Json => Any);
 
 impl<T: SchemaType> SchemaType for Option<T> {
     fn shape() -> Shape {

@@ -368,3 +368,17 @@ impl<R: Resource> DynResource for R {
         Resource::delete(self, ctx, id, olds).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_without_an_id_is_an_error_not_an_empty_id() {
+        assert_eq!(id_from("CreateVpc", Some("vpc-1")).expect("id"), "vpc-1");
+        for missing in [None, Some("")] {
+            let e = id_from("CreateVpc", missing).expect_err("no id");
+            assert!(e.to_string().contains("CreateVpc") && e.to_string().contains("no id"), "{e}");
+        }
+    }
+}

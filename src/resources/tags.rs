@@ -2,7 +2,9 @@
 //! between two tag sets that each service's tag calls apply.
 
 use std::collections::BTreeMap;
+use std::future::Future;
 
+use crate::error::Result;
 use crate::resource::{Checker, Field};
 
 /// Tags as the program gives them.
@@ -24,6 +26,22 @@ impl TagChange {
             set: new.iter().filter(|(k, v)| old.get(*k) != Some(*v)).map(|(k, v)| (k.clone(), v.clone())).collect(),
             removed: old.keys().filter(|k| !new.contains_key(*k)).cloned().collect(),
         }
+    }
+
+    /// Applies the change with a service's own calls: `untag` removes keys, `tag` sets values,
+    /// each called only when there is something to do.
+    pub async fn apply<U, T>(self, untag: impl FnOnce(Vec<String>) -> U, tag: impl FnOnce(Tags) -> T) -> Result<()>
+    where
+        U: Future<Output = Result<()>>,
+        T: Future<Output = Result<()>>,
+    {
+        if !self.removed.is_empty() {
+            untag(self.removed).await?;
+        }
+        if !self.set.is_empty() {
+            tag(self.set).await?;
+        }
+        Ok(())
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod cli;
 mod harness;
+mod lifecycle;
 mod network;
 mod platform;
 mod protocol;

@@ -223,24 +223,21 @@ impl Resource for RestApi {
                 .await
                 .map_err(aws(ApiGateway, "UpdateRestApi"))?;
         }
-        let arn = api_arn(ctx.clients.partition(), ctx.region(), id);
-        let change = TagChange::between(&olds.inputs.tags, &news.tags);
-        if !change.removed.is_empty() {
-            api.untag_resource()
-                .resource_arn(&arn)
-                .set_tag_keys(Some(change.removed))
-                .send()
-                .await
-                .map_err(aws(ApiGateway, "UntagResource"))?;
-        }
-        if !change.set.is_empty() {
-            api.tag_resource()
-                .resource_arn(&arn)
-                .set_tags(Some(change.set.into_iter().collect()))
-                .send()
-                .await
-                .map_err(aws(ApiGateway, "TagResource"))?;
-        }
+        let arn = &api_arn(ctx.clients.partition(), ctx.region(), id);
+        TagChange::between(&olds.inputs.tags, &news.tags)
+            .apply(
+                |keys| async move {
+                    let request = api.untag_resource().resource_arn(arn).set_tag_keys(Some(keys));
+                    request.send().await.map_err(aws(ApiGateway, "UntagResource"))?;
+                    Ok(())
+                },
+                |set| async move {
+                    let request = api.tag_resource().resource_arn(arn).set_tags(Some(set.into_iter().collect()));
+                    request.send().await.map_err(aws(ApiGateway, "TagResource"))?;
+                    Ok(())
+                },
+            )
+            .await?;
         let mut state = still_there("REST API", id, read_api(ctx, id).await?)?;
         // TagResource is synchronous: the tags are what was just set.
         state.inputs.tags = news.tags;

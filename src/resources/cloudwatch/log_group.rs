@@ -187,23 +187,30 @@ impl Resource for LogGroup {
                 }
             }
         }
-        let change = TagChange::between(&olds.inputs.tags, &news.tags);
-        if !change.removed.is_empty() {
-            logs.untag_resource()
-                .resource_arn(&olds.arn)
-                .set_tag_keys(Some(change.removed))
-                .send()
-                .await
-                .map_err(aws(Logs, "UntagResource"))?;
-        }
-        if !change.set.is_empty() {
-            logs.tag_resource()
-                .resource_arn(&olds.arn)
-                .set_tags(Some(change.set.into_iter().collect()))
-                .send()
-                .await
-                .map_err(aws(Logs, "TagResource"))?;
-        }
+        let arn = &olds.arn;
+        TagChange::between(&olds.inputs.tags, &news.tags)
+            .apply(
+                |keys| async move {
+                    logs.untag_resource()
+                        .resource_arn(arn)
+                        .set_tag_keys(Some(keys))
+                        .send()
+                        .await
+                        .map_err(aws(Logs, "UntagResource"))?;
+                    Ok(())
+                },
+                |set| async move {
+                    let set = Some(set.into_iter().collect());
+                    logs.tag_resource()
+                        .resource_arn(arn)
+                        .set_tags(set)
+                        .send()
+                        .await
+                        .map_err(aws(Logs, "TagResource"))?;
+                    Ok(())
+                },
+            )
+            .await?;
         let mut state = still_there("log group", id, read_group(ctx, id).await?)?;
         state.inputs.name_prefix = news.name_prefix;
         Ok(state)
@@ -266,6 +273,36 @@ async fn read_group(ctx: &Ctx, name: &str) -> Result<Option<LogGroupOutputs>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    /// DescribeLogGroups matches by prefix and pages its answer: the group is looked for on
+    /// every page, not only the first.
+    #[tokio::test]
+    async fn read_finds_the_group_on_a_later_page() {
+        let fake = crate::aws::fake::aws("us-east-1", |target, body| {
+            let group = |name: &str| json!({"logGroupName": name, "arn": format!("arn:aws:logs:us-east-1:1:log-group:{name}:*"), "retentionInDays": 7});
+            match target {
+                "Logs_20140328.DescribeLogGroups" if !body.contains("nextToken") => {
+                    json!({"logGroups": [group("/x-other")], "nextToken": "page-2"}).to_string()
+                }
+                "Logs_20140328.DescribeLogGroups" => json!({"logGroups": [group("/x")]}).to_string(),
+                "Logs_20140328.ListTagsForResource" => json!({"tags": {"a": "b"}}).to_string(),
+                _ => "{}".to_string(),
+            }
+        })
+        .await;
+        let ctx = Ctx::new(
+            fake.clients.clone(),
+            "urn".into(),
+            crate::log::Logger::default(),
+            std::time::Duration::from_secs(10),
+        );
+        let group = read_group(&ctx, "/x").await.expect("read").expect("found on the second page");
+        assert_eq!(group.inputs.retention_in_days, Some(7));
+        assert_eq!(group.arn, "arn:aws:logs:us-east-1:1:log-group:/x");
+        let pages = fake.calls().iter().filter(|c| c.target.ends_with("DescribeLogGroups")).count();
+        assert_eq!(pages, 2);
+    }
 
     #[test]
     fn retention_must_be_an_allowed_value_and_the_error_lists_them() {

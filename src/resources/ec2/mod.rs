@@ -42,19 +42,24 @@ pub fn filter(name: &str, value: &str) -> Filter {
 
 /// Brings a resource's tags from `old` to `new` with the fewest calls.
 pub async fn update_tags(client: &aws_sdk_ec2::Client, id: &str, old: &Tags, new: &Tags) -> Result<()> {
-    let change = TagChange::between(old, new);
-    if !change.removed.is_empty() {
-        let removed = change.removed.iter().map(|k| Tag::builder().key(k).build()).collect();
-        client.delete_tags().resources(id).set_tags(Some(removed)).send().await.map_err(aws(Ec2, "DeleteTags"))?;
-    }
-    if !change.set.is_empty() {
-        client
-            .create_tags()
-            .resources(id)
-            .set_tags(Some(to_tags(&change.set)))
-            .send()
-            .await
-            .map_err(aws(Ec2, "CreateTags"))?;
-    }
-    Ok(())
+    TagChange::between(old, new)
+        .apply(
+            |keys| async move {
+                let removed = keys.iter().map(|k| Tag::builder().key(k).build()).collect();
+                client
+                    .delete_tags()
+                    .resources(id)
+                    .set_tags(Some(removed))
+                    .send()
+                    .await
+                    .map_err(aws(Ec2, "DeleteTags"))?;
+                Ok(())
+            },
+            |set| async move {
+                let request = client.create_tags().resources(id).set_tags(Some(to_tags(&set)));
+                request.send().await.map_err(aws(Ec2, "CreateTags"))?;
+                Ok(())
+            },
+        )
+        .await
 }

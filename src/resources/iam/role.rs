@@ -152,23 +152,28 @@ impl Resource for Role {
                 .await
                 .map_err(aws(Iam, "UpdateRole"))?;
         }
-        let change = TagChange::between(&olds.inputs.tags, &news.tags);
-        if !change.removed.is_empty() {
-            iam.untag_role()
-                .role_name(id)
-                .set_tag_keys(Some(change.removed))
-                .send()
-                .await
-                .map_err(aws(Iam, "UntagRole"))?;
-        }
-        if !change.set.is_empty() {
-            iam.tag_role()
-                .role_name(id)
-                .set_tags(Some(to_tags(&change.set)))
-                .send()
-                .await
-                .map_err(aws(Iam, "TagRole"))?;
-        }
+        TagChange::between(&olds.inputs.tags, &news.tags)
+            .apply(
+                |keys| async move {
+                    iam.untag_role()
+                        .role_name(id)
+                        .set_tag_keys(Some(keys))
+                        .send()
+                        .await
+                        .map_err(aws(Iam, "UntagRole"))?;
+                    Ok(())
+                },
+                |set| async move {
+                    iam.tag_role()
+                        .role_name(id)
+                        .set_tags(Some(to_tags(&set)))
+                        .send()
+                        .await
+                        .map_err(aws(Iam, "TagRole"))?;
+                    Ok(())
+                },
+            )
+            .await?;
         let mut state = still_there("role", id, read_role(ctx, id).await?)?;
         state.inputs.name_prefix = news.name_prefix;
         Ok(state)

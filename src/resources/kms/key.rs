@@ -182,23 +182,28 @@ impl Resource for Key {
                 kms.disable_key_rotation().key_id(id).send().await.map_err(aws(Kms, "DisableKeyRotation"))?;
             }
         }
-        let change = TagChange::between(&olds.inputs.tags, &news.tags);
-        if !change.removed.is_empty() {
-            kms.untag_resource()
-                .key_id(id)
-                .set_tag_keys(Some(change.removed))
-                .send()
-                .await
-                .map_err(aws(Kms, "UntagResource"))?;
-        }
-        if !change.set.is_empty() {
-            kms.tag_resource()
-                .key_id(id)
-                .set_tags(Some(to_tags(&change.set)))
-                .send()
-                .await
-                .map_err(aws(Kms, "TagResource"))?;
-        }
+        TagChange::between(&olds.inputs.tags, &news.tags)
+            .apply(
+                |keys| async move {
+                    kms.untag_resource()
+                        .key_id(id)
+                        .set_tag_keys(Some(keys))
+                        .send()
+                        .await
+                        .map_err(aws(Kms, "UntagResource"))?;
+                    Ok(())
+                },
+                |set| async move {
+                    kms.tag_resource()
+                        .key_id(id)
+                        .set_tags(Some(to_tags(&set)))
+                        .send()
+                        .await
+                        .map_err(aws(Kms, "TagResource"))?;
+                    Ok(())
+                },
+            )
+            .await?;
         let mut state = still_there("key", id, read_key(ctx, id).await?)?;
         state.inputs.deletion_window_in_days = news.deletion_window_in_days;
         Ok(state)

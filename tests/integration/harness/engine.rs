@@ -201,19 +201,56 @@ struct RunState {
 
 pub struct Engine {
     core: Arc<Core>,
-    pub provider: ProviderProcess,
+    /// The launched plugin process (`None` when the provider is served in this process).
+    pub provider: Option<ProviderProcess>,
     pub address: String,
     pub config: PropertyMap,
+    /// Stops an in-process provider when the engine is dropped.
+    _stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl Engine {
-    /// Starts the engine's services, launches the provider, and configures it with `config`.
+    /// Starts the engine's services, launches the provider as the engine does (a process that
+    /// prints its port), and configures it with `config`.
     pub async fn start(config: PropertyMap) -> Engine {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind engine");
         let address = format!("127.0.0.1:{}", listener.local_addr().expect("addr").port());
         let provider = launch(&[], Some(&address)).await;
+        let client = provider.client.clone();
+        Engine::serve(listener, address, client, Some(provider), None, config).await
+    }
+
+    /// As `start`, but the provider is served in this process (`tap::serve`): for the tests that
+    /// are about what it does with AWS, not about how it is launched.
+    pub async fn in_process(config: PropertyMap) -> Engine {
+        super::test_environment();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind engine");
+        let address = format!("127.0.0.1:{}", listener.local_addr().expect("addr").port());
+        let provider_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind provider");
+        let port = provider_listener.local_addr().expect("addr").port();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(tap::serve(provider_listener, Some(address.clone()), async {
+            let _ = stopped.await;
+        }));
+        let channel = tonic::transport::Endpoint::from_shared(format!("http://127.0.0.1:{port}"))
+            .expect("endpoint")
+            .connect()
+            .await
+            .expect("connect to the provider");
+        let client = ResourceProviderClient::new(channel).max_decoding_message_size(64 << 20);
+        Engine::serve(listener, address, client, None, Some(stop), config).await
+    }
+
+    async fn serve(
+        listener: tokio::net::TcpListener,
+        address: String,
+        client: ResourceProviderClient<Channel>,
+        provider: Option<ProviderProcess>,
+        stop: Option<tokio::sync::oneshot::Sender<()>>,
+        config: PropertyMap,
+    ) -> Engine {
         let core = Arc::new(Core {
-            provider: provider.client.clone(),
+            provider: client,
             state: Mutex::new(Vec::new()),
             run: Mutex::new(None),
             logs: StdMutex::new(Vec::new()),
@@ -226,7 +263,7 @@ impl Engine {
                 .add_service(ResourceMonitorServer::new(services))
                 .serve_with_incoming(tap::no_delay(listener)),
         );
-        let mut engine = Engine { core, provider, address, config: PropertyMap::new() };
+        let mut engine = Engine { core, provider, address, config: PropertyMap::new(), _stop: stop };
         engine.configure(config).await.expect("configure the provider");
         engine
     }

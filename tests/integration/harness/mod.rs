@@ -4,6 +4,7 @@
 //! checking what the provider did.
 
 pub mod engine;
+pub mod lifecycle;
 pub mod moto;
 pub mod program;
 pub mod proxy;
@@ -33,7 +34,7 @@ impl Rig {
 
     pub async fn with_delay(region: &str, delay: Duration) -> Rig {
         let proxy = CountingProxy::start(moto::moto().url(), delay).await;
-        let engine = Engine::start(provider_config(region, &proxy.url())).await;
+        let engine = Engine::in_process(provider_config(region, &proxy.url())).await;
         Rig { engine, proxy, region: region.to_string() }
     }
 
@@ -61,6 +62,19 @@ pub async fn aws(region: &str) -> Arc<Clients> {
         .load()
         .await;
     Aws::from_config(config).clients(region)
+}
+
+/// The environment an in-process provider finds AWS credentials in (a launched one gets them from
+/// `launch`). Set once, before the first in-process provider reads it.
+pub fn test_environment() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        std::env::set_var("AWS_ACCESS_KEY_ID", "testing");
+        std::env::set_var("AWS_SECRET_ACCESS_KEY", "testing");
+        std::env::set_var("AWS_EC2_METADATA_DISABLED", "true");
+        std::env::remove_var("AWS_PROFILE");
+        std::env::remove_var("AWS_ENDPOINT_URL");
+    });
 }
 
 /// Held by tests that touch account-wide state (the IAM password policy).

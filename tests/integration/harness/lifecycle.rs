@@ -1,0 +1,146 @@
+//! The lifecycle every resource goes through, as one table-driven form each resource's test fills
+//! in: create, a no-op up with no AWS call, in-place updates (with the exact mutating calls),
+//! a replacement, drift seen by refresh and repaired by up, import by id and `id@region`, the
+//! resource gone behind the engine's back, and delete twice.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+use tap::aws::Clients;
+use tap::value::{PropertyMap, Value};
+
+use super::engine::{Deployment, Registered};
+use super::program::{delete_again, mutations, no_mutations, read, reg};
+use super::{Op, Registration, Rig};
+
+/// What the resource under test needs, registered before it in every run (a VPC, a bucket), by
+/// name.
+pub type Needs = BTreeMap<String, Registered>;
+
+/// Registers the resource's prerequisites in a run.
+pub type Setup = fn(Deployment, String) -> BoxFuture<'static, (Deployment, Needs)>;
+
+/// An out-of-band change to the resource (by id), made with direct AWS clients.
+pub type Change = fn(Arc<Clients>, String) -> BoxFuture<'static, ()>;
+
+pub struct Step {
+    /// What the step is (for messages).
+    pub what: &'static str,
+    /// The resource's inputs, from its prerequisites and the test's unique name.
+    pub inputs: fn(&Needs, &str) -> PropertyMap,
+    /// What the engine does with the resource on this up.
+    pub op: Op,
+    /// The mutating AWS calls this up makes, when they are known exactly (as the counting proxy
+    /// names them; `{id}` stands for the resource's id).
+    pub calls: Option<&'static [&'static str]>,
+}
+
+pub struct Drift {
+    pub change: Change,
+    /// The output the change shows in after refresh.
+    pub key: &'static str,
+}
+
+pub struct Lifecycle {
+    pub token: &'static str,
+    pub region: &'static str,
+    pub setup: Option<Setup>,
+    /// The first step creates; each later one updates or replaces.
+    pub steps: Vec<Step>,
+    pub drift: Option<Drift>,
+    /// The inputs an import by id must read back as the last step gave them.
+    pub import: &'static [&'static str],
+}
+
+async fn run_step(rig: &Rig, l: &Lifecycle, name: &str, step: &Step) -> (Registered, Needs) {
+    let d = rig.engine.run(false).await;
+    let (d, needs) = match l.setup {
+        Some(setup) => setup(d, name.to_string()).await,
+        None => (d, Needs::new()),
+    };
+    let res = reg(&d, l.token, name, (step.inputs)(&needs, name)).await;
+    d.finish().await.expect("finish");
+    (res, needs)
+}
+
+/// Runs the whole lifecycle against moto and destroys everything at the end.
+pub async fn run(l: Lifecycle) {
+    let rig = Rig::new(l.region).await;
+    let name = super::unique(&l.token.rsplit(':').next().unwrap_or("r").to_ascii_lowercase());
+    let t = l.token;
+
+    // Create.
+    let first = &l.steps[0];
+    let (created, needs) = run_step(&rig, &l, &name, first).await;
+    assert_eq!(created.op, Op::Create, "{t}: {}", first.what);
+    assert!(!created.id.is_empty(), "{t}: created without an id");
+
+    // The same inputs again: no change, no AWS call at all.
+    rig.proxy.reset();
+    let (same, _) = run_step(&rig, &l, &name, first).await;
+    assert_eq!(same.op, Op::Same, "{t}: a no-op up changed something: {:?}", same.detailed_diff);
+    no_mutations(&rig);
+
+    // Updates and replacements, in order.
+    let mut current = created.clone();
+    let mut last = first;
+    for step in &l.steps[1..] {
+        rig.proxy.reset();
+        let (r, _) = run_step(&rig, &l, &name, step).await;
+        assert_eq!(r.op, step.op, "{t}: {} ({:?})", step.what, r.detailed_diff);
+        match step.op {
+            Op::Update => assert_eq!(r.id, current.id, "{t}: {}: an update keeps the id", step.what),
+            Op::Replace => assert_ne!(r.id, current.id, "{t}: {}: a replacement has a new id", step.what),
+            _ => {}
+        }
+        if let Some(calls) = step.calls {
+            let want: Vec<String> = calls.iter().map(|c| c.replace("{id}", &r.id)).collect();
+            assert_eq!(mutations(&rig), want, "{t}: {}", step.what);
+        }
+        current = r;
+        last = step;
+    }
+
+    // Drift: refresh sees it, the next up repairs it.
+    if let Some(drift) = &l.drift {
+        let before = current.out(drift.key);
+        (drift.change)(rig.aws().await, current.id.clone()).await;
+        rig.engine.refresh().await.expect("refresh");
+        let state = rig.engine.resource(&current.urn).await.expect("still in state");
+        assert_ne!(state.outputs.get(drift.key), Some(&before), "{t}: refresh did not see the change to {}", drift.key);
+        let (repaired, _) = run_step(&rig, &l, &name, last).await;
+        assert_eq!(repaired.op, Op::Update, "{t}: up after drift");
+        assert_eq!(repaired.out(drift.key), before, "{t}: up repaired {}", drift.key);
+        current = repaired;
+    }
+
+    // Import by id, and by id@region for regional resources.
+    let imported = read(&rig, t, &current.id).await.unwrap_or_else(|| panic!("{t}: import by id found nothing"));
+    let inputs = (last.inputs)(&needs, &name);
+    for k in l.import {
+        let want = inputs.get(*k).map(Value::unwrap_plain);
+        assert_eq!(imported.get(*k).map(Value::unwrap_plain), want, "{t}: import reads {k} back");
+    }
+    if current.outputs.contains_key("region") {
+        let at = format!("{}@{}", current.id, l.region);
+        assert!(read(&rig, t, &at).await.is_some(), "{t}: import by {at}");
+    }
+
+    // Gone behind the engine's back: refresh drops it; deleting it again succeeds.
+    delete_again(&rig, t, &current).await;
+    let steps = rig.engine.refresh().await.expect("refresh");
+    assert!(
+        steps.iter().any(|(urn, op)| *urn == current.urn && *op == Op::Delete),
+        "{t}: refresh kept a gone resource"
+    );
+    delete_again(&rig, t, &current).await;
+
+    // The rest (its prerequisites) is destroyed.
+    rig.engine.destroy().await.expect("destroy");
+}
+
+/// A prerequisite registration, for `Setup` functions.
+pub async fn need(d: &Deployment, token: &str, name: &str, inputs: PropertyMap) -> Registered {
+    d.register(Registration::new(token, name, inputs)).await.unwrap_or_else(|e| panic!("{token} {name}: {e}"))
+}

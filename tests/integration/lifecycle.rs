@@ -1,0 +1,775 @@
+//! Every resource through the same lifecycle (harness/lifecycle.rs): create, no-op, updates,
+//! replacement, drift, import, gone, delete twice. Each test only says what differs.
+
+use futures_util::future::BoxFuture;
+use serde_json::json;
+use tap::value::{PropertyMap, Value};
+
+use crate::harness::engine::Deployment;
+use crate::harness::lifecycle::{need, run, Drift, Lifecycle, Needs, Step};
+use crate::harness::program::{list, obj, s};
+use crate::harness::{props, tags, Op};
+
+fn id(n: &Needs, key: &str) -> Value {
+    s(&n[key].id)
+}
+
+fn step(what: &'static str, op: Op, inputs: fn(&Needs, &str) -> PropertyMap) -> Step {
+    Step { what, inputs, op, calls: None }
+}
+
+fn calls(mut step: Step, calls: &'static [&'static str]) -> Step {
+    step.calls = Some(calls);
+    step
+}
+
+type Setup = BoxFuture<'static, (Deployment, Needs)>;
+
+/// A VPC (and, by name, more of what a test needs) registered before the resource.
+fn with_network(d: Deployment, name: String, subnets: usize, tables: usize, vpcs: usize) -> Setup {
+    Box::pin(async move {
+        let mut needs = Needs::new();
+        for v in 0..vpcs {
+            let key = if v == 0 { "vpc".to_string() } else { format!("vpc{v}") };
+            let cidr = format!("10.{v}.0.0/16");
+            let r = need(&d, "tap:ec2:Vpc", &format!("{name}-{key}"), props([("cidrBlock", s(&cidr))])).await;
+            needs.insert(key, r);
+        }
+        for i in 0..subnets {
+            let inputs = props([
+                ("vpcId", id(&needs, "vpc")),
+                ("cidrBlock", s(&format!("10.0.{}.0/24", i + 1))),
+                ("availabilityZone", s(if i == 0 { "us-east-1a" } else { "us-east-1b" })),
+            ]);
+            let r = need(&d, "tap:ec2:Subnet", &format!("{name}-subnet{i}"), inputs).await;
+            needs.insert(format!("subnet{i}"), r);
+        }
+        for i in 0..tables {
+            let r =
+                need(&d, "tap:ec2:RouteTable", &format!("{name}-rt{i}"), props([("vpcId", id(&needs, "vpc"))])).await;
+            needs.insert(format!("rt{i}"), r);
+        }
+        (d, needs)
+    })
+}
+
+fn vpc_only(d: Deployment, name: String) -> Setup {
+    with_network(d, name, 0, 0, 1)
+}
+
+#[tokio::test]
+async fn lifecycle_vpc() {
+    run(Lifecycle {
+        token: "tap:ec2:Vpc",
+        region: "us-east-1",
+        setup: None,
+        steps: vec![
+            step("create", Op::Create, |_, n| props([("cidrBlock", s("10.0.0.0/16")), ("tags", tags(&[("Name", n)]))])),
+            calls(
+                step("DNS hostnames and a tag", Op::Update, |_, n| {
+                    props([
+                        ("cidrBlock", s("10.0.0.0/16")),
+                        ("enableDnsHostnames", Value::Bool(true)),
+                        ("tags", tags(&[("Name", n), ("Team", "net")])),
+                    ])
+                }),
+                &["ModifyVpcAttribute", "CreateTags"],
+            ),
+            step("a new block", Op::Replace, |_, n| {
+                props([
+                    ("cidrBlock", s("10.1.0.0/16")),
+                    ("enableDnsHostnames", Value::Bool(true)),
+                    ("tags", tags(&[("Name", n), ("Team", "net")])),
+                ])
+            }),
+        ],
+        drift: Some(Drift {
+            change: |aws, id| {
+                Box::pin(async move {
+                    let off = aws_sdk_ec2::types::AttributeBooleanValue::builder().value(false).build();
+                    aws.ec2.modify_vpc_attribute().vpc_id(id).enable_dns_hostnames(off).send().await.expect("drift");
+                })
+            },
+            key: "enableDnsHostnames",
+        }),
+        import: &["cidrBlock", "enableDnsHostnames", "tags"],
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn lifecycle_subnet() {
+    run(Lifecycle {
+        token: "tap:ec2:Subnet",
+        region: "us-east-1",
+        setup: Some(vpc_only),
+        steps: vec![
+            step("create", Op::Create, |n, _| {
+                props([("vpcId", id(n, "vpc")), ("cidrBlock", s("10.0.1.0/24")), ("availabilityZone", s("us-east-1a"))])
+            }),
+            calls(
+                step("public addresses", Op::Update, |n, _| {
+                    props([
+                        ("vpcId", id(n, "vpc")),
+                        ("cidrBlock", s("10.0.1.0/24")),
+                        ("availabilityZone", s("us-east-1a")),
+                        ("mapPublicIpOnLaunch", Value::Bool(true)),
+                    ])
+                }),
+                &["ModifySubnetAttribute"],
+            ),
+            step("a new block", Op::Replace, |n, _| {
+                props([
+                    ("vpcId", id(n, "vpc")),
+                    ("cidrBlock", s("10.0.2.0/24")),
+                    ("availabilityZone", s("us-east-1a")),
+                    ("mapPublicIpOnLaunch", Value::Bool(true)),
+                ])
+            }),
+        ],
+        drift: Some(Drift {
+            change: |aws, id| {
+                Box::pin(async move {
+                    let off = aws_sdk_ec2::types::AttributeBooleanValue::builder().value(false).build();
+                    aws.ec2
+                        .modify_subnet_attribute()
+                        .subnet_id(id)
+                        .map_public_ip_on_launch(off)
+                        .send()
+                        .await
+                        .expect("drift");
+                })
+            },
+            key: "mapPublicIpOnLaunch",
+        }),
+        import: &["vpcId", "cidrBlock", "availabilityZone", "mapPublicIpOnLaunch"],
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn lifecycle_internet_gateway() {
+    run(Lifecycle {
+        token: "tap:ec2:InternetGateway",
+        region: "us-east-1",
+        setup: Some(|d, name| with_network(d, name, 0, 0, 2)),
+        steps: vec![
+            step("create attached", Op::Create, |n, _| props([("vpcId", id(n, "vpc"))])),
+            calls(
+                step("to the other VPC", Op::Update, |n, _| props([("vpcId", id(n, "vpc1"))])),
+                &["DetachInternetGateway", "AttachInternetGateway"],
+            ),
+        ],
+        drift: Some(Drift {
+            change: |aws, id| {
+                Box::pin(async move {
+                    let g =
+                        aws.ec2.describe_internet_gateways().internet_gateway_ids(&id).send().await.expect("describe");
+                    let vpc = g.internet_gateways()[0].attachments()[0].vpc_id().expect("attached").to_string();
+                    aws.ec2.detach_internet_gateway().internet_gateway_id(id).vpc_id(vpc).send().await.expect("drift");
+                })
+            },
+            key: "vpcId",
+        }),
+        import: &["vpcId"],
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn lifecycle_route_table() {
+    run(Lifecycle {
+        token: "tap:ec2:RouteTable",
+        region: "us-east-1",
+        setup: Some(|d, name| {
+            Box::pin(async move {
+                let (d, mut needs) = vpc_only(d, name.clone()).await;
+                let igw =
+                    need(&d, "tap:ec2:InternetGateway", &format!("{name}-igw"), props([("vpcId", id(&needs, "vpc"))]))
+                        .await;
+                needs.insert("igw".into(), igw);
+                (d, needs)
+            })
+        }),
+        steps: vec![
+            step("create", Op::Create, |n, _| props([("vpcId", id(n, "vpc"))])),
+            calls(
+                step("a default route", Op::Update, |n, _| {
+                    props([
+                        ("vpcId", id(n, "vpc")),
+                        (
+                            "routes",
+                            Value::Array(vec![obj(&[("cidrBlock", s("0.0.0.0/0")), ("gatewayId", id(n, "igw"))])]),
+                        ),
+                    ])
+                }),
+                &["CreateRoute"],
+            ),
+        ],
+        drift: Some(Drift {
+            change: |aws, id| {
+                Box::pin(async move {
+                    aws.ec2
+                        .delete_route()
+                        .route_table_id(id)
+                        .destination_cidr_block("0.0.0.0/0")
+                        .send()
+                        .await
+                        .expect("drift");
+                })
+            },
+            key: "routes",
+        }),
+        import: &["vpcId", "routes"],
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn lifecycle_route_table_association() {
+    run(Lifecycle {
+        token: "tap:ec2:RouteTableAssociation",
+        region: "us-east-1",
+        setup: Some(|d, name| with_network(d, name, 2, 2, 1)),
+        steps: vec![
+            step("create", Op::Create, |n, _| props([("subnetId", id(n, "subnet0")), ("routeTableId", id(n, "rt0"))])),
+            calls(
+                step("another table", Op::Update, |n, _| {
+                    props([("subnetId", id(n, "subnet0")), ("routeTableId", id(n, "rt1"))])
+                }),
+                &["ReplaceRouteTableAssociation"],
+            ),
+            step("another subnet", Op::Replace, |n, _| {
+                props([("subnetId", id(n, "subnet1")), ("routeTableId", id(n, "rt1"))])
+            }),
+        ],
+        drift: None,
+        import: &["subnetId", "routeTableId"],
+    })
+    .await;
+}
+
+fn https(cidr: &str) -> Value {
+    Value::Array(vec![obj(&[
+        ("protocol", s("tcp")),
+        ("fromPort", Value::Number(443.0)),
+        ("toPort", Value::Number(443.0)),
+        ("cidrBlocks", list(&[cidr])),
+    ])])
+}
+
+#[tokio::test]
+async fn lifecycle_security_group() {
+    run(Lifecycle {
+        token: "tap:ec2:SecurityGroup",
+        region: "us-east-1",
+        setup: Some(vpc_only),
+        steps: vec![
+            step("create", Op::Create, |n, _| props([("vpcId", id(n, "vpc")), ("ingress", https("10.0.0.0/16"))])),
+            calls(
+                step("an egress rule", Op::Update, |n, _| {
+                    props([("vpcId", id(n, "vpc")), ("ingress", https("10.0.0.0/16")), ("egress", https("0.0.0.0/0"))])
+                }),
+                &["AuthorizeSecurityGroupEgress"],
+            ),
+            step("a new description", Op::Replace, |n, _| {
+                props([
+                    ("vpcId", id(n, "vpc")),
+                    ("description", s("another")),
+                    ("ingress", https("10.0.0.0/16")),
+                    ("egress", https("0.0.0.0/0")),
+                ])
+            }),
+        ],
+        drift: Some(Drift {
+            change: |aws, id| {
+                Box::pin(async move {
+                    let rule = aws_sdk_ec2::types::IpPermission::builder()
+                        .ip_protocol("tcp")
+                        .from_port(22)
+                        .to_port(22)
+                        .ip_ranges(aws_sdk_ec2::types::IpRange::builder().cidr_ip("0.0.0.0/0").build())
+                        .build();
+                    aws.ec2
+                        .authorize_security_group_ingress()
+                        .group_id(id)
+                        .ip_permissions(rule)
+                        .send()
+                        .await
+                        .expect("drift");
+                })
+            },
+            key: "ingress",
+        }),
+        import: &["vpcId", "description"],
+    })
+    .await;
+}
+
+fn endpoint(n: &Needs, service: &str, policy: Option<&str>) -> PropertyMap {
+    let mut p = props([
+        ("vpcId", id(n, "vpc")),
+        ("serviceName", s(&format!("com.amazonaws.us-east-1.{service}"))),
+        ("vpcEndpointType", s("Interface")),
+        ("subnetIds", Value::Array(vec![id(n, "subnet0")])),
+        ("securityGroupIds", Value::Array(vec![id(n, "sg")])),
+        ("privateDnsEnabled", Value::Bool(true)),
+    ]);
+    if let Some(effect) = policy {
+        let doc = json!({"Version": "2012-10-17", "Statement": [{"Effect": effect, "Principal": "*", "Action": "execute-api:Invoke", "Resource": "*"}]});
+        p.insert("policy".into(), s(&doc.to_string()));
+    }
+    p
+}
+
+#[tokio::test]
+async fn lifecycle_vpc_endpoint() {
+    run(Lifecycle {
+        token: "tap:ec2:VpcEndpoint",
+        region: "us-east-1",
+        setup: Some(|d, name| {
+            Box::pin(async move {
+                let (d, mut needs) = with_network(d, name.clone(), 1, 0, 1).await;
+                let sg =
+                    need(&d, "tap:ec2:SecurityGroup", &format!("{name}-sg"), props([("vpcId", id(&needs, "vpc"))]))
+                        .await;
+                needs.insert("sg".into(), sg);
+                (d, needs)
+            })
+        }),
+        steps: vec![
+            step("create", Op::Create, |n, _| endpoint(n, "execute-api", None)),
+            calls(
+                step("a policy", Op::Update, |n, _| endpoint(n, "execute-api", Some("Deny"))),
+                &["ModifyVpcEndpoint"],
+            ),
+            step("another service", Op::Replace, |n, _| endpoint(n, "sqs", Some("Deny"))),
+        ],
+        drift: Some(Drift {
+            change: |aws, id| {
+                Box::pin(async move {
+                    let tag = aws_sdk_ec2::types::Tag::builder().key("Drift").value("yes").build();
+                    aws.ec2.create_tags().resources(id).tags(tag).send().await.expect("drift");
+                })
+            },
+            key: "tags",
+        }),
+        import: &["vpcId", "serviceName", "vpcEndpointType", "privateDnsEnabled"],
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn lifecycle_kms_key() {
+    run(Lifecycle {
+        token: "tap:kms:Key",
+        region: "us-west-2",
+        setup: None,
+        steps: vec![
+            step("create", Op::Create, |_, _| {
+                props([("description", s("k")), ("deletionWindowInDays", Value::Number(7.0))])
+            }),
+            calls(
+                step("rotation and a description", Op::Update, |_, _| {
+                    props([
+                        ("description", s("k2")),
+                        ("enableKeyRotation", Value::Bool(true)),
+                        ("deletionWindowInDays", Value::Number(7.0)),
+                    ])
+                }),
+                &["UpdateKeyDescription", "EnableKeyRotation"],
+            ),
+            step("another usage", Op::Replace, |_, _| {
+                props([
+                    ("description", s("k2")),
+                    ("keyUsage", s("GENERATE_VERIFY_MAC")),
+                    ("deletionWindowInDays", Value::Number(7.0)),
+                ])
+            }),
+        ],
+        drift: Some(Drift {
+            change: |aws, id| {
+                Box::pin(async move {
+                    aws.kms.update_key_description().key_id(id).description("by hand").send().await.expect("drift");
+                })
+            },
+            key: "description",
+        }),
+        import: &["description", "keyUsage"],
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn lifecycle_kms_alias() {
+    run(Lifecycle {
+        token: "tap:kms:Alias",
+        region: "us-west-2",
+        setup: Some(|d, name| {
+            Box::pin(async move {
+                let window = || props([("deletionWindowInDays", Value::Number(7.0))]);
+                let a = need(&d, "tap:kms:Key", &format!("{name}-a"), window()).await;
+                let b = need(&d, "tap:kms:Key", &format!("{name}-b"), window()).await;
+                (d, [("a".to_string(), a), ("b".to_string(), b)].into_iter().collect())
+            })
+        }),
+        steps: vec![
+            step("create", Op::Create, |n, name| {
+                props([("name", s(&format!("alias/{name}"))), ("targetKeyId", id(n, "a"))])
+            }),
+            calls(
+                step("retarget", Op::Update, |n, name| {
+                    props([("name", s(&format!("alias/{name}"))), ("targetKeyId", id(n, "b"))])
+                }),
+                &["UpdateAlias"],
+            ),
+            step("rename", Op::Replace, |n, name| {
+                props([("name", s(&format!("alias/{name}-2"))), ("targetKeyId", id(n, "b"))])
+            }),
+        ],
+        drift: Some(Drift {
+            change: |aws, alias| {
+                Box::pin(async move {
+                    let key = aws.kms.create_key().send().await.expect("key");
+                    let key = key.key_metadata().expect("meta").key_id().to_string();
+                    aws.kms.update_alias().alias_name(alias).target_key_id(key).send().await.expect("drift");
+                })
+            },
+            key: "targetKeyId",
+        }),
+        import: &["name"],
+    })
+    .await;
+}
+
+fn trust() -> Value {
+    s(&json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"}, "Action": "sts:AssumeRole"}]}).to_string())
+}
+
+#[tokio::test]
+async fn lifecycle_iam_role() {
+    run(Lifecycle {
+        token: "tap:iam:Role",
+        region: "us-east-1",
+        setup: None,
+        steps: vec![
+            step("create", Op::Create, |_, name| props([("name", s(name)), ("assumeRolePolicy", trust())])),
+            calls(
+                step("a description", Op::Update, |_, name| {
+                    props([("name", s(name)), ("assumeRolePolicy", trust()), ("description", s("d"))])
+                }),
+                &["UpdateRole"],
+            ),
+            step("rename", Op::Replace, |_, name| {
+                props([("name", s(&format!("{name}-2"))), ("assumeRolePolicy", trust()), ("description", s("d"))])
+            }),
+        ],
+        drift: Some(Drift {
+            change: |aws, id| {
+                Box::pin(async move {
+                    aws.iam.update_role().role_name(id).description("by hand").send().await.expect("drift");
+                })
+            },
+            key: "description",
+        }),
+        import: &["name", "description"],
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn lifecycle_iam_role_policy_attachment() {
+    run(Lifecycle {
+        token: "tap:iam:RolePolicyAttachment",
+        region: "us-east-1",
+        setup: Some(|d, name| {
+            Box::pin(async move {
+                let role = |n: String| props([("name", s(&n)), ("assumeRolePolicy", trust())]);
+                let a = need(&d, "tap:iam:Role", &format!("{name}-a"), role(format!("{name}-a"))).await;
+                let b = need(&d, "tap:iam:Role", &format!("{name}-b"), role(format!("{name}-b"))).await;
+                (d, [("a".to_string(), a), ("b".to_string(), b)].into_iter().collect())
+            })
+        }),
+        steps: vec![
+            step("create", Op::Create, |n, _| props([("role", id(n, "a")), ("policyArn", s(LOGS_POLICY))])),
+            step("another role", Op::Replace, |n, _| props([("role", id(n, "b")), ("policyArn", s(LOGS_POLICY))])),
+        ],
+        drift: None,
+        import: &["role", "policyArn"],
+    })
+    .await;
+}
+
+const LOGS_POLICY: &str = "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs";
+
+#[tokio::test]
+async fn lifecycle_iam_account_password_policy() {
+    let _account = crate::harness::ACCOUNT.lock().await;
+    run(Lifecycle {
+        token: "tap:iam:AccountPasswordPolicy",
+        region: "us-east-1",
+        setup: None,
+        steps: vec![
+            step("create", Op::Create, |_, _| props([("minimumPasswordLength", Value::Number(10.0))])),
+            calls(
+                step("longer", Op::Update, |_, _| props([("minimumPasswordLength", Value::Number(12.0))])),
+                &["UpdateAccountPasswordPolicy"],
+            ),
+        ],
+        drift: Some(Drift {
+            change: |aws, _| {
+                Box::pin(async move {
+                    aws.iam.update_account_password_policy().minimum_password_length(20).send().await.expect("drift");
+                })
+            },
+            key: "minimumPasswordLength",
+        }),
+        import: &["minimumPasswordLength"],
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn lifecycle_rest_api() {
+    run(Lifecycle {
+        token: "tap:apigateway:RestApi",
+        region: "us-west-2",
+        setup: None,
+        steps: vec![
+            step("create", Op::Create, |_, name| {
+                props([("name", s(name)), ("endpointConfiguration", obj(&[("types", s("REGIONAL"))]))])
+            }),
+            calls(
+                step("a description", Op::Update, |_, name| {
+                    props([
+                        ("name", s(name)),
+                        ("description", s("d")),
+                        ("endpointConfiguration", obj(&[("types", s("REGIONAL"))])),
+                    ])
+                }),
+                &["PATCH /restapis/{id}"],
+            ),
+        ],
+        drift: Some(Drift {
+            change: |aws, id| {
+                Box::pin(async move {
+                    let op = aws_sdk_apigateway::types::PatchOperation::builder()
+                        .op(aws_sdk_apigateway::types::Op::Replace)
+                        .path("/description")
+                        .value("by hand")
+                        .build();
+                    aws.apigateway.update_rest_api().rest_api_id(id).patch_operations(op).send().await.expect("drift");
+                })
+            },
+            key: "description",
+        }),
+        import: &["name", "description"],
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn lifecycle_log_group() {
+    run(Lifecycle {
+        token: "tap:cloudwatch:LogGroup",
+        region: "eu-central-1",
+        setup: None,
+        steps: vec![
+            step("create", Op::Create, |_, name| {
+                props([("name", s(&format!("/tap/{name}"))), ("retentionInDays", Value::Number(7.0))])
+            }),
+            calls(
+                step("longer retention", Op::Update, |_, name| {
+                    props([("name", s(&format!("/tap/{name}"))), ("retentionInDays", Value::Number(14.0))])
+                }),
+                &["PutRetentionPolicy"],
+            ),
+            step("rename", Op::Replace, |_, name| {
+                props([("name", s(&format!("/tap/{name}-2"))), ("retentionInDays", Value::Number(14.0))])
+            }),
+        ],
+        drift: Some(Drift {
+            change: |aws, id| {
+                Box::pin(async move {
+                    aws.logs
+                        .put_retention_policy()
+                        .log_group_name(id)
+                        .retention_in_days(30)
+                        .send()
+                        .await
+                        .expect("drift");
+                })
+            },
+            key: "retentionInDays",
+        }),
+        import: &["name", "retentionInDays"],
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn lifecycle_s3_bucket() {
+    run(Lifecycle {
+        token: "tap:s3:Bucket",
+        region: "eu-central-1",
+        setup: None,
+        steps: vec![
+            step("create", Op::Create, |_, name| props([("bucket", s(name)), ("forceDestroy", Value::Bool(true))])),
+            calls(
+                step("a tag", Op::Update, |_, name| {
+                    props([
+                        ("bucket", s(name)),
+                        ("forceDestroy", Value::Bool(true)),
+                        ("tags", tags(&[("Team", "data")])),
+                    ])
+                }),
+                &["PUT tagging"],
+            ),
+            step("rename", Op::Replace, |_, name| {
+                props([
+                    ("bucket", s(&format!("{name}-2"))),
+                    ("forceDestroy", Value::Bool(true)),
+                    ("tags", tags(&[("Team", "data")])),
+                ])
+            }),
+        ],
+        drift: Some(Drift {
+            change: |aws, id| {
+                Box::pin(async move {
+                    let tag = aws_sdk_s3::types::Tag::builder().key("Drift").value("yes").build().expect("tag");
+                    let tagging = aws_sdk_s3::types::Tagging::builder().tag_set(tag).build().expect("tagging");
+                    aws.s3.put_bucket_tagging().bucket(id).tagging(tagging).send().await.expect("drift");
+                })
+            },
+            key: "tags",
+        }),
+        import: &["bucket", "tags"],
+    })
+    .await;
+}
+
+fn with_bucket(d: Deployment, name: String) -> Setup {
+    Box::pin(async move {
+        let bucket =
+            need(&d, "tap:s3:Bucket", &format!("{name}-b"), props([("bucket", s(&format!("{name}-b")))])).await;
+        (d, [("bucket".to_string(), bucket)].into_iter().collect())
+    })
+}
+
+fn bucket_policy(n: &Needs, action: &str) -> PropertyMap {
+    let arn = format!("arn:aws:s3:::{}", n["bucket"].id);
+    let doc = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "123456789012"}, "Action": action, "Resource": format!("{arn}/*")}]});
+    props([("bucket", id(n, "bucket")), ("policy", s(&doc.to_string()))])
+}
+
+#[tokio::test]
+async fn lifecycle_s3_bucket_policy() {
+    run(Lifecycle {
+        token: "tap:s3:BucketPolicy",
+        region: "us-west-2",
+        setup: Some(with_bucket),
+        steps: vec![
+            step("create", Op::Create, |n, _| bucket_policy(n, "s3:GetObject")),
+            calls(step("another action", Op::Update, |n, _| bucket_policy(n, "s3:PutObject")), &["PUT policy"]),
+        ],
+        drift: Some(Drift {
+            change: |aws, id| {
+                Box::pin(async move {
+                    let doc = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:ListBucket", "Resource": format!("arn:aws:s3:::{id}")}]});
+                    aws.s3.put_bucket_policy().bucket(id).policy(doc.to_string()).send().await.expect("drift");
+                })
+            },
+            key: "policy",
+        }),
+        import: &["bucket"],
+    })
+    .await;
+}
+
+fn encryption(n: &Needs, algorithm: &str) -> PropertyMap {
+    props([
+        ("bucket", id(n, "bucket")),
+        (
+            "rules",
+            Value::Array(vec![obj(&[("applyServerSideEncryptionByDefault", obj(&[("sseAlgorithm", s(algorithm))]))])]),
+        ),
+    ])
+}
+
+#[tokio::test]
+async fn lifecycle_s3_encryption() {
+    run(Lifecycle {
+        token: "tap:s3:BucketServerSideEncryptionConfiguration",
+        region: "us-west-2",
+        setup: Some(with_bucket),
+        steps: vec![
+            step("create", Op::Create, |n, _| encryption(n, "AES256")),
+            calls(step("SSE-KMS", Op::Update, |n, _| encryption(n, "aws:kms")), &["PUT encryption"]),
+        ],
+        drift: Some(Drift {
+            change: |aws, id| {
+                Box::pin(async move {
+                    use aws_sdk_s3::types::*;
+                    let by_default = ServerSideEncryptionByDefault::builder()
+                        .sse_algorithm(ServerSideEncryption::Aes256)
+                        .build()
+                        .expect("default");
+                    let rule =
+                        ServerSideEncryptionRule::builder().apply_server_side_encryption_by_default(by_default).build();
+                    let config = ServerSideEncryptionConfiguration::builder().rules(rule).build().expect("config");
+                    aws.s3
+                        .put_bucket_encryption()
+                        .bucket(id)
+                        .server_side_encryption_configuration(config)
+                        .send()
+                        .await
+                        .expect("drift");
+                })
+            },
+            key: "rules",
+        }),
+        import: &["bucket"],
+    })
+    .await;
+}
+
+fn access_block(n: &Needs, acls: bool) -> PropertyMap {
+    props([
+        ("bucket", id(n, "bucket")),
+        ("blockPublicAcls", Value::Bool(acls)),
+        ("blockPublicPolicy", Value::Bool(true)),
+        ("ignorePublicAcls", Value::Bool(true)),
+        ("restrictPublicBuckets", Value::Bool(true)),
+    ])
+}
+
+#[tokio::test]
+async fn lifecycle_s3_public_access_block() {
+    run(Lifecycle {
+        token: "tap:s3:BucketPublicAccessBlock",
+        region: "us-west-2",
+        setup: Some(with_bucket),
+        steps: vec![
+            step("create", Op::Create, |n, _| access_block(n, true)),
+            calls(step("ACLs allowed", Op::Update, |n, _| access_block(n, false)), &["PUT publicAccessBlock"]),
+        ],
+        drift: Some(Drift {
+            change: |aws, id| {
+                Box::pin(async move {
+                    let config =
+                        aws_sdk_s3::types::PublicAccessBlockConfiguration::builder().block_public_acls(true).build();
+                    aws.s3
+                        .put_public_access_block()
+                        .bucket(id)
+                        .public_access_block_configuration(config)
+                        .send()
+                        .await
+                        .expect("drift");
+                })
+            },
+            key: "blockPublicAcls",
+        }),
+        import: &["bucket", "blockPublicPolicy"],
+    })
+    .await;
+}
