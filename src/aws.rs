@@ -9,6 +9,7 @@ use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider as TlsProvider};
+use aws_smithy_runtime::client::retries::{RetryPartition, TokenBucket};
 
 use crate::error::{aws, Error, Result, Service};
 
@@ -24,7 +25,36 @@ pub struct AwsSettings {
     pub max_retries: Option<u32>,
 }
 
-pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;
+/// Retries of a throttled or transiently failing call, when `tap:maxRetries` is not set.
+pub const DEFAULT_MAX_RETRIES: u32 = 10;
+/// The most `tap:maxRetries` may ask for (pulumi-aws's bound).
+pub const MAX_RETRIES: u32 = 25;
+
+/// The first retry's delay (doubling, with jitter, up to `MAX_BACKOFF`). `TAP_RETRY_BACKOFF_MS`
+/// shortens it for tests that inject faults by the hundred.
+pub fn first_backoff() -> Duration {
+    std::env::var("TAP_RETRY_BACKOFF_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(Duration::from_millis)
+        .unwrap_or(Duration::from_millis(500))
+}
+
+pub const MAX_BACKOFF: Duration = Duration::from_secs(20);
+
+/// How each call is retried: adaptive (backing off harder while AWS throttles), up to the
+/// retries asked for, from a retry quota no burst of faults can drain (the operation's deadline
+/// bounds the whole instead).
+pub fn retry_config(retries: u32) -> RetryConfig {
+    RetryConfig::adaptive()
+        .with_max_attempts(retries + 1)
+        .with_initial_backoff(first_backoff())
+        .with_max_backoff(MAX_BACKOFF.min(first_backoff() * 40))
+}
+
+fn retry_partition() -> RetryPartition {
+    RetryPartition::custom("tap").token_bucket(TokenBucket::unlimited()).build()
+}
 
 /// Every client tap uses, for one region.
 #[derive(Clone, Debug)]
@@ -37,7 +67,15 @@ pub struct Clients {
     pub iam: aws_sdk_iam::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub sts: aws_sdk_sts::Client,
+    pub tagging: aws_sdk_resourcegroupstagging::Client,
+    /// Retries of a call that fails transiently (`tap:maxRetries`), for the calls tap repeats
+    /// itself.
+    pub retries: u32,
+    /// The provider instance's id (from Configure): part of every marker.
+    pub provider: String,
     account: tokio::sync::OnceCell<String>,
+    /// EC2 resources of this region carrying tap's marker, read once (`ec2::marked`).
+    pub ec2_markers: tokio::sync::OnceCell<Arc<HashMap<String, Vec<String>>>>,
 }
 
 impl Clients {
@@ -67,6 +105,20 @@ impl Clients {
         arn(self.partition(), service, &self.region, account, resource)
     }
 }
+
+/// Call settings for one call that must not be sent twice by the SDK itself (a create that
+/// AWS does not deduplicate): tap looks for what it made before sending it again.
+macro_rules! once {
+    ($($name:ident => $sdk:ident),*) => {
+        pub mod once {
+            $(pub fn $name() -> $sdk::config::Builder {
+                $sdk::config::Builder::default().retry_config(aws_config::retry::RetryConfig::disabled())
+            })*
+        }
+    };
+}
+
+once!(ec2 => aws_sdk_ec2, kms => aws_sdk_kms, iam => aws_sdk_iam, logs => aws_sdk_cloudwatchlogs, s3 => aws_sdk_s3, apigateway => aws_sdk_apigateway);
 
 /// The partition a region belongs to: ARNs and service domains differ between them.
 pub fn partition(region: &str) -> &'static str {
@@ -103,21 +155,23 @@ pub fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
 pub struct Aws {
     config: SdkConfig,
     default_region: Option<String>,
+    retries: u32,
+    provider: String,
     clients: Mutex<HashMap<String, Arc<Clients>>>,
 }
 
 impl Aws {
-    pub async fn load(settings: &AwsSettings) -> Aws {
+    /// `provider`: the provider instance's id (Configure's `id`).
+    pub async fn load(settings: &AwsSettings, provider: &str) -> Aws {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .http_client(http_client())
-            .retry_config(
-                RetryConfig::standard().with_max_attempts(settings.max_retries.unwrap_or(DEFAULT_MAX_ATTEMPTS)),
-            )
+            .retry_config(retry_config(settings.max_retries.unwrap_or(DEFAULT_MAX_RETRIES)))
             .timeout_config(
                 TimeoutConfig::builder()
                     .connect_timeout(Duration::from_secs(10))
                     .operation_attempt_timeout(Duration::from_secs(60))
-                    .operation_timeout(Duration::from_secs(180))
+                    // Every retry included; the resource operation's own deadline bounds the rest.
+                    .operation_timeout(Duration::from_secs(600))
                     .build(),
             );
         if let Some(region) = &settings.region {
@@ -129,13 +183,27 @@ impl Aws {
         if let Some(endpoint) = &settings.endpoint {
             loader = loader.endpoint_url(endpoint);
         }
-        Aws::from_config(loader.load().await)
+        let mut aws = Aws::from_config(loader.load().await);
+        aws.retries = settings.max_retries.unwrap_or(DEFAULT_MAX_RETRIES);
+        aws.provider = provider.to_string();
+        aws
     }
 
     /// Wraps a loaded configuration (tests build one with fixed credentials).
     pub fn from_config(config: SdkConfig) -> Aws {
         let default_region = config.region().map(|r| r.to_string());
-        Aws { config, default_region, clients: Mutex::new(HashMap::new()) }
+        Aws {
+            config,
+            default_region,
+            retries: DEFAULT_MAX_RETRIES,
+            provider: String::new(),
+            clients: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The provider instance's id.
+    pub fn provider(&self) -> String {
+        self.provider.clone()
     }
 
     /// The region resources use when they do not name one.
@@ -163,17 +231,30 @@ impl Aws {
         let config = self.config.to_builder().region(Region::new(region.to_string())).build();
         // An overridden endpoint (moto, LocalStack) does not resolve bucket-name hosts.
         let path_style = config.endpoint_url().is_some();
-        let s3_config = aws_sdk_s3::config::Builder::from(&config).force_path_style(path_style).build();
+        let partition = retry_partition();
+        macro_rules! client {
+            ($sdk:ident) => {
+                $sdk::Client::from_conf($sdk::config::Builder::from(&config).retry_partition(partition.clone()).build())
+            };
+        }
+        let s3_config = aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(path_style)
+            .retry_partition(partition.clone())
+            .build();
         Clients {
             region: region.to_string(),
-            ec2: aws_sdk_ec2::Client::new(&config),
-            kms: aws_sdk_kms::Client::new(&config),
-            apigateway: aws_sdk_apigateway::Client::new(&config),
+            ec2: client!(aws_sdk_ec2),
+            kms: client!(aws_sdk_kms),
+            apigateway: client!(aws_sdk_apigateway),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
-            iam: aws_sdk_iam::Client::new(&config),
-            logs: aws_sdk_cloudwatchlogs::Client::new(&config),
-            sts: aws_sdk_sts::Client::new(&config),
+            iam: client!(aws_sdk_iam),
+            logs: client!(aws_sdk_cloudwatchlogs),
+            sts: client!(aws_sdk_sts),
+            tagging: client!(aws_sdk_resourcegroupstagging),
+            retries: self.retries,
+            provider: self.provider.clone(),
             account: tokio::sync::OnceCell::new(),
+            ec2_markers: tokio::sync::OnceCell::new(),
         }
     }
 }

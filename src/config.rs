@@ -22,8 +22,8 @@ pub struct ProviderConfig {
     /// One endpoint URL used for every AWS service instead of AWS's own (for moto or
     /// LocalStack). AWS_ENDPOINT_URL is honoured too.
     pub endpoint: Option<String>,
-    /// How many times a throttled or transiently failing AWS call is attempted in all (1-20,
-    /// default 3).
+    /// How many times a throttled or transiently failing AWS call is retried, 0-25 (default 10);
+    /// the operation's timeout bounds the whole.
     pub max_retries: Option<i64>,
 }
 
@@ -68,8 +68,9 @@ fn read(c: &mut Checker<'_>) -> AwsSettings {
             c.fail("endpoint", format!("{e:?} is not a URL: write it like http://127.0.0.1:5000"));
         }
     }
-    let max_retries = match c.in_range("maxRetries", 1, 20) {
-        Field::Known(n) if (1..=20).contains(&n) => Some(n as u32),
+    let most = i64::from(crate::aws::MAX_RETRIES);
+    let max_retries = match c.in_range("maxRetries", 0, most) {
+        Field::Known(n) if (0..=most).contains(&n) => Some(n as u32),
         _ => None,
     };
     AwsSettings { region, profile, endpoint, max_retries }
@@ -115,7 +116,8 @@ mod tests {
         for (key, value) in [
             ("region", Value::str("moon-1")),
             ("endpoint", Value::str("localhost:5000")),
-            ("maxRetries", Value::Number(0.0)),
+            ("maxRetries", Value::Number(-1.0)),
+            ("maxRetries", Value::Number(26.0)),
             ("maxRetries", Value::str("many")),
             ("regoin", Value::str("us-east-1")),
         ] {

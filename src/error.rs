@@ -1,6 +1,8 @@
 //! tap's one error type, and what AWS's error codes mean per service (gone, still in use). How an
 //! error reaches the engine (a gRPC status) is the provider's business: `provider::status`.
 
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use crate::value::PropertyMap;
@@ -22,10 +24,13 @@ pub enum Error {
     Input { property: String, reason: String },
     /// AWS answered with an error (or could not be reached).
     #[error("{operation} failed: {message}")]
-    Aws { service: Service, operation: &'static str, code: String, message: String },
+    Aws { service: Service, operation: &'static str, code: String, message: String, fault: Fault },
     /// The resource is still in use (DependencyViolation and friends) past the deadline.
     #[error("{0}")]
     StillInUse(String),
+    /// A name the resource needs is taken by something tap did not make for it.
+    #[error("{0}")]
+    Taken(String),
     #[error("{what} did not finish within {seconds} s")]
     Timeout { what: String, seconds: u64 },
     #[error("the operation was cancelled")]
@@ -43,6 +48,30 @@ pub enum Error {
     InvalidInputs(Vec<(String, String)>),
 }
 
+/// What kind of failure an AWS error is, for deciding whether the call may be sent again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// AWS refused the request (a bad input, a missing resource, a conflict).
+    Refused,
+    /// AWS throttled the request: it was not carried out.
+    Throttled,
+    /// A 5xx, a reset connection, a timeout: the call may or may not have been carried out.
+    Transient,
+}
+
+const THROTTLING_CODES: [&str; 10] = [
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "SlowDown",
+    "PriorRequestNotComplete",
+];
+
 /// The AWS service an error came from: each names "gone" and "in use" its own way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Service {
@@ -53,6 +82,7 @@ pub enum Service {
     S3,
     ApiGateway,
     Sts,
+    Tagging,
 }
 
 impl Service {
@@ -66,7 +96,7 @@ impl Service {
             Service::Logs => code == "ResourceNotFoundException",
             // HeadBucket answers a bare 404 `NotFound`.
             Service::S3 => matches!(code, "NoSuchBucket" | "NotFound"),
-            Service::Sts => false,
+            Service::Sts | Service::Tagging => false,
         }
     }
 
@@ -77,7 +107,7 @@ impl Service {
             Service::Iam => code == "DeleteConflict",
             Service::ApiGateway => code == "ConflictException",
             Service::S3 => code == "BucketNotEmpty",
-            Service::Kms | Service::Logs | Service::Sts => false,
+            Service::Kms | Service::Logs | Service::Sts | Service::Tagging => false,
         }
     }
 }
@@ -101,6 +131,17 @@ impl Error {
         matches!(self, Error::Aws { service, code, .. } if service.gone(code))
     }
 
+    /// Whether the call was throttled (not carried out) or failed in a way that may have
+    /// carried it out (5xx, reset connection, timeout): sending it again may succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Error::Aws { fault: Fault::Throttled | Fault::Transient, .. })
+    }
+
+    /// Whether AWS throttled the call (so it was certainly not carried out).
+    pub fn is_throttled(&self) -> bool {
+        matches!(self, Error::Aws { fault: Fault::Throttled, .. })
+    }
+
     /// Whether AWS said something else still uses the resource.
     pub fn is_in_use(&self) -> bool {
         matches!(self, Error::Aws { service, code, .. } if service.in_use(code))
@@ -111,14 +152,11 @@ impl Error {
     }
 }
 
-/// Converts an AWS SDK error into `Error::Aws`, keeping the service's error code.
-pub fn aws<E, R>(
-    service: Service,
-    operation: &'static str,
-) -> impl FnOnce(aws_smithy_runtime_api::client::result::SdkError<E, R>) -> Error
+/// Converts an AWS SDK error into `Error::Aws`, keeping the service's error code and whether
+/// the call may be sent again.
+pub fn aws<E>(service: Service, operation: &'static str) -> impl FnOnce(SdkError<E, HttpResponse>) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug + Send + Sync + 'static,
 {
     move |err| {
         let code = err.code().unwrap_or_default().to_string();
@@ -127,7 +165,19 @@ where
             (Some(code), None) => code.to_string(),
             _ => aws_smithy_types::error::display::DisplayErrorContext(&err).to_string(),
         };
-        Error::Aws { service, operation, code, message }
+        let status = err.raw_response().map(|r| r.status().as_u16()).unwrap_or(0);
+        let fault = if THROTTLING_CODES.contains(&code.as_str()) || status == 429 {
+            Fault::Throttled
+        } else {
+            match &err {
+                SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) | SdkError::ResponseError(_) => {
+                    Fault::Transient
+                }
+                _ if status >= 500 => Fault::Transient,
+                _ => Fault::Refused,
+            }
+        };
+        Error::Aws { service, operation, code, message, fault }
     }
 }
 
@@ -144,7 +194,7 @@ mod tests {
     use super::*;
 
     fn aws_error(service: Service, code: &str) -> Error {
-        Error::Aws { service, operation: "Op", code: code.into(), message: code.into() }
+        Error::Aws { service, operation: "Op", code: code.into(), message: code.into(), fault: Fault::Refused }
     }
 
     #[test]

@@ -30,9 +30,15 @@ pub mod proto {
 
 pub use provider::{no_delay, serve};
 
+/// The schema the code declares, as schema.json holds it (`make schema` writes it).
+pub fn schema() -> String {
+    schema::render()
+}
+
 /// What the tests need of the internals: reproducing an earlier, interrupted create.
 #[doc(hidden)]
 pub mod testing {
+    pub use crate::resource::{marker_of, MARKER_TAG};
     pub use crate::resources::ec2::vpc_endpoint::{client_token, create_request, VpcEndpointInputs};
 }
 

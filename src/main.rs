@@ -3,7 +3,7 @@
 //!
 //! argv: optional flags (`--logtostderr`, `-v=N`, `--tracing <url>`), then the engine address as
 //! the last argument. No address at all means debug-attach mode: the engine dials us and calls
-//! Attach.
+//! Attach. `--schema` alone prints the schema the code declares (for `make schema`).
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -42,6 +42,11 @@ async fn shutdown_signal() {
 }
 
 fn main() -> ExitCode {
+    // `make schema`: the schema the code declares (the engine never passes this flag).
+    if std::env::args().nth(1).as_deref() == Some("--schema") {
+        print!("{}", tap::schema());
+        return ExitCode::SUCCESS;
+    }
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(

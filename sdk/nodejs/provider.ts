@@ -53,7 +53,7 @@ export interface ProviderArgs {
      */
     endpoint?: pulumi.Input<string | undefined>;
     /**
-     * How many times a throttled or transiently failing AWS call is attempted in all (1-20, default 3).
+     * How many times a throttled or transiently failing AWS call is retried, 0-25 (default 10); the operation's timeout bounds the whole.
      */
     maxRetries?: pulumi.Input<number | undefined>;
     /**

@@ -101,6 +101,7 @@ export class SecureRegion extends pulumi.ComponentResource {
             }
             resourceInputs["adminCidrBlock"] = args?.adminCidrBlock;
             resourceInputs["availabilityZoneCount"] = args?.availabilityZoneCount;
+            resourceInputs["availabilityZones"] = args?.availabilityZones;
             resourceInputs["bucketForceDestroy"] = args?.bucketForceDestroy;
             resourceInputs["cidrBlock"] = args?.cidrBlock;
             resourceInputs["environment"] = args?.environment;
@@ -156,9 +157,13 @@ export interface SecureRegionArgs {
      */
     adminCidrBlock?: pulumi.Input<string | undefined>;
     /**
-     * How many availability zones get a private subnet: the region's first N zones, 1-6 (default 2).
+     * How many availability zones get a private subnet, 1-6 (default 2, or as many as availabilityZones names): the region's first N available zones, except that subnets that exist keep their zones.
      */
     availabilityZoneCount?: number;
+    /**
+     * The zones the subnets are in, in order (pins them; changing one replaces that subnet). Without it, an existing subnet keeps its zone even if the region's list changes.
+     */
+    availabilityZones?: pulumi.Input<string>[];
     /**
      * Whether destroying the bucket first deletes every object version in it (default true).
      */

@@ -4,8 +4,9 @@
 
 mod status;
 
+use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -22,6 +23,8 @@ use crate::value::{self, PropertyMap, Unknown, Value};
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+/// How long a cancelled or timed-out create waits for its create call in flight.
+const GRACE: Duration = Duration::from_secs(30);
 /// Global resources (IAM) still need a region to sign requests with.
 const GLOBAL_REGION: &str = "us-east-1";
 
@@ -59,6 +62,9 @@ pub struct Provider {
     aws: RwLock<Option<Arc<Aws>>>,
     cancel: watch::Sender<bool>,
     registry: Registry,
+    /// Every id this process has seen per URN (Diff, Read, Update, Delete): a create never
+    /// adopts one of them as an earlier attempt's resource, so a replacement makes a new one.
+    seen: Mutex<HashMap<String, BTreeSet<String>>>,
 }
 
 impl Provider {
@@ -67,7 +73,13 @@ impl Provider {
         if let Some(address) = engine_address {
             logger.connect(address);
         }
-        Provider { logger, aws: RwLock::new(None), cancel: watch::channel(false).0, registry: Registry::new() }
+        Provider {
+            logger,
+            aws: RwLock::new(None),
+            cancel: watch::channel(false).0,
+            registry: Registry::new(),
+            seen: Mutex::new(HashMap::new()),
+        }
     }
 
     fn aws(&self) -> Result<Arc<Aws>> {
@@ -100,22 +112,45 @@ impl Provider {
     }
 
     fn ctx(&self, urn: &str, region: &str, timeout: Duration) -> Result<Ctx> {
-        Ok(Ctx::new(self.aws()?.clients(region), urn.to_string(), self.logger.clone(), timeout))
+        let seen = self.seen.lock().unwrap_or_else(|p| p.into_inner()).get(urn).cloned().unwrap_or_default();
+        Ok(Ctx::new(self.aws()?.clients(region), urn.to_string(), self.logger.clone(), timeout)
+            .with_seen(seen.into_iter().collect())
+            .with_cancel(self.cancel.subscribe()))
     }
 
-    /// Runs one operation under its timeout and the provider's cancellation.
-    async fn run<T>(&self, what: &str, timeout: Duration, op: impl Future<Output = Result<T>>) -> Result<T> {
+    fn see(&self, urn: &str, id: &str) {
+        if !id.is_empty() {
+            self.seen
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .entry(urn.to_string())
+                .or_default()
+                .insert(id.to_string());
+        }
+    }
+
+    /// Runs one operation under its timeout and the provider's cancellation. Both stop it at
+    /// its next safe point; only a create call in flight (whose result must be recorded) is
+    /// waited for, up to `GRACE`; anything else is dropped at once.
+    async fn run<T>(&self, ctx: &Ctx, what: &str, timeout: Duration, op: impl Future<Output = Result<T>>) -> Result<T> {
         let mut cancel = self.cancel.subscribe();
         if *cancel.borrow() {
             return Err(Error::Cancelled);
         }
+        tokio::pin!(op);
         // The operation's own waits stop at the deadline with a precise message; this is the
         // backstop for a call that hangs.
-        let backstop = timeout + Duration::from_secs(2);
-        tokio::select! {
-            r = tokio::time::timeout(backstop, op) => r.unwrap_or_else(|_| Err(Error::Timeout { what: what.to_string(), seconds: timeout.as_secs() })),
-            _ = cancel.wait_for(|c| *c) => Err(Error::Cancelled),
+        let backstop = tokio::time::sleep(timeout + Duration::from_secs(2));
+        let stopped = tokio::select! {
+            r = &mut op => return r,
+            _ = backstop => Error::Timeout { what: what.to_string(), seconds: timeout.as_secs() },
+            _ = cancel.wait_for(|c| *c) => Error::Cancelled,
+        };
+        if !ctx.creating() {
+            return Err(stopped);
         }
+        tracing::info!(urn = %ctx.urn, "letting the create call in flight finish, so that what it made is recorded");
+        tokio::time::timeout(GRACE, &mut op).await.unwrap_or(Err(stopped))
     }
 }
 
@@ -208,7 +243,7 @@ impl ResourceProvider for Provider {
     }
 
     async fn get_schema(&self, _request: Request<rpc::GetSchemaRequest>) -> RpcResult<rpc::GetSchemaResponse> {
-        Ok(Response::new(rpc::GetSchemaResponse { schema: crate::schema::text().to_string() }))
+        Ok(Response::new(rpc::GetSchemaResponse { schema: crate::schema::TEXT.to_string() }))
     }
 
     async fn check_config(&self, request: Request<rpc::CheckRequest>) -> RpcResult<rpc::CheckResponse> {
@@ -224,6 +259,7 @@ impl ResourceProvider for Provider {
         let changed = crate::config::diff(&olds, &news);
         let outcome = crate::resource::DiffOutcome {
             changes: changed.into_iter().map(|k| (k, (Change::Update, false))).collect(),
+            delete_before_replace: false,
         };
         Ok(Response::new(diff_response(&outcome)))
     }
@@ -234,7 +270,7 @@ impl ResourceProvider for Provider {
         if let Some(f) = list.first() {
             return Err(Error::Config(format!("provider configuration `{}` {}", f.property, f.reason)).into());
         }
-        let aws = Aws::load(&settings).await;
+        let aws = Aws::load(&settings, request.get_ref().id.as_deref().unwrap_or_default()).await;
         *self.aws.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(aws));
         Ok(Response::new(rpc::ConfigureResponse {
             accept_secrets: true,
@@ -262,8 +298,11 @@ impl ResourceProvider for Provider {
         let res = self.resource(&req.r#type)?;
         let olds = decode(req.olds.as_ref())?;
         let news = decode(req.news.as_ref())?;
-        let mut response = diff_response(&res.diff(&olds, &news, &req.ignore_changes));
-        response.delete_before_replace = !response.replaces.is_empty() && res.delete_before_replace();
+        self.see(&req.urn, &req.id);
+        let marker = crate::resource::marker_of(&self.aws()?.provider(), &req.urn);
+        let outcome = res.diff(&marker, &req.name, &olds, &news, &req.ignore_changes);
+        let mut response = diff_response(&outcome);
+        response.delete_before_replace = outcome.delete_before_replace;
         Ok(Response::new(response))
     }
 
@@ -283,7 +322,7 @@ impl ResourceProvider for Provider {
         let region = self.region_for(res, None, &[&inputs])?;
         let timeout = timeout_of(req.timeout, DEFAULT_TIMEOUT);
         let ctx = self.ctx(&req.urn, &region, timeout)?;
-        let result = self.run(&format!("creating {}", req.urn), timeout, res.create(&ctx, &inputs)).await;
+        let result = self.run(&ctx, &format!("creating {}", req.urn), timeout, res.create(&ctx, &inputs)).await;
         match result {
             Ok((id, outputs)) => {
                 let outputs = mark_secrets(outputs, &[&inputs]);
@@ -318,7 +357,8 @@ impl ResourceProvider for Provider {
         let region = self.region_for(res, explicit_region, &[&state, &old_inputs])?;
         let timeout = timeout_of(req.timeout, DEFAULT_READ_TIMEOUT);
         let ctx = self.ctx(&req.urn, &region, timeout)?;
-        let found = self.run(&format!("reading {}", req.urn), timeout, res.read(&ctx, id, &state)).await?;
+        self.see(&req.urn, id);
+        let found = self.run(&ctx, &format!("reading {}", req.urn), timeout, res.read(&ctx, id, &state)).await?;
         let Some(outputs) = found else {
             return Ok(Response::new(rpc::ReadResponse::default()));
         };
@@ -347,9 +387,10 @@ impl ResourceProvider for Provider {
         }
         let region = self.region_for(res, None, &[&olds, &news])?;
         let timeout = timeout_of(req.timeout, DEFAULT_TIMEOUT);
+        self.see(&req.urn, &req.id);
         let ctx = self.ctx(&req.urn, &region, timeout)?;
         let outputs =
-            self.run(&format!("updating {}", req.urn), timeout, res.update(&ctx, &req.id, &olds, &news)).await?;
+            self.run(&ctx, &format!("updating {}", req.urn), timeout, res.update(&ctx, &req.id, &olds, &news)).await?;
         let outputs = mark_secrets(outputs, &[&news]);
         Ok(Response::new(rpc::UpdateResponse { properties: encode(&outputs), refresh_before_update: false }))
     }
@@ -362,8 +403,9 @@ impl ResourceProvider for Provider {
         let old_inputs = decode(req.old_inputs.as_ref())?;
         let region = self.region_for(res, None, &[&olds, &old_inputs])?;
         let timeout = timeout_of(req.timeout, DEFAULT_TIMEOUT);
+        self.see(&req.urn, &req.id);
         let ctx = self.ctx(&req.urn, &region, timeout)?;
-        self.run(&format!("deleting {}", req.urn), timeout, res.delete(&ctx, &req.id, &olds)).await?;
+        self.run(&ctx, &format!("deleting {}", req.urn), timeout, res.delete(&ctx, &req.id, &olds)).await?;
         Ok(Response::new(()))
     }
 

@@ -24,7 +24,7 @@ impl From<Error> for Status {
         let message = err.to_string();
         match err {
             Error::InvalidRequest(_) | Error::UnknownType(_) | Error::Input { .. } => Status::invalid_argument(message),
-            Error::Config(_) | Error::Aws { .. } | Error::StillInUse(_) | Error::Child { .. } => {
+            Error::Config(_) | Error::Aws { .. } | Error::StillInUse(_) | Error::Taken(_) | Error::Child { .. } => {
                 Status::failed_precondition(message)
             }
             Error::Timeout { .. } => Status::deadline_exceeded(message),
@@ -45,7 +45,8 @@ impl From<Error> for Status {
                     properties: Some(value::encode_struct(&outputs)),
                     reasons: vec![message.clone()],
                     inputs: inputs.as_ref().map(value::encode_struct),
-                    refresh_before_update: false,
+                    // What a partial creation recorded may be behind AWS: read it again first.
+                    refresh_before_update: true,
                 };
                 with_detail(Code::Unknown, message, "pulumirpc.ErrorResourceInitFailed", detail.encode_to_vec())
             }

@@ -281,6 +281,13 @@ fn required_message(hint: &str) -> String {
     }
 }
 
+/// Whether `value` is an autoname `prefix` + 7 hex digits (a replacement gets another one).
+pub fn autonamed(value: &str, prefix: &str) -> bool {
+    value
+        .strip_prefix(prefix)
+        .is_some_and(|rest| rest.len() == 7 && rest.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)))
+}
+
 /// `len` hex digits from the engine's random seed (or fresh randomness when there is none).
 pub fn random_hex(seed: &[u8], len: usize) -> String {
     let bytes: Vec<u8> = if seed.is_empty() { (0..len).map(|_| rand::random::<u8>()).collect() } else { seed.to_vec() };

@@ -21,6 +21,8 @@ pub enum Change {
 pub struct DiffOutcome {
     /// Changed top-level properties, with whether the change replaces.
     pub changes: BTreeMap<String, (Change, bool)>,
+    /// A replacement must delete the old resource first.
+    pub delete_before_replace: bool,
 }
 
 impl DiffOutcome {

@@ -40,15 +40,40 @@ pub trait Resource: Send + Sync + 'static {
     /// Whether a replacement must delete the old resource first (its name is unique).
     const DELETE_BEFORE_REPLACE: bool = false;
 
+    /// Whether the resource carries tap's marker (a tag, or for an alias a tag on its key), so
+    /// that an earlier attempt's resource is found again and the state records it.
+    const MARKED: bool = true;
+
+    /// Replace-on inputs that an earlier attempt's resource may have with another value: names
+    /// generated from the engine's random seed, which is new on every run.
+    const RENAMED: &'static [&'static str] = &[];
+
     /// What the program gives; the struct's doc comment is the resource's description.
-    type Inputs: Declared + DeserializeOwned + Serialize + Send + Sync;
+    type Inputs: Declared + DeserializeOwned + Serialize + Clone + Send + Sync;
     /// The state: the inputs as AWS reports them now (flattened in), plus what AWS computes.
-    type State: Declared + DeserializeOwned + Serialize + Send + Sync;
+    type State: Declared + DeserializeOwned + Serialize + Clone + Send + Sync;
 
     /// The resource's own rules, after the declarations were applied. Pure: no AWS call.
     fn check(&self, _c: &mut Checker<'_>) {}
 
-    /// The one AWS call that makes the resource, and what is known of it then.
+    /// Whether replacing `olds` with `news` must delete the old one first, because AWS cannot
+    /// hold both at once (the same name, the same CIDR in the VPC, one per bucket, …). `name` is
+    /// the resource's name in the program (an autoname starts from it, and a replacement gets a
+    /// new one).
+    fn replace_conflicts(&self, _name: &str, _olds: &Self::State, _news: &Self::Inputs) -> bool {
+        false
+    }
+
+    /// The resource an earlier attempt made for this URN (a lost answer, a killed run), found by
+    /// tap's marker (`ctx.marker()`) and never one of `ctx.seen` (the resource a replacement
+    /// replaces). `fresh`: the attempt may be seconds old, so cached indexes must not be used.
+    async fn find(&self, _ctx: &Ctx, _inputs: &Self::Inputs, _fresh: bool) -> Result<Option<Created<Self::State>>> {
+        Ok(None)
+    }
+
+    /// The one AWS call that makes the resource, with tap's marker, and what is known of it then.
+    /// The call is sent without the SDK's own retries unless AWS deduplicates it: the framework
+    /// looks for what it made (`find`) before sending it again.
     async fn create(&self, ctx: &Ctx, inputs: &Self::Inputs) -> Result<Created<Self::State>>;
 
     /// Everything after that call (waits, attributes, rules), updating `state` as it goes.
@@ -64,6 +89,29 @@ pub trait Resource: Send + Sync + 'static {
 
     /// Idempotent: a resource that is already gone is deleted.
     async fn delete(&self, ctx: &Ctx, id: &str, olds: Self::State) -> Result<()>;
+
+    /// Adds tap's marker to a resource that lacks it (imported, or made by tap 0.1.0).
+    async fn mark(&self, _ctx: &Ctx, _id: &str, _state: &Self::State) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// The tag that marks a resource as tap's for one URN of one stack; its value is the SHA-256
+/// of the provider instance's id and the URN (`marker_of`).
+pub const MARKER_TAG: &str = "tap:urn";
+
+/// The state key recording which marker the resource carries in AWS: the digest, `""` when it
+/// is not marked yet (imported: marked on its next update); absent in state written by tap 0.1.0
+/// (marked on the next up).
+pub const MARKER_KEY: &str = "__tapMarker";
+
+/// The marker of `urn` under the provider instance `provider` (its id, a UUID the engine keeps
+/// for the life of the stack). The URN alone would not do: two stacks of the same name and
+/// project (two people's `dev`) in one account have the same URNs. A digest, since a URN may be
+/// longer than a tag value may be.
+pub fn marker_of(provider: &str, urn: &str) -> String {
+    let digest = ring::digest::digest(&ring::digest::SHA256, format!("{provider}\n{urn}").as_bytes());
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A resource AWS has just made: its id and its state so far.
@@ -96,11 +144,90 @@ pub struct Ctx {
     logger: Logger,
     deadline: Instant,
     created: Mutex<Option<(String, serde_json::Value)>>,
+    marker: String,
+    /// Whether a create call is in flight (cancellation waits for it: its result is recorded).
+    creating: std::sync::atomic::AtomicBool,
+    /// Ids this process has seen for the URN (in Diff, Read, Update, Delete): never adopted.
+    seen: Vec<String>,
+    cancel: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 impl Ctx {
     pub fn new(clients: Arc<Clients>, urn: String, logger: Logger, timeout: Duration) -> Ctx {
-        Ctx { clients, urn, logger, deadline: Instant::now() + timeout, created: Mutex::new(None) }
+        Ctx {
+            marker: marker_of(&clients.provider, &urn),
+            clients,
+            urn,
+            logger,
+            deadline: Instant::now() + timeout,
+            created: Mutex::new(None),
+            creating: std::sync::atomic::AtomicBool::new(false),
+            seen: Vec::new(),
+            cancel: None,
+        }
+    }
+
+    /// The ids of this URN a create must not adopt.
+    pub fn with_seen(mut self, seen: Vec<String>) -> Ctx {
+        self.seen = seen;
+        self
+    }
+
+    /// Cancellation: the operation stops at its next safe point (never inside an AWS call).
+    pub fn with_cancel(mut self, cancel: tokio::sync::watch::Receiver<bool>) -> Ctx {
+        self.cancel = Some(cancel);
+        self
+    }
+
+    /// tap's marker for this URN (the value of `MARKER_TAG`).
+    pub fn marker(&self) -> &str {
+        &self.marker
+    }
+
+    /// Whether `id` is one this process already knows for the URN (the resource a replacement
+    /// replaces): such a resource is never adopted as an earlier attempt's.
+    pub fn is_seen(&self, id: &str) -> bool {
+        self.seen.iter().any(|s| s == id)
+    }
+
+    /// The user's tags plus tap's marker: what a create sends.
+    pub fn marked(&self, tags: &crate::resources::tags::Tags) -> crate::resources::tags::Tags {
+        let mut all = tags.clone();
+        all.insert(MARKER_TAG.to_string(), self.marker.clone());
+        all
+    }
+
+    /// Whether a create call is in flight now.
+    pub fn creating(&self) -> bool {
+        self.creating.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel.as_ref().is_some_and(|c| *c.borrow())
+    }
+
+    /// A safe point: fails with `Cancelled` once the engine asked to cancel.
+    pub fn checkpoint(&self) -> Result<()> {
+        if self.cancelled() {
+            Err(Error::Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Sleeps `delay` (not past the deadline), waking early, with `Cancelled`, on cancellation.
+    async fn pause(&self, delay: Duration) -> Result<()> {
+        let delay = delay.min(self.deadline.saturating_duration_since(Instant::now()));
+        match self.cancel.clone() {
+            Some(mut cancel) => tokio::select! {
+                _ = tokio::time::sleep(delay) => Ok(()),
+                _ = cancel.wait_for(|c| *c) => Err(Error::Cancelled),
+            },
+            None => {
+                tokio::time::sleep(delay).await;
+                Ok(())
+            }
+        }
     }
 
     pub fn region(&self) -> &str {
@@ -152,8 +279,7 @@ impl Ctx {
             if started.elapsed() > Duration::from_secs(2) {
                 self.progress(format!("waiting for {what}"));
             }
-            let delay = delays.next().unwrap_or(Duration::from_secs(5));
-            tokio::time::sleep(delay.min(self.deadline - now)).await;
+            self.pause(delays.next().unwrap_or(Duration::from_secs(5))).await?;
         }
     }
 
@@ -194,7 +320,7 @@ impl Ctx {
                     }
                     self.progress(format!("{what}: {e}; retrying"));
                     let delay = delays.next().unwrap_or(Duration::from_secs(10));
-                    tokio::time::sleep(delay.min(deadline - now)).await;
+                    self.pause(delay.min(deadline - now)).await?;
                 }
                 other => return other,
             }
@@ -225,7 +351,8 @@ pub fn found<T>(result: Result<T>, gone: impl Fn(&Error) -> bool) -> Result<Opti
 pub trait DynResource: Send + Sync {
     fn token(&self) -> &'static str;
     fn regional(&self) -> bool;
-    fn delete_before_replace(&self) -> bool;
+    /// `outputs` recording that the resource carries `marker` (for resources that carry one).
+    fn marked(&self, outputs: PropertyMap, marker: &str) -> PropertyMap;
     fn description(&self) -> &'static str;
     fn input_fields(&self) -> Vec<FieldSpec>;
     fn state_fields(&self) -> Vec<FieldSpec>;
@@ -237,11 +364,70 @@ pub trait DynResource: Send + Sync {
         seed: &[u8],
         default_region: Option<&str>,
     ) -> (PropertyMap, Vec<Failure>);
-    fn diff(&self, olds: &PropertyMap, news: &PropertyMap, ignore_changes: &[String]) -> DiffOutcome;
+    /// `marker`: the resource's marker (`marker_of`), to see state that lacks it.
+    fn diff(
+        &self,
+        marker: &str,
+        name: &str,
+        olds: &PropertyMap,
+        news: &PropertyMap,
+        ignore_changes: &[String],
+    ) -> DiffOutcome;
     async fn create(&self, ctx: &Ctx, inputs: &PropertyMap) -> Result<(String, PropertyMap)>;
     async fn read(&self, ctx: &Ctx, id: &str, prior: &PropertyMap) -> Result<Option<PropertyMap>>;
     async fn update(&self, ctx: &Ctx, id: &str, olds: &PropertyMap, news: &PropertyMap) -> Result<PropertyMap>;
     async fn delete(&self, ctx: &Ctx, id: &str, olds: &PropertyMap) -> Result<()>;
+}
+
+/// Makes the resource: adopting what an earlier attempt made, or sending the create call
+/// (again after a transient failure, but only once no earlier attempt's resource is found).
+/// Returns whether it was adopted.
+async fn create_once<R: Resource>(r: &R, ctx: &Ctx, inputs: &R::Inputs) -> Result<(Created<R::State>, bool)> {
+    if let Some(found) = adoptable(r, ctx, inputs, false).await? {
+        return Ok((found, true));
+    }
+    let mut attempts = 0;
+    let mut delays = ctx.delays(crate::aws::first_backoff(), crate::aws::MAX_BACKOFF);
+    loop {
+        ctx.checkpoint()?;
+        ctx.creating.store(true, std::sync::atomic::Ordering::SeqCst);
+        let result = r.create(ctx, inputs).await;
+        ctx.creating.store(false, std::sync::atomic::Ordering::SeqCst);
+        match result {
+            Ok(created) => return Ok((created, false)),
+            Err(e) if e.is_transient() && attempts < ctx.clients.retries && Instant::now() < ctx.deadline => {
+                attempts += 1;
+                // Unless throttled, AWS may have carried it out before the answer was lost.
+                if !e.is_throttled() {
+                    if let Some(found) = adoptable(r, ctx, inputs, true).await? {
+                        return Ok((found, true));
+                    }
+                }
+                ctx.progress(format!("{e}; trying again"));
+                ctx.pause(delays.next().unwrap_or(crate::aws::MAX_BACKOFF)).await?;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// An earlier attempt's resource, unless a replace-on input differs (then it is not this create's,
+/// whatever its marker says). Names a resource generates anew on every run (`R::RENAMED`) may.
+async fn adoptable<R: Resource>(
+    r: &R,
+    ctx: &Ctx,
+    inputs: &R::Inputs,
+    fresh: bool,
+) -> Result<Option<Created<R::State>>> {
+    let Some(found) = r.find(ctx, inputs, fresh).await? else { return Ok(None) };
+    let outcome = diff::diff(&R::Inputs::fields(), &untyped(&found.state)?, &untyped(inputs)?, &[]);
+    let differs: Vec<String> = outcome.replaces().into_iter().filter(|k| !R::RENAMED.contains(&k.as_str())).collect();
+    if differs.is_empty() {
+        Ok(Some(found))
+    } else {
+        tracing::warn!(urn = %ctx.urn, id = %found.id, ?differs, "a marked resource differs in replace-on inputs; not adopted");
+        Ok(None)
+    }
 }
 
 /// Plain JSON of a property map (secrets and output wrappers removed, references read as ids).
@@ -275,8 +461,11 @@ impl<R: Resource> DynResource for R {
         R::REGIONAL
     }
 
-    fn delete_before_replace(&self) -> bool {
-        R::DELETE_BEFORE_REPLACE
+    fn marked(&self, mut outputs: PropertyMap, marker: &str) -> PropertyMap {
+        if R::MARKED {
+            outputs.insert(MARKER_KEY.into(), Value::str(marker));
+        }
+        outputs
     }
 
     fn description(&self) -> &'static str {
@@ -324,23 +513,51 @@ impl<R: Resource> DynResource for R {
         c.finish()
     }
 
-    fn diff(&self, olds: &PropertyMap, news: &PropertyMap, ignore_changes: &[String]) -> DiffOutcome {
-        diff::diff(&R::Inputs::fields(), olds, news, ignore_changes)
+    fn diff(
+        &self,
+        marker: &str,
+        name: &str,
+        olds: &PropertyMap,
+        news: &PropertyMap,
+        ignore_changes: &[String],
+    ) -> DiffOutcome {
+        let mut out = diff::diff(&R::Inputs::fields(), olds, news, ignore_changes);
+        // State from tap 0.1.0 (no marker) or for another URN (renamed): the tags change.
+        let recorded = olds.get(MARKER_KEY);
+        let stale = recorded.is_none() || recorded.is_some_and(|m| *m != Value::str("") && *m != Value::str(marker));
+        if R::MARKED && stale && !out.changes.contains_key("tags") {
+            out.changes.insert("tags".into(), (Change::Update, false));
+        }
+        if let (Ok(olds), Ok(news)) =
+            (typed::<R::State>(R::TOKEN, "state", olds), typed::<R::Inputs>(R::TOKEN, "inputs", news))
+        {
+            out.delete_before_replace = R::DELETE_BEFORE_REPLACE || self.replace_conflicts(name, &olds, &news);
+        }
+        out
     }
 
     async fn create(&self, ctx: &Ctx, inputs: &PropertyMap) -> Result<(String, PropertyMap)> {
         let inputs = typed::<R::Inputs>(R::TOKEN, "inputs", inputs)?;
-        let Created { id, mut state } = Resource::create(self, ctx, &inputs).await?;
+        let (Created { id, mut state }, adopted) = create_once(self, ctx, &inputs).await?;
         let id = id_from("the create call", Some(&id))?;
         ctx.record(&id, &state);
-        match Resource::finish(self, ctx, &id, &inputs, &mut state).await {
-            Ok(()) => Ok((id, untyped(&state)?)),
-            Err(e) => Err(Error::PartialCreate { id, outputs: untyped(&state)?, inputs: None, message: e.to_string() }),
+        let rest = match ctx.checkpoint() {
+            Err(e) => Err(e),
+            Ok(()) if adopted => {
+                ctx.progress(format!("{id} was made by an earlier attempt: bringing it to the inputs"));
+                Resource::update(self, ctx, &id, state.clone(), inputs.clone()).await.map(|s| state = s)
+            }
+            Ok(()) => Resource::finish(self, ctx, &id, &inputs, &mut state).await,
+        };
+        let outputs = self.marked(untyped(&state)?, ctx.marker());
+        match rest {
+            Ok(()) => Ok((id, outputs)),
+            Err(e) => Err(Error::PartialCreate { id, outputs, inputs: None, message: e.to_string() }),
         }
     }
 
     async fn read(&self, ctx: &Ctx, id: &str, prior: &PropertyMap) -> Result<Option<PropertyMap>> {
-        let prior = if prior.is_empty() {
+        let typed_prior = if prior.is_empty() {
             None
         } else {
             match typed::<R::State>(R::TOKEN, "state", prior) {
@@ -351,16 +568,25 @@ impl<R: Resource> DynResource for R {
                 }
             }
         };
-        match Resource::read(self, ctx, id, prior).await? {
-            Some(state) => Ok(Some(untyped(&state)?)),
-            None => Ok(None),
-        }
+        let Some(state) = Resource::read(self, ctx, id, typed_prior).await? else { return Ok(None) };
+        // Refresh keeps what the state says of the marker; an import has not marked it yet.
+        let marker = match prior.get(MARKER_KEY) {
+            Some(Value::String(m)) => m.clone(),
+            _ if prior.is_empty() => String::new(),
+            _ => return Ok(Some(untyped(&state)?)),
+        };
+        Ok(Some(self.marked(untyped(&state)?, &marker)))
     }
 
     async fn update(&self, ctx: &Ctx, id: &str, olds: &PropertyMap, news: &PropertyMap) -> Result<PropertyMap> {
+        let unmarked = R::MARKED && olds.get(MARKER_KEY) != Some(&Value::str(ctx.marker()));
         let olds = typed::<R::State>(R::TOKEN, "state", olds)?;
         let news = typed::<R::Inputs>(R::TOKEN, "inputs", news)?;
-        untyped(&Resource::update(self, ctx, id, olds, news).await?)
+        let state = Resource::update(self, ctx, id, olds, news).await?;
+        if unmarked {
+            Resource::mark(self, ctx, id, &state).await?;
+        }
+        Ok(self.marked(untyped(&state)?, ctx.marker()))
     }
 
     async fn delete(&self, ctx: &Ctx, id: &str, olds: &PropertyMap) -> Result<()> {

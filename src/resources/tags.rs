@@ -45,8 +45,15 @@ impl TagChange {
     }
 }
 
-/// AWS's rule for the tags under `key`: at most 50 with the `reserved` ones tap adds itself,
-/// keys of 1-128 characters not starting with `aws:`, values of up to 256 characters.
+/// The user's tags of a resource's tags: AWS's own (`aws:`) and tap's (`tap:`, its marker) are
+/// not the user's to manage, and never show in inputs, outputs or diffs.
+pub fn user(tags: impl IntoIterator<Item = (String, String)>) -> Tags {
+    tags.into_iter().filter(|(k, _)| !k.starts_with("aws:") && !k.starts_with("tap:")).collect()
+}
+
+/// AWS's rule for the tags under `key`: at most 50 with the `reserved` ones tap adds itself
+/// (its marker, the component's Name, …), keys of 1-128 characters not starting with `aws:` or
+/// tap's `tap:`, values of up to 256 characters.
 pub fn check(c: &mut Checker<'_>, key: &str, reserved: usize) -> Field<Tags> {
     let f = c.get::<Tags>(key);
     if let Field::Known(tags) = &f {
@@ -68,6 +75,9 @@ pub fn check(c: &mut Checker<'_>, key: &str, reserved: usize) -> Field<Tags> {
             }
             if k.to_ascii_lowercase().starts_with("aws:") {
                 c.fail(key, format!("tag key {} starts with `aws:`, which AWS reserves", name(k)));
+            }
+            if k.starts_with("tap:") {
+                c.fail(key, format!("tag key {} starts with `tap:`, which tap reserves for its own tags", name(k)));
             }
             if v.chars().count() > 256 {
                 c.fail(key, format!("the value of tag {} is longer than 256 characters", name(k)));

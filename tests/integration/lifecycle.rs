@@ -421,7 +421,7 @@ async fn lifecycle_kms_alias() {
                 step("retarget", Op::Update, |n, name| {
                     props([("name", s(&format!("alias/{name}"))), ("targetKeyId", id(n, "b"))])
                 }),
-                &["UpdateAlias"],
+                &["TagResource", "UpdateAlias", "UntagResource"],
             ),
             step("rename", Op::Replace, |n, name| {
                 props([("name", s(&format!("alias/{name}-2"))), ("targetKeyId", id(n, "b"))])

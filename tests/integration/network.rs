@@ -593,7 +593,7 @@ async fn vpc_endpoint_updates_subnets_policy_and_tags_in_place_and_replaces_on_s
 
     rig.proxy.reset();
     let (r2, _) = up(&rig, program(true, endpoint_policy(), "com.amazonaws.us-east-1.execute-api")).await;
-    assert!(all(&r2, Op::Same), "{:?}", ops(&r2));
+    assert!(all(&r2, Op::Same), "{:?} {:?} {:?}", ops(&r2), r2["sg"].detailed_diff, r2["e"].detailed_diff);
     no_mutations(&rig);
 
     // The same policy written differently is not a change.
@@ -671,7 +671,11 @@ async fn vpc_endpoint_retried_create_adopts_the_first_moto_ignores_client_token(
     let urn = "urn:pulumi:test::tap-tests::tap:ec2:VpcEndpoint::retry";
     let token = tap::testing::client_token(urn, &inputs);
     let aws = rig.aws().await;
-    let earlier = tap::testing::create_request(&aws.ec2, &inputs, &token).send().await.expect("earlier attempt");
+    let earlier =
+        tap::testing::create_request(&aws.ec2, &inputs, &token, &tap::testing::marker_of(&rig.engine.provider_id, urn))
+            .send()
+            .await
+            .expect("earlier attempt");
     let earlier_id = earlier.vpc_endpoint().and_then(|e| e.vpc_endpoint_id()).expect("id").to_string();
 
     rig.proxy.reset();

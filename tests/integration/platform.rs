@@ -218,7 +218,8 @@ async fn kms_alias_retargets_in_place_and_replaces_on_rename() {
     rig.proxy.reset();
     let (r3, _) = up(&rig, program(2, "secure-key")).await;
     assert_eq!(r3["a"].op, Op::Update);
-    assert_eq!(mutations(&rig), ["UpdateAlias"]);
+    // The alias's marker moves with it: tagged on the new key, removed from the old.
+    assert_eq!(mutations(&rig), ["TagResource", "UpdateAlias", "UntagResource"]);
     assert_eq!(target_of(a.id.clone()).await, Some(r["k2"].id.clone()));
 
     // Drift: pointed back at k1 by hand; the next up repairs it.

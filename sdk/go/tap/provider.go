@@ -35,7 +35,7 @@ func NewProvider(ctx *pulumi.Context,
 type providerArgs struct {
 	// One endpoint URL used for every AWS service instead of AWS's own (for moto or LocalStack). AWS_ENDPOINT_URL is honoured too.
 	Endpoint *string `pulumi:"endpoint"`
-	// How many times a throttled or transiently failing AWS call is attempted in all (1-20, default 3).
+	// How many times a throttled or transiently failing AWS call is retried, 0-25 (default 10); the operation's timeout bounds the whole.
 	MaxRetries *int `pulumi:"maxRetries"`
 	// The AWS shared-config profile to take credentials and settings from.
 	Profile *string `pulumi:"profile"`
@@ -47,7 +47,7 @@ type providerArgs struct {
 type ProviderArgs struct {
 	// One endpoint URL used for every AWS service instead of AWS's own (for moto or LocalStack). AWS_ENDPOINT_URL is honoured too.
 	Endpoint pulumi.StringPtrInput
-	// How many times a throttled or transiently failing AWS call is attempted in all (1-20, default 3).
+	// How many times a throttled or transiently failing AWS call is retried, 0-25 (default 10); the operation's timeout bounds the whole.
 	MaxRetries pulumi.IntPtrInput
 	// The AWS shared-config profile to take credentials and settings from.
 	Profile pulumi.StringPtrInput

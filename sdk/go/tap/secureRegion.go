@@ -70,8 +70,10 @@ func NewSecureRegion(ctx *pulumi.Context,
 type secureRegionArgs struct {
 	// The block SSH is allowed from; must lie inside cidrBlock (default: the first /24 of cidrBlock).
 	AdminCidrBlock *string `pulumi:"adminCidrBlock"`
-	// How many availability zones get a private subnet: the region's first N zones, 1-6 (default 2).
+	// How many availability zones get a private subnet, 1-6 (default 2, or as many as availabilityZones names): the region's first N available zones, except that subnets that exist keep their zones.
 	AvailabilityZoneCount *int `pulumi:"availabilityZoneCount"`
+	// The zones the subnets are in, in order (pins them; changing one replaces that subnet). Without it, an existing subnet keeps its zone even if the region's list changes.
+	AvailabilityZones []string `pulumi:"availabilityZones"`
 	// Whether destroying the bucket first deletes every object version in it (default true).
 	BucketForceDestroy *bool `pulumi:"bucketForceDestroy"`
 	// The VPC's IPv4 block, /16 to /22, with room for 1 + availabilityZoneCount /24s (default `10.0.0.0/16`).
@@ -96,8 +98,10 @@ type secureRegionArgs struct {
 type SecureRegionArgs struct {
 	// The block SSH is allowed from; must lie inside cidrBlock (default: the first /24 of cidrBlock).
 	AdminCidrBlock pulumi.StringPtrInput
-	// How many availability zones get a private subnet: the region's first N zones, 1-6 (default 2).
+	// How many availability zones get a private subnet, 1-6 (default 2, or as many as availabilityZones names): the region's first N available zones, except that subnets that exist keep their zones.
 	AvailabilityZoneCount *int
+	// The zones the subnets are in, in order (pins them; changing one replaces that subnet). Without it, an existing subnet keeps its zone even if the region's list changes.
+	AvailabilityZones []pulumi.StringInput
 	// Whether destroying the bucket first deletes every object version in it (default true).
 	BucketForceDestroy pulumi.BoolPtrInput
 	// The VPC's IPv4 block, /16 to /22, with room for 1 + availabilityZoneCount /24s (default `10.0.0.0/16`).

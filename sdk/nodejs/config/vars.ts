@@ -19,7 +19,7 @@ Object.defineProperty(exports, "endpoint", {
 });
 
 /**
- * How many times a throttled or transiently failing AWS call is attempted in all (1-20, default 3).
+ * How many times a throttled or transiently failing AWS call is retried, 0-25 (default 10); the operation's timeout bounds the whole.
  */
 export declare const maxRetries: number | undefined;
 Object.defineProperty(exports, "maxRetries", {

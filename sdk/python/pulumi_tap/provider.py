@@ -27,7 +27,7 @@ class ProviderArgs:
         The set of arguments for constructing a Provider resource.
 
         :param pulumi.Input[_builtins.str] endpoint: One endpoint URL used for every AWS service instead of AWS's own (for moto or LocalStack). AWS_ENDPOINT_URL is honoured too.
-        :param pulumi.Input[_builtins.int] max_retries: How many times a throttled or transiently failing AWS call is attempted in all (1-20, default 3).
+        :param pulumi.Input[_builtins.int] max_retries: How many times a throttled or transiently failing AWS call is retried, 0-25 (default 10); the operation's timeout bounds the whole.
         :param pulumi.Input[_builtins.str] profile: The AWS shared-config profile to take credentials and settings from.
         :param pulumi.Input[_builtins.str] region: The AWS region resources are created in when they do not set their own `region`. Defaults to the AWS_REGION environment variable.
         """
@@ -56,7 +56,7 @@ class ProviderArgs:
     @pulumi.getter(name="maxRetries")
     def max_retries(self) -> pulumi.Input[Optional[_builtins.int]]:
         """
-        How many times a throttled or transiently failing AWS call is attempted in all (1-20, default 3).
+        How many times a throttled or transiently failing AWS call is retried, 0-25 (default 10); the operation's timeout bounds the whole.
         """
         return pulumi.get(self, "max_retries")
 
@@ -106,7 +106,7 @@ class Provider(pulumi.ProviderResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.str] endpoint: One endpoint URL used for every AWS service instead of AWS's own (for moto or LocalStack). AWS_ENDPOINT_URL is honoured too.
-        :param pulumi.Input[_builtins.int] max_retries: How many times a throttled or transiently failing AWS call is attempted in all (1-20, default 3).
+        :param pulumi.Input[_builtins.int] max_retries: How many times a throttled or transiently failing AWS call is retried, 0-25 (default 10); the operation's timeout bounds the whole.
         :param pulumi.Input[_builtins.str] profile: The AWS shared-config profile to take credentials and settings from.
         :param pulumi.Input[_builtins.str] region: The AWS region resources are created in when they do not set their own `region`. Defaults to the AWS_REGION environment variable.
         """

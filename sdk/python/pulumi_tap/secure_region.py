@@ -23,6 +23,7 @@ class SecureRegionArgs:
                  region: pulumi.Input[_builtins.str],
                  admin_cidr_block: pulumi.Input[Optional[_builtins.str]] = None,
                  availability_zone_count: Optional[_builtins.int] = None,
+                 availability_zones: Optional[Sequence[pulumi.Input[_builtins.str]]] = None,
                  bucket_force_destroy: pulumi.Input[Optional[_builtins.bool]] = None,
                  cidr_block: pulumi.Input[Optional[_builtins.str]] = None,
                  environment: pulumi.Input[Optional[_builtins.str]] = None,
@@ -36,7 +37,8 @@ class SecureRegionArgs:
 
         :param pulumi.Input[_builtins.str] region: The AWS region to build, e.g. `us-east-1`.
         :param pulumi.Input[_builtins.str] admin_cidr_block: The block SSH is allowed from; must lie inside cidrBlock (default: the first /24 of cidrBlock).
-        :param _builtins.int availability_zone_count: How many availability zones get a private subnet: the region's first N zones, 1-6 (default 2).
+        :param _builtins.int availability_zone_count: How many availability zones get a private subnet, 1-6 (default 2, or as many as availabilityZones names): the region's first N available zones, except that subnets that exist keep their zones.
+        :param Sequence[pulumi.Input[_builtins.str]] availability_zones: The zones the subnets are in, in order (pins them; changing one replaces that subnet). Without it, an existing subnet keeps its zone even if the region's list changes.
         :param pulumi.Input[_builtins.bool] bucket_force_destroy: Whether destroying the bucket first deletes every object version in it (default true).
         :param pulumi.Input[_builtins.str] cidr_block: The VPC's IPv4 block, /16 to /22, with room for 1 + availabilityZoneCount /24s (default `10.0.0.0/16`).
         :param pulumi.Input[_builtins.str] environment: The `Environment` tag on every child (default `Production`).
@@ -51,6 +53,8 @@ class SecureRegionArgs:
             pulumi.set(__self__, "admin_cidr_block", admin_cidr_block)
         if availability_zone_count is not None:
             pulumi.set(__self__, "availability_zone_count", availability_zone_count)
+        if availability_zones is not None:
+            pulumi.set(__self__, "availability_zones", availability_zones)
         if bucket_force_destroy is not None:
             pulumi.set(__self__, "bucket_force_destroy", bucket_force_destroy)
         if cidr_block is not None:
@@ -96,13 +100,25 @@ class SecureRegionArgs:
     @pulumi.getter(name="availabilityZoneCount")
     def availability_zone_count(self) -> Optional[_builtins.int]:
         """
-        How many availability zones get a private subnet: the region's first N zones, 1-6 (default 2).
+        How many availability zones get a private subnet, 1-6 (default 2, or as many as availabilityZones names): the region's first N available zones, except that subnets that exist keep their zones.
         """
         return pulumi.get(self, "availability_zone_count")
 
     @availability_zone_count.setter
     def availability_zone_count(self, value: Optional[_builtins.int]):
         pulumi.set(self, "availability_zone_count", value)
+
+    @_builtins.property
+    @pulumi.getter(name="availabilityZones")
+    def availability_zones(self) -> Optional[Sequence[pulumi.Input[_builtins.str]]]:
+        """
+        The zones the subnets are in, in order (pins them; changing one replaces that subnet). Without it, an existing subnet keeps its zone even if the region's list changes.
+        """
+        return pulumi.get(self, "availability_zones")
+
+    @availability_zones.setter
+    def availability_zones(self, value: Optional[Sequence[pulumi.Input[_builtins.str]]]):
+        pulumi.set(self, "availability_zones", value)
 
     @_builtins.property
     @pulumi.getter(name="bucketForceDestroy")
@@ -209,6 +225,7 @@ class SecureRegion(pulumi.ComponentResource):
                  opts: Optional[pulumi.ResourceOptions] = None,
                  admin_cidr_block: pulumi.Input[Optional[_builtins.str]] = None,
                  availability_zone_count: Optional[_builtins.int] = None,
+                 availability_zones: Optional[Sequence[pulumi.Input[_builtins.str]]] = None,
                  bucket_force_destroy: pulumi.Input[Optional[_builtins.bool]] = None,
                  cidr_block: pulumi.Input[Optional[_builtins.str]] = None,
                  environment: pulumi.Input[Optional[_builtins.str]] = None,
@@ -225,7 +242,8 @@ class SecureRegion(pulumi.ComponentResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.str] admin_cidr_block: The block SSH is allowed from; must lie inside cidrBlock (default: the first /24 of cidrBlock).
-        :param _builtins.int availability_zone_count: How many availability zones get a private subnet: the region's first N zones, 1-6 (default 2).
+        :param _builtins.int availability_zone_count: How many availability zones get a private subnet, 1-6 (default 2, or as many as availabilityZones names): the region's first N available zones, except that subnets that exist keep their zones.
+        :param Sequence[pulumi.Input[_builtins.str]] availability_zones: The zones the subnets are in, in order (pins them; changing one replaces that subnet). Without it, an existing subnet keeps its zone even if the region's list changes.
         :param pulumi.Input[_builtins.bool] bucket_force_destroy: Whether destroying the bucket first deletes every object version in it (default true).
         :param pulumi.Input[_builtins.str] cidr_block: The VPC's IPv4 block, /16 to /22, with room for 1 + availabilityZoneCount /24s (default `10.0.0.0/16`).
         :param pulumi.Input[_builtins.str] environment: The `Environment` tag on every child (default `Production`).
@@ -262,6 +280,7 @@ class SecureRegion(pulumi.ComponentResource):
                  opts: Optional[pulumi.ResourceOptions] = None,
                  admin_cidr_block: pulumi.Input[Optional[_builtins.str]] = None,
                  availability_zone_count: Optional[_builtins.int] = None,
+                 availability_zones: Optional[Sequence[pulumi.Input[_builtins.str]]] = None,
                  bucket_force_destroy: pulumi.Input[Optional[_builtins.bool]] = None,
                  cidr_block: pulumi.Input[Optional[_builtins.str]] = None,
                  environment: pulumi.Input[Optional[_builtins.str]] = None,
@@ -284,6 +303,7 @@ class SecureRegion(pulumi.ComponentResource):
 
             __props__.__dict__["admin_cidr_block"] = admin_cidr_block
             __props__.__dict__["availability_zone_count"] = availability_zone_count
+            __props__.__dict__["availability_zones"] = availability_zones
             __props__.__dict__["bucket_force_destroy"] = bucket_force_destroy
             __props__.__dict__["cidr_block"] = cidr_block
             __props__.__dict__["environment"] = environment

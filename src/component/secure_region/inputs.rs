@@ -11,6 +11,7 @@ use crate::component::graph::Val;
 use crate::resource::fields::Declared;
 use crate::resource::{Checker, Field};
 use crate::resources::cloudwatch::log_group;
+use crate::resources::ec2::subnet::zone_in_region;
 use crate::resources::iam::account_password_policy;
 use crate::resources::kms::key;
 use crate::resources::tags::{self, Tags};
@@ -32,10 +33,15 @@ pub struct SecureRegionArgs {
     /// `10.0.0.0/16`).
     #[field(default = "10.0.0.0/16")]
     pub cidr_block: String,
-    /// How many availability zones get a private subnet: the region's first N zones, 1-6
-    /// (default 2).
-    #[field(plain, default = 2)]
-    pub availability_zone_count: i64,
+    /// How many availability zones get a private subnet, 1-6 (default 2, or as many as
+    /// availabilityZones names): the region's first N available zones, except that subnets that
+    /// exist keep their zones.
+    #[field(plain)]
+    pub availability_zone_count: Option<i64>,
+    /// The zones the subnets are in, in order (pins them; changing one replaces that subnet).
+    /// Without it, an existing subnet keeps its zone even if the region's list changes.
+    #[field(plain)]
+    pub availability_zones: Option<Vec<String>>,
     /// The block SSH is allowed from; must lie inside cidrBlock (default: the first /24 of
     /// cidrBlock).
     pub admin_cidr_block: Option<String>,
@@ -106,6 +112,8 @@ pub struct Settings {
     pub region: String,
     pub cidr: Val,
     pub zone_count: usize,
+    /// The zones the program pinned, if it did.
+    pub zones: Option<Vec<String>>,
     pub admin_cidr: Val,
     pub route_to_igw: Val,
     pub environment: Val,
@@ -144,13 +152,44 @@ pub fn validate(
         }
         _ => String::new(),
     };
+    let zones = match c.get::<Vec<String>>("availabilityZones") {
+        Field::Known(zones) => {
+            if zones.is_empty() || zones.len() > 6 {
+                c.fail("availabilityZones", format!("names {} zones; give 1 to 6", zones.len()));
+            }
+            for z in zones.iter().filter(|z| !zone_in_region(z, &region)) {
+                c.fail("availabilityZones", format!("{z:?} is not a zone of {region}: use one such as {region}a"));
+            }
+            let mut unique = zones.clone();
+            unique.sort();
+            unique.dedup();
+            if unique.len() != zones.len() {
+                c.fail("availabilityZones", "names a zone twice: each subnet needs its own zone");
+            }
+            Some(zones)
+        }
+        Field::Unknown if !c.failures().iter().any(|f| f.property == "availabilityZones") => {
+            c.fail("availabilityZones", "must be known when the program runs (it is a plain input)");
+            None
+        }
+        _ => None,
+    };
     let zone_count = match c.value("availabilityZoneCount") {
         Field::Unknown if !c.failures().iter().any(|f| f.property == "availabilityZoneCount") => {
             c.fail("availabilityZoneCount", "must be known when the program runs (it is a plain input)");
             2
         }
+        Field::Absent => zones.as_ref().map_or(2, Vec::len),
         _ => match c.in_range("availabilityZoneCount", 1, 6) {
-            Field::Known(n) if (1..=6).contains(&n) => n as usize,
+            Field::Known(n) if (1..=6).contains(&n) => {
+                if let Some(z) = zones.as_ref().filter(|z| z.len() != n as usize) {
+                    c.fail(
+                        "availabilityZoneCount",
+                        format!("is {n}, but availabilityZones names {} zones: give one of the two", z.len()),
+                    );
+                }
+                n as usize
+            }
             _ => 2,
         },
     };
@@ -210,6 +249,7 @@ pub fn validate(
         region,
         cidr,
         zone_count,
+        zones,
         admin_cidr,
         route_to_igw: get("routeToInternetGateway"),
         environment: get("environment"),

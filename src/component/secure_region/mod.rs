@@ -78,18 +78,66 @@ impl Region {
     }
 }
 
-/// The first `count` available zones of the region, in DescribeAvailabilityZones order.
-async fn zones(clients: &Clients, count: usize) -> Result<Vec<String>> {
-    let out = clients
-        .ec2
-        .describe_availability_zones()
-        .filters(crate::resources::ec2::filter("state", "available"))
-        .send()
-        .await
-        .map_err(aws(Ec2, "DescribeAvailabilityZones"))?;
+/// The URN a child of the component will have (the parent's type chain, then the child's).
+fn child_urn(component: &str, token: &str, name: &str) -> String {
+    let parts: Vec<&str> = component.splitn(4, "::").collect();
+    match parts.as_slice() {
+        [stack, project, chain, _] => format!("{stack}::{project}::{chain}${token}::{name}"),
+        _ => format!("{component}${token}::{name}"),
+    }
+}
+
+/// The zones of the subnets: those the program pins; else, for each subnet, the zone it already
+/// has (found by its marker: Construct gets no prior state, and zones must not move because
+/// DescribeAvailabilityZones answers differently now), then the region's first available zones
+/// not yet used. Read-only, so also in preview.
+async fn zones(clients: &Clients, settings: &Settings, component: &str, name: &str) -> Result<Vec<String>> {
+    if let Some(pinned) = &settings.zones {
+        return Ok(pinned.clone());
+    }
+    let count = settings.zone_count;
+    let markers: Vec<String> = (0..count)
+        .map(|i| {
+            let child = format!("{name}-{}", network::subnet_suffix(i));
+            crate::resource::marker_of(&clients.provider, &child_urn(component, "tap:ec2:Subnet", &child))
+        })
+        .collect();
+    let (listed, existing) = tokio::try_join!(
+        async {
+            clients
+                .ec2
+                .describe_availability_zones()
+                .filters(crate::resources::ec2::filter("state", "available"))
+                .send()
+                .await
+                .map_err(aws(Ec2, "DescribeAvailabilityZones"))
+        },
+        async {
+            let filter = aws_sdk_ec2::types::Filter::builder()
+                .name(format!("tag:{}", crate::resource::MARKER_TAG))
+                .set_values(Some(markers.clone()))
+                .build();
+            clients.ec2.describe_subnets().filters(filter).send().await.map_err(aws(Ec2, "DescribeSubnets"))
+        },
+    )?;
+    let mut kept: Vec<Option<String>> = markers
+        .iter()
+        .map(|m| {
+            existing
+                .subnets()
+                .iter()
+                .find(|s| s.tags().iter().any(|t| t.key() == Some(crate::resource::MARKER_TAG) && t.value() == Some(m)))
+                .and_then(|s| s.availability_zone().map(str::to_string))
+        })
+        .collect();
     let zones: Vec<String> =
-        out.availability_zones().iter().filter_map(|z| z.zone_name().map(str::to_string)).collect();
-    if zones.len() < count {
+        listed.availability_zones().iter().filter_map(|z| z.zone_name().map(str::to_string)).collect();
+    let taken: Vec<String> = kept.iter().flatten().cloned().collect();
+    let mut free = zones.iter().filter(|z| !taken.contains(z));
+    for slot in kept.iter_mut().filter(|z| z.is_none()) {
+        *slot = free.next().cloned();
+    }
+    if kept.iter().any(Option::is_none) {
         return Err(Error::InvalidInputs(vec![(
             "availabilityZoneCount".into(),
             format!(
@@ -101,7 +149,7 @@ async fn zones(clients: &Clients, count: usize) -> Result<Vec<String>> {
             ),
         )]));
     }
-    Ok(zones.into_iter().take(count).collect())
+    Ok(kept.into_iter().flatten().collect())
 }
 
 /// Construct for SecureRegion: validate, register the component, build, return its outputs.
@@ -113,9 +161,11 @@ pub async fn construct(
     let input_deps = req.input_dependencies.iter().map(|(k, v)| (k.clone(), v.urns.clone())).collect();
     let settings = inputs::validate(&raw, &input_deps).map_err(Error::InvalidInputs)?;
     let clients = clients_for(&settings.region)?;
+    // Every create looks for an earlier attempt's resource by its marker: read them early.
+    tokio::spawn(crate::resources::ec2::prefetch_markers(clients.clone()));
     let monitor = super::register_component(&req).await?;
     let urn = monitor.parent.clone();
-    let (zones, account) = tokio::try_join!(zones(&clients, settings.zone_count), clients.account_id())?;
+    let (zones, account) = tokio::try_join!(zones(&clients, &settings, &urn, &monitor.name), clients.account_id())?;
     let region = Arc::new(Region {
         name: settings.region.clone(),
         prefix: format!("{}-{}", monitor.name, settings.region),

@@ -116,7 +116,29 @@ impl Resource for LogGroup {
                 );
             }
         }
-        tags::check(c, "tags", 0);
+        tags::check(c, "tags", 1);
+    }
+
+    /// A region holds one group of a name: a replacement keeping it deletes the old first.
+    fn replace_conflicts(&self, _name: &str, olds: &LogGroupOutputs, news: &LogGroupInputs) -> bool {
+        olds.inputs.name == news.name && olds.inputs.region == news.region
+    }
+
+    /// The name is the identity: a group of that name is an earlier attempt's when it carries
+    /// the marker, and someone else's otherwise.
+    async fn find(&self, ctx: &Ctx, inputs: &LogGroupInputs, _fresh: bool) -> Result<Option<Created<LogGroupOutputs>>> {
+        let Some((state, tags)) = read_group_and_tags(ctx, &inputs.name).await? else { return Ok(None) };
+        if tags.get(crate::resource::MARKER_TAG).map(String::as_str) != Some(ctx.marker()) || ctx.is_seen(&inputs.name)
+        {
+            let region = ctx.region();
+            return Err(Error::Taken(format!(
+                "the log group {} already exists in {region} and was not made by tap for this resource: import it \
+                 (pulumi import tap:cloudwatch:LogGroup <name> {}@{region}) or choose another name (for a SecureRegion, \
+                 another component name)",
+                inputs.name, inputs.name
+            )));
+        }
+        Ok(Some(Created { id: inputs.name.clone(), state }))
     }
 
     async fn create(&self, ctx: &Ctx, inputs: &LogGroupInputs) -> Result<Created<LogGroupOutputs>> {
@@ -127,10 +149,9 @@ impl Resource for LogGroup {
             .create_log_group()
             .log_group_name(&inputs.name)
             .set_kms_key_id(inputs.kms_key_id.clone())
-            .set_tags(
-                Some(inputs.tags.clone().into_iter().collect())
-                    .filter(|t: &std::collections::HashMap<_, _>| !t.is_empty()),
-            )
+            .set_tags(Some(ctx.marked(&inputs.tags).into_iter().collect()))
+            .customize()
+            .config_override(crate::aws::once::logs())
             .send()
             .await
             .map_err(aws(Logs, "CreateLogGroup"))?;
@@ -216,6 +237,13 @@ impl Resource for LogGroup {
         Ok(state)
     }
 
+    async fn mark(&self, ctx: &Ctx, _id: &str, state: &LogGroupOutputs) -> Result<()> {
+        let marker = Some(ctx.marked(&Tags::new()).into_iter().collect());
+        let request = ctx.clients.logs.tag_resource().resource_arn(&state.arn).set_tags(marker);
+        request.send().await.map_err(aws(Logs, "TagResource"))?;
+        Ok(())
+    }
+
     async fn delete(&self, ctx: &Ctx, id: &str, _olds: LogGroupOutputs) -> Result<()> {
         deleted(
             ctx.clients.logs.delete_log_group().log_group_name(id).send().await.map_err(aws(Logs, "DeleteLogGroup")),
@@ -236,9 +264,13 @@ async fn put_retention(ctx: &Ctx, name: &str, days: i64) -> Result<()> {
     Ok(())
 }
 
-/// The group named exactly `name`: DescribeLogGroups matches by prefix, so every page is read
-/// until it appears.
 async fn read_group(ctx: &Ctx, name: &str) -> Result<Option<LogGroupOutputs>> {
+    Ok(read_group_and_tags(ctx, name).await?.map(|(state, _)| state))
+}
+
+/// The group named exactly `name`, with all its tags: DescribeLogGroups matches by prefix, so
+/// every page is read until it appears.
+async fn read_group_and_tags(ctx: &Ctx, name: &str) -> Result<Option<(LogGroupOutputs, Tags)>> {
     let logs = &ctx.clients.logs;
     let mut pages = logs.describe_log_groups().log_group_name_prefix(name).into_paginator().send();
     let mut group = None;
@@ -251,23 +283,24 @@ async fn read_group(ctx: &Ctx, name: &str) -> Result<Option<LogGroupOutputs>> {
     }
     let Some(g) = group else { return Ok(None) };
     let arn = g.arn().unwrap_or_default().trim_end_matches(":*").to_string();
-    let tags =
+    let all: Tags =
         match logs.list_tags_for_resource().resource_arn(&arn).send().await.map_err(aws(Logs, "ListTagsForResource")) {
             Ok(t) => t.tags().map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default(),
             Err(e) if e.is_gone() => return Ok(None),
             Err(e) => return Err(e),
         };
-    Ok(Some(LogGroupOutputs {
+    let state = LogGroupOutputs {
         inputs: LogGroupInputs {
             name: name.to_string(),
             name_prefix: None,
             retention_in_days: g.retention_in_days().map(i64::from),
             kms_key_id: g.kms_key_id().map(str::to_string),
             region: ctx.region().to_string(),
-            tags,
+            tags: tags::user(all.clone()),
         },
         arn,
-    }))
+    };
+    Ok(Some((state, all)))
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use aws_sdk_ec2::types::ResourceType;
 use serde::{Deserialize, Serialize};
 use tap_macros::Fields;
 
-use super::{from_tags, tag_spec, update_tags};
+use super::{adopt, from_tags, mark, tag_spec, update_tags};
 use crate::error::{aws, Error, Result, Service::Ec2};
 use crate::resource::{deleted, found, id_from, still_there, Checker, Created, Ctx, Resource};
 use crate::resources::tags::{self, Tags};
@@ -53,7 +53,16 @@ impl Resource for InternetGateway {
     type State = InternetGatewayOutputs;
 
     fn check(&self, c: &mut Checker<'_>) {
-        tags::check(c, "tags", 0);
+        tags::check(c, "tags", 1);
+    }
+
+    async fn find(
+        &self,
+        ctx: &Ctx,
+        _inputs: &InternetGatewayInputs,
+        fresh: bool,
+    ) -> Result<Option<Created<InternetGatewayOutputs>>> {
+        adopt(ctx, fresh, |id| async move { read_gateway(ctx, &id).await }).await
     }
 
     async fn create(&self, ctx: &Ctx, inputs: &InternetGatewayInputs) -> Result<Created<InternetGatewayOutputs>> {
@@ -61,7 +70,9 @@ impl Resource for InternetGateway {
             .clients
             .ec2
             .create_internet_gateway()
-            .set_tag_specifications(tag_spec(ResourceType::InternetGateway, &inputs.tags))
+            .set_tag_specifications(tag_spec(ctx, ResourceType::InternetGateway, &inputs.tags))
+            .customize()
+            .config_override(crate::aws::once::ec2())
             .send()
             .await
             .map_err(aws(Ec2, "CreateInternetGateway"))?;
@@ -116,6 +127,10 @@ impl Resource for InternetGateway {
         }
         update_tags(&ctx.clients.ec2, id, &olds.inputs.tags, &news.tags).await?;
         still_there("gateway", id, read_gateway(ctx, id).await?)
+    }
+
+    async fn mark(&self, ctx: &Ctx, id: &str, _state: &InternetGatewayOutputs) -> Result<()> {
+        mark(ctx, id).await
     }
 
     async fn delete(&self, ctx: &Ctx, id: &str, _olds: InternetGatewayOutputs) -> Result<()> {

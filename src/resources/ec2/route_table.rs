@@ -12,7 +12,7 @@ use aws_sdk_ec2::types::ResourceType;
 use serde::{Deserialize, Serialize};
 use tap_macros::Fields;
 
-use super::{from_tags, tag_spec, update_tags};
+use super::{adopt, from_tags, mark, tag_spec, update_tags};
 use crate::error::{aws, Error, Result, Service::Ec2};
 use crate::resource::{deleted, found, id_from, still_there, Checker, Created, Ctx, Field, Resource};
 use crate::resources::tags::{self, Tags};
@@ -74,7 +74,7 @@ impl Resource for RouteTable {
     type State = RouteTableOutputs;
 
     fn check(&self, c: &mut Checker<'_>) {
-        tags::check(c, "tags", 0);
+        tags::check(c, "tags", 1);
         let Field::Known(routes) = c.get::<Vec<Route>>("routes") else { return };
         let mut seen = BTreeSet::new();
         for (i, route) in routes.iter().enumerate() {
@@ -90,13 +90,24 @@ impl Resource for RouteTable {
         }
     }
 
+    async fn find(
+        &self,
+        ctx: &Ctx,
+        _inputs: &RouteTableInputs,
+        fresh: bool,
+    ) -> Result<Option<Created<RouteTableOutputs>>> {
+        adopt(ctx, fresh, |id| async move { read_table(ctx, &id).await }).await
+    }
+
     async fn create(&self, ctx: &Ctx, inputs: &RouteTableInputs) -> Result<Created<RouteTableOutputs>> {
         let created = ctx
             .clients
             .ec2
             .create_route_table()
             .vpc_id(&inputs.vpc_id)
-            .set_tag_specifications(tag_spec(ResourceType::RouteTable, &inputs.tags))
+            .set_tag_specifications(tag_spec(ctx, ResourceType::RouteTable, &inputs.tags))
+            .customize()
+            .config_override(crate::aws::once::ec2())
             .send()
             .await
             .map_err(aws(Ec2, "CreateRouteTable"))?;
@@ -169,6 +180,10 @@ impl Resource for RouteTable {
         }
         update_tags(ec2, id, &olds.inputs.tags, &news.tags).await?;
         still_there("route table", id, read_table(ctx, id).await?)
+    }
+
+    async fn mark(&self, ctx: &Ctx, id: &str, _state: &RouteTableOutputs) -> Result<()> {
+        mark(ctx, id).await
     }
 
     async fn delete(&self, ctx: &Ctx, id: &str, _olds: RouteTableOutputs) -> Result<()> {

@@ -50,6 +50,30 @@ impl Resource for RouteTableAssociation {
     const TOKEN: &'static str = "tap:ec2:RouteTableAssociation";
     type Inputs = RouteTableAssociationInputs;
     type State = RouteTableAssociationOutputs;
+    /// Associations take no tags: the subnet is the identity (it has one association).
+    const MARKED: bool = false;
+
+    fn replace_conflicts(
+        &self,
+        _name: &str,
+        olds: &RouteTableAssociationOutputs,
+        news: &RouteTableAssociationInputs,
+    ) -> bool {
+        olds.inputs.subnet_id == news.subnet_id
+    }
+
+    /// The subnet's association with this route table, when an earlier attempt made it.
+    async fn find(
+        &self,
+        ctx: &Ctx,
+        inputs: &RouteTableAssociationInputs,
+        _fresh: bool,
+    ) -> Result<Option<Created<RouteTableAssociationOutputs>>> {
+        let current = locate(ctx, "", Some(&inputs.subnet_id)).await?;
+        Ok(current
+            .filter(|a| a.inputs.route_table_id == inputs.route_table_id && !ctx.is_seen(&a.association_id))
+            .map(|state| Created { id: state.association_id.clone(), state }))
+    }
 
     async fn create(
         &self,
@@ -62,6 +86,8 @@ impl Resource for RouteTableAssociation {
             .associate_route_table()
             .subnet_id(&inputs.subnet_id)
             .route_table_id(&inputs.route_table_id)
+            .customize()
+            .config_override(crate::aws::once::ec2())
             .send()
             .await
             .map_err(aws(Ec2, "AssociateRouteTable"))?;
@@ -76,7 +102,7 @@ impl Resource for RouteTableAssociation {
         id: &str,
         prior: Option<RouteTableAssociationOutputs>,
     ) -> Result<Option<RouteTableAssociationOutputs>> {
-        find(ctx, id, prior.as_ref().map(|p| p.inputs.subnet_id.as_str())).await
+        locate(ctx, id, prior.as_ref().map(|p| p.inputs.subnet_id.as_str())).await
     }
 
     async fn update(
@@ -86,7 +112,7 @@ impl Resource for RouteTableAssociation {
         olds: RouteTableAssociationOutputs,
         news: RouteTableAssociationInputs,
     ) -> Result<RouteTableAssociationOutputs> {
-        let current = find(ctx, id, Some(&olds.inputs.subnet_id)).await?.ok_or_else(|| {
+        let current = locate(ctx, id, Some(&olds.inputs.subnet_id)).await?.ok_or_else(|| {
             Error::Internal(format!("the association of subnet {} is gone; run pulumi refresh", olds.inputs.subnet_id))
         })?;
         if current.inputs.route_table_id == news.route_table_id {
@@ -108,7 +134,7 @@ impl Resource for RouteTableAssociation {
     }
 
     async fn delete(&self, ctx: &Ctx, id: &str, olds: RouteTableAssociationOutputs) -> Result<()> {
-        let Some(current) = find(ctx, id, Some(&olds.inputs.subnet_id)).await? else {
+        let Some(current) = locate(ctx, id, Some(&olds.inputs.subnet_id)).await? else {
             return Ok(());
         };
         let result = ctx
@@ -124,7 +150,7 @@ impl Resource for RouteTableAssociation {
 }
 
 /// The association: by the subnet when known (it survives re-association), else by id (import).
-async fn find(ctx: &Ctx, id: &str, subnet: Option<&str>) -> Result<Option<RouteTableAssociationOutputs>> {
+async fn locate(ctx: &Ctx, id: &str, subnet: Option<&str>) -> Result<Option<RouteTableAssociationOutputs>> {
     let subnet = subnet.filter(|s| !s.is_empty());
     let request = ctx.clients.ec2.describe_route_tables();
     let request = match subnet {

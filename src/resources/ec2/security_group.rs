@@ -14,8 +14,9 @@ use aws_sdk_ec2::types::{IpPermission, IpRange, ResourceType};
 use serde::{Deserialize, Serialize};
 use tap_macros::Fields;
 
-use super::{from_tags, tag_spec, update_tags};
+use super::{adopt, from_tags, mark, tag_spec, update_tags};
 use crate::error::{aws, Error, Result, Service::Ec2};
+use crate::resource::check::autonamed;
 use crate::resource::{deleted, found, id_from, still_there, Checker, Created, Ctx, Field, Resource};
 use crate::resources::tags::{self, Tags};
 use crate::validate;
@@ -218,18 +219,27 @@ fn check_rules(c: &mut Checker<'_>, key: &str) {
     c.set(key, crate::value::Value::from_json(&json));
 }
 
+/// The autoname prefix of a group called `name` in the program: `<name>-`, or `tap-<name>-` for a
+/// name starting `sg` (AWS reserves `sg-` for group ids).
+fn group_prefix(name: &str) -> String {
+    let prefix = format!("{name}-");
+    if prefix.starts_with("sg-") {
+        format!("tap-{prefix}")
+    } else {
+        prefix
+    }
+}
+
 #[async_trait]
 impl Resource for SecurityGroup {
     const TOKEN: &'static str = "tap:ec2:SecurityGroup";
     type Inputs = SecurityGroupInputs;
     type State = SecurityGroupOutputs;
+    /// Autonamed from the engine's random seed, new on every run.
+    const RENAMED: &'static [&'static str] = &["name"];
 
     fn check(&self, c: &mut Checker<'_>) {
-        // An autoname from a resource called `sg…` must still be a valid group name.
-        let mut prefix = format!("{}-", c.name());
-        if prefix.starts_with("sg-") {
-            prefix = format!("tap-{prefix}");
-        }
+        let prefix = group_prefix(c.name());
         if let Field::Known(name) = c.autoname("name", "namePrefix", 255, &prefix) {
             if name.starts_with("sg-") {
                 c.fail("name", format!("{name:?} starts with `sg-`, which AWS reserves for group ids"));
@@ -245,7 +255,24 @@ impl Resource for SecurityGroup {
         }
         check_rules(c, "ingress");
         check_rules(c, "egress");
-        tags::check(c, "tags", 0);
+        tags::check(c, "tags", 1);
+    }
+
+    /// A VPC holds one group of a name: a replacement keeping a name the program gave deletes
+    /// the old one first (an autoname is new for the replacement).
+    fn replace_conflicts(&self, name: &str, olds: &SecurityGroupOutputs, news: &SecurityGroupInputs) -> bool {
+        olds.inputs.vpc_id == news.vpc_id
+            && olds.inputs.name == news.name
+            && !autonamed(&news.name, &news.name_prefix.clone().unwrap_or_else(|| group_prefix(name)))
+    }
+
+    async fn find(
+        &self,
+        ctx: &Ctx,
+        _inputs: &SecurityGroupInputs,
+        fresh: bool,
+    ) -> Result<Option<Created<SecurityGroupOutputs>>> {
+        adopt(ctx, fresh, |id| async move { read_group(ctx, &id).await }).await
     }
 
     async fn create(&self, ctx: &Ctx, inputs: &SecurityGroupInputs) -> Result<Created<SecurityGroupOutputs>> {
@@ -258,7 +285,9 @@ impl Resource for SecurityGroup {
             .group_name(&inputs.name)
             .description(&inputs.description)
             .vpc_id(&inputs.vpc_id)
-            .set_tag_specifications(tag_spec(ResourceType::SecurityGroup, &inputs.tags))
+            .set_tag_specifications(tag_spec(ctx, ResourceType::SecurityGroup, &inputs.tags))
+            .customize()
+            .config_override(crate::aws::once::ec2())
             .send()
             .await
             .map_err(aws(Ec2, "CreateSecurityGroup"))?;
@@ -347,6 +376,10 @@ impl Resource for SecurityGroup {
         state.inputs.name_prefix = news.name_prefix;
         state.inputs.revoke_rules_on_delete = news.revoke_rules_on_delete;
         Ok(state)
+    }
+
+    async fn mark(&self, ctx: &Ctx, id: &str, _state: &SecurityGroupOutputs) -> Result<()> {
+        mark(ctx, id).await
     }
 
     async fn delete(&self, ctx: &Ctx, id: &str, olds: SecurityGroupOutputs) -> Result<()> {

@@ -10,7 +10,7 @@ use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, SubnetState};
 use serde::{Deserialize, Serialize};
 use tap_macros::Fields;
 
-use super::{from_tags, tag_spec, update_tags};
+use super::{adopt, from_tags, mark, tag_spec, update_tags};
 use crate::error::{aws, Error, Result, Service::Ec2};
 use crate::resource::{deleted, found, id_from, still_there, Checker, Created, Ctx, Field, Resource};
 use crate::resources::tags::{self, Tags};
@@ -83,7 +83,16 @@ impl Resource for Subnet {
                 c.fail("availabilityZone", format!("{zone:?} is not a zone of {region}: use one such as {region}a"));
             }
         }
-        tags::check(c, "tags", 0);
+        tags::check(c, "tags", 1);
+    }
+
+    /// Two subnets cannot hold the same block: a replacement keeping it deletes the old first.
+    fn replace_conflicts(&self, _name: &str, olds: &SubnetOutputs, news: &SubnetInputs) -> bool {
+        olds.inputs.vpc_id == news.vpc_id && olds.inputs.cidr_block == news.cidr_block
+    }
+
+    async fn find(&self, ctx: &Ctx, _inputs: &SubnetInputs, fresh: bool) -> Result<Option<Created<SubnetOutputs>>> {
+        adopt(ctx, fresh, |id| async move { read_subnet(ctx, &id).await }).await
     }
 
     async fn create(&self, ctx: &Ctx, inputs: &SubnetInputs) -> Result<Created<SubnetOutputs>> {
@@ -94,7 +103,9 @@ impl Resource for Subnet {
             .vpc_id(&inputs.vpc_id)
             .cidr_block(&inputs.cidr_block)
             .set_availability_zone(inputs.availability_zone.clone())
-            .set_tag_specifications(tag_spec(ResourceType::Subnet, &inputs.tags))
+            .set_tag_specifications(tag_spec(ctx, ResourceType::Subnet, &inputs.tags))
+            .customize()
+            .config_override(crate::aws::once::ec2())
             .send()
             .await
             .map_err(aws(Ec2, "CreateSubnet"))?;
@@ -136,6 +147,10 @@ impl Resource for Subnet {
         }
         update_tags(&ctx.clients.ec2, id, &olds.inputs.tags, &news.tags).await?;
         still_there("subnet", id, read_subnet(ctx, id).await?)
+    }
+
+    async fn mark(&self, ctx: &Ctx, id: &str, _state: &SubnetOutputs) -> Result<()> {
+        mark(ctx, id).await
     }
 
     async fn delete(&self, ctx: &Ctx, id: &str, _olds: SubnetOutputs) -> Result<()> {

@@ -10,7 +10,7 @@ use aws_sdk_ec2::types::{AttributeBooleanValue, ResourceType, Tenancy, VpcAttrib
 use serde::{Deserialize, Serialize};
 use tap_macros::Fields;
 
-use super::{filter, from_tags, tag_spec, update_tags};
+use super::{adopt, filter, from_tags, mark, tag_spec, update_tags};
 use crate::error::{aws, Error, Result, Service::Ec2};
 use crate::resource::{deleted, id_from, still_there, Checker, Created, Ctx, Resource};
 use crate::resources::tags::{self, Tags};
@@ -67,7 +67,11 @@ impl Resource for Vpc {
     fn check(&self, c: &mut Checker<'_>) {
         c.cidr("cidrBlock", 16, 28);
         c.one_of("instanceTenancy", &["default", "dedicated"]);
-        tags::check(c, "tags", 0);
+        tags::check(c, "tags", 1);
+    }
+
+    async fn find(&self, ctx: &Ctx, _inputs: &VpcInputs, fresh: bool) -> Result<Option<Created<VpcOutputs>>> {
+        adopt(ctx, fresh, |id| async move { read_vpc(ctx, &id, None).await }).await
     }
 
     async fn create(&self, ctx: &Ctx, inputs: &VpcInputs) -> Result<Created<VpcOutputs>> {
@@ -77,7 +81,9 @@ impl Resource for Vpc {
             .create_vpc()
             .cidr_block(&inputs.cidr_block)
             .instance_tenancy(Tenancy::from(inputs.instance_tenancy.as_str()))
-            .set_tag_specifications(tag_spec(ResourceType::Vpc, &inputs.tags))
+            .set_tag_specifications(tag_spec(ctx, ResourceType::Vpc, &inputs.tags))
+            .customize()
+            .config_override(crate::aws::once::ec2())
             .send()
             .await
             .map_err(aws(Ec2, "CreateVpc"))?;
@@ -124,6 +130,10 @@ impl Resource for Vpc {
         }
         update_tags(&ctx.clients.ec2, id, &olds.inputs.tags, &news.tags).await?;
         still_there("VPC", id, read_vpc(ctx, id, Some(&olds)).await?)
+    }
+
+    async fn mark(&self, ctx: &Ctx, id: &str, _state: &VpcOutputs) -> Result<()> {
+        mark(ctx, id).await
     }
 
     async fn delete(&self, ctx: &Ctx, id: &str, _olds: VpcOutputs) -> Result<()> {
@@ -246,6 +256,13 @@ mod tests {
     use crate::resource::DynResource;
     use crate::value::{PropertyMap, Value};
 
+    const URN: &str = "urn:pulumi:test::tap-tests::tap:ec2:Vpc::v";
+
+    /// Inputs as checked, as a state that carries this URN's marker.
+    fn marked(inputs: PropertyMap) -> PropertyMap {
+        Vpc.marked(inputs, &crate::resource::marker_of("", URN))
+    }
+
     fn check(news: &[(&str, Value)]) -> (PropertyMap, Vec<crate::resource::Failure>) {
         let news = news.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
         DynResource::check(&Vpc, &PropertyMap::new(), news, "v", &[], Some("us-east-1"))
@@ -291,21 +308,23 @@ mod tests {
 
     #[test]
     fn diff_replaces_on_cidr_and_updates_dns_in_place() {
-        let olds = check(&[("cidrBlock", Value::str("10.0.0.0/16"))]).0;
+        let olds = marked(check(&[("cidrBlock", Value::str("10.0.0.0/16"))]).0);
         let mut news = olds.clone();
         news.insert("enableDnsHostnames".into(), Value::Bool(true));
-        let d = DynResource::diff(&Vpc, &olds, &news, &[]);
+        let d = DynResource::diff(&Vpc, &crate::resource::marker_of("", URN), "v", &olds, &news, &[]);
         assert_eq!(d.changes.len(), 1);
         assert!(d.replaces().is_empty());
         news.insert("cidrBlock".into(), Value::str("10.1.0.0/16"));
-        let d = DynResource::diff(&Vpc, &olds, &news, &[]);
+        let d = DynResource::diff(&Vpc, &crate::resource::marker_of("", URN), "v", &olds, &news, &[]);
         assert_eq!(d.replaces(), vec!["cidrBlock".to_string()]);
-        assert!(DynResource::diff(&Vpc, &olds, &olds, &[]).changes.is_empty());
+        assert!(DynResource::diff(&Vpc, &crate::resource::marker_of("", URN), "v", &olds, &olds, &[])
+            .changes
+            .is_empty());
     }
 
     #[test]
     fn diff_ignores_nested_paths() {
-        let mut olds = check(&[("cidrBlock", Value::str("10.0.0.0/16"))]).0;
+        let mut olds = marked(check(&[("cidrBlock", Value::str("10.0.0.0/16"))]).0);
         olds.insert("tags".into(), Value::Object([("Team".to_string(), Value::str("a"))].into_iter().collect()));
         let mut news = olds.clone();
         news.insert(
@@ -314,8 +333,35 @@ mod tests {
                 [("Team".to_string(), Value::str("b")), ("Owner".to_string(), Value::str("me"))].into_iter().collect(),
             ),
         );
-        assert_eq!(DynResource::diff(&Vpc, &olds, &news, &["tags.Team".into()]).changes.len(), 1, "Owner is new");
+        assert_eq!(
+            DynResource::diff(&Vpc, &crate::resource::marker_of("", URN), "v", &olds, &news, &["tags.Team".into()])
+                .changes
+                .len(),
+            1,
+            "Owner is new"
+        );
         let ignored = ["tags.Team".to_string(), r#"tags["Owner"]"#.to_string()];
-        assert!(DynResource::diff(&Vpc, &olds, &news, &ignored).changes.is_empty());
+        assert!(DynResource::diff(&Vpc, &crate::resource::marker_of("", URN), "v", &olds, &news, &ignored)
+            .changes
+            .is_empty());
+    }
+
+    #[test]
+    fn state_without_a_marker_is_brought_up_to_date_in_place() {
+        let inputs = check(&[("cidrBlock", Value::str("10.0.0.0/16"))]).0;
+        let d = DynResource::diff(&Vpc, &crate::resource::marker_of("", URN), "v", &inputs, &inputs, &[]);
+        assert_eq!(d.changes.keys().collect::<Vec<_>>(), ["tags"], "state from tap 0.1.0 gets its marker");
+        assert!(d.replaces().is_empty());
+        let imported = Vpc.marked(inputs.clone(), "");
+        assert!(
+            DynResource::diff(&Vpc, &crate::resource::marker_of("", URN), "v", &imported, &inputs, &[])
+                .changes
+                .is_empty(),
+            "an import diffs clean"
+        );
+        let renamed = Vpc.marked(inputs.clone(), &crate::resource::marker_of("", "urn:other"));
+        assert!(DynResource::diff(&Vpc, &crate::resource::marker_of("", URN), "v", &renamed, &inputs, &[])
+            .changes
+            .contains_key("tags"));
     }
 }

@@ -6,9 +6,10 @@
 //! DeleteVpcEndpoints (then a wait until it is gone). Id: the endpoint id (`vpce-…`). Replaced
 //! when vpcId, serviceName, vpcEndpointType or region change.
 //!
-//! A retried create never makes two endpoints: the client token is derived from the resource's
-//! URN and its replace-on inputs, sent as ClientToken and as the `tap:client-token` tag, and an
-//! endpoint with that tag is adopted instead of creating another (moto ignores ClientToken).
+//! A retried create never makes two endpoints: the endpoint carries tap's marker from its
+//! creation and is found by it; the client token (from the URN and the replace-on inputs) is
+//! sent too, as ClientToken (AWS deduplicates with it; moto ignores it) and as the
+//! `tap:client-token` tag.
 
 use std::collections::BTreeSet;
 
@@ -17,7 +18,7 @@ use aws_sdk_ec2::types::{ResourceType, Tag, VpcEndpointType};
 use serde::{Deserialize, Serialize};
 use tap_macros::Fields;
 
-use super::{filter, from_tags, update_tags, CLIENT_TOKEN_TAG};
+use super::{adopt, from_tags, mark, update_tags, CLIENT_TOKEN_TAG};
 use crate::error::{aws, Error, Result, Service::Ec2};
 use crate::resource::{id_from, still_there, Checker, Created, Ctx, Field, Resource};
 use crate::resources::policy::{self, PolicyDocument};
@@ -80,10 +81,6 @@ pub struct VpcEndpointOutputs {
     /// The account that owns the endpoint.
     #[serde(default)]
     pub owner_id: String,
-    /// Whether create found the endpoint an earlier attempt made (it may differ from the inputs).
-    #[field(private)]
-    #[serde(default, skip_serializing)]
-    pub adopted: bool,
 }
 
 const TYPES: [&str; 3] = ["Interface", "Gateway", "GatewayLoadBalancer"];
@@ -97,15 +94,18 @@ pub fn client_token(urn: &str, inputs: &VpcEndpointInputs) -> String {
     digest.as_ref()[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The CreateVpcEndpoint request tap sends (kept separate so a unit test can read it).
+/// The CreateVpcEndpoint request tap sends, with tap's marker (kept separate so a unit test can
+/// read it).
 pub fn create_request(
     client: &aws_sdk_ec2::Client,
     inputs: &VpcEndpointInputs,
     token: &str,
+    marker: &str,
 ) -> aws_sdk_ec2::operation::create_vpc_endpoint::builders::CreateVpcEndpointFluentBuilder {
     let interface = inputs.vpc_endpoint_type == "Interface";
     let mut tags: Vec<Tag> = inputs.tags.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect();
     tags.push(Tag::builder().key(CLIENT_TOKEN_TAG).value(token).build());
+    tags.push(Tag::builder().key(crate::resource::MARKER_TAG).value(marker).build());
     client
         .create_vpc_endpoint()
         .vpc_id(&inputs.vpc_id)
@@ -208,37 +208,37 @@ impl Resource for VpcEndpoint {
             }
         }
         policy::check(c, "policy");
-        tags::check(c, "tags", 1);
+        tags::check(c, "tags", 2);
+    }
+
+    /// Two endpoints with private DNS for one service cannot share a VPC: a replacement keeping
+    /// them deletes the old first.
+    fn replace_conflicts(&self, _name: &str, olds: &VpcEndpointOutputs, news: &VpcEndpointInputs) -> bool {
+        let old = &olds.inputs;
+        old.private_dns_enabled
+            && news.private_dns_enabled
+            && old.vpc_id == news.vpc_id
+            && old.service_name == news.service_name
+    }
+
+    async fn find(
+        &self,
+        ctx: &Ctx,
+        _inputs: &VpcEndpointInputs,
+        fresh: bool,
+    ) -> Result<Option<Created<VpcEndpointOutputs>>> {
+        adopt(ctx, fresh, |id| async move { read_endpoint(ctx, &id).await }).await
     }
 
     async fn create(&self, ctx: &Ctx, inputs: &VpcEndpointInputs) -> Result<Created<VpcEndpointOutputs>> {
-        let ec2 = &ctx.clients.ec2;
         let token = client_token(&ctx.urn, inputs);
-        // An earlier attempt may have created it already: adopt that one.
-        let existing = ec2
-            .describe_vpc_endpoints()
-            .filters(filter(&format!("tag:{CLIENT_TOKEN_TAG}"), &token))
+        let created = create_request(&ctx.clients.ec2, inputs, &token, ctx.marker())
+            .customize()
+            .config_override(crate::aws::once::ec2())
             .send()
             .await
-            .map_err(aws(Ec2, "DescribeVpcEndpoints"))?;
-        let adopted = existing
-            .vpc_endpoints()
-            .iter()
-            .find(|e| !e.state().is_some_and(|s| is_gone_state(s.as_str())))
-            .and_then(|e| e.vpc_endpoint_id())
-            .map(str::to_string);
-        let was_adopted = adopted.is_some();
-        let id = match adopted {
-            Some(id) => {
-                ctx.progress(format!("adopting VPC endpoint {id} from an earlier attempt"));
-                id
-            }
-            None => {
-                let created =
-                    create_request(ec2, inputs, &token).send().await.map_err(aws(Ec2, "CreateVpcEndpoint"))?;
-                id_from("CreateVpcEndpoint", created.vpc_endpoint().and_then(|e| e.vpc_endpoint_id()))?
-            }
-        };
+            .map_err(aws(Ec2, "CreateVpcEndpoint"))?;
+        let id = id_from("CreateVpcEndpoint", created.vpc_endpoint().and_then(|e| e.vpc_endpoint_id()))?;
         let state = VpcEndpointOutputs {
             inputs: VpcEndpointInputs {
                 subnet_ids: Vec::new(),
@@ -251,7 +251,6 @@ impl Resource for VpcEndpoint {
             state: String::new(),
             network_interface_ids: Vec::new(),
             owner_id: String::new(),
-            adopted: was_adopted,
         };
         Ok(Created { id, state })
     }
@@ -260,16 +259,11 @@ impl Resource for VpcEndpoint {
         &self,
         ctx: &Ctx,
         id: &str,
-        inputs: &VpcEndpointInputs,
+        _inputs: &VpcEndpointInputs,
         state: &mut VpcEndpointOutputs,
     ) -> Result<()> {
-        let adopted = state.adopted;
         let endpoint = wait_available(ctx, id).await?;
         *state = outputs_of(ctx, id, &endpoint).ok_or_else(|| Error::Internal(format!("endpoint {id} vanished")))?;
-        // An endpoint adopted from an earlier attempt may differ from the inputs now.
-        if adopted {
-            *state = self.update(ctx, id, state.clone(), inputs.clone()).await?;
-        }
         Ok(())
     }
 
@@ -311,6 +305,10 @@ impl Resource for VpcEndpoint {
         still_there("endpoint", id, read_endpoint(ctx, id).await?)
     }
 
+    async fn mark(&self, ctx: &Ctx, id: &str, _state: &VpcEndpointOutputs) -> Result<()> {
+        mark(ctx, id).await
+    }
+
     async fn delete(&self, ctx: &Ctx, id: &str, _olds: VpcEndpointOutputs) -> Result<()> {
         let out = match ctx
             .clients
@@ -331,6 +329,7 @@ impl Resource for VpcEndpoint {
                 return Err(Error::Aws {
                     service: Ec2,
                     operation: "DeleteVpcEndpoints",
+                    fault: crate::error::Fault::Refused,
                     code: code.to_string(),
                     message: format!("{code}: {}", failure.message().unwrap_or_default()),
                 });
@@ -356,6 +355,7 @@ async fn wait_available(ctx: &Ctx, id: &str) -> Result<aws_sdk_ec2::types::VpcEn
             Err(Error::Aws {
                 service: Ec2,
                 operation: "CreateVpcEndpoint",
+                fault: crate::error::Fault::Refused,
                 code: state.clone(),
                 message: format!("endpoint {id} is {state}"),
             })
@@ -412,7 +412,6 @@ fn outputs_of(ctx: &Ctx, id: &str, e: &aws_sdk_ec2::types::VpcEndpoint) -> Optio
         state,
         network_interface_ids: e.network_interface_ids().to_vec(),
         owner_id: owner,
-        adopted: false,
     })
 }
 
@@ -455,7 +454,7 @@ mod tests {
             .region(aws_sdk_ec2::config::Region::new("us-east-1"))
             .build();
         let client = aws_sdk_ec2::Client::from_conf(config);
-        let request = create_request(&client, &inputs(), "tok");
+        let request = create_request(&client, &inputs(), "tok", "marker");
         let input = request.as_input();
         assert_eq!(input.get_client_token().as_deref(), Some("tok"));
         assert_eq!(input.get_private_dns_enabled(), &Some(false), "PrivateDnsEnabled=false is sent explicitly");
@@ -463,6 +462,7 @@ mod tests {
         let tags = input.get_tag_specifications().as_ref().expect("tags")[0].tags();
         assert!(tags.iter().any(|t| t.key() == Some(CLIENT_TOKEN_TAG) && t.value() == Some("tok")));
         assert!(tags.iter().any(|t| t.key() == Some("Name")));
+        assert!(tags.iter().any(|t| t.key() == Some(crate::resource::MARKER_TAG) && t.value() == Some("marker")));
     }
 
     #[test]

@@ -72,6 +72,8 @@ impl Resource for AccountPasswordPolicy {
     const REGIONAL: bool = false;
     type Inputs = PasswordPolicyInputs;
     type State = PasswordPolicyOutputs;
+    /// Untagged, and its create is safe to repeat: no marker.
+    const MARKED: bool = false;
 
     fn check(&self, c: &mut Checker<'_>) {
         check_fields(c);

@@ -72,6 +72,8 @@ impl Resource for Role {
     const REGIONAL: bool = false;
     type Inputs = RoleInputs;
     type State = RoleOutputs;
+    /// Autonamed from the engine's random seed, new on every run.
+    const RENAMED: &'static [&'static str] = &["name"];
 
     fn check(&self, c: &mut Checker<'_>) {
         let prefix = format!("{}-", c.name());
@@ -92,7 +94,45 @@ impl Resource for Role {
                 c.fail("path", format!("{p:?} must start and end with `/`, e.g. /service-role/"));
             }
         }
-        tags::check(c, "tags", 0);
+        tags::check(c, "tags", 1);
+    }
+
+    /// IAM holds one role of a name: a replacement keeping a name the program gave deletes the
+    /// old one first (an autoname is new for the replacement).
+    fn replace_conflicts(&self, name: &str, olds: &RoleOutputs, news: &RoleInputs) -> bool {
+        let prefix = news.name_prefix.clone().unwrap_or_else(|| format!("{name}-"));
+        olds.inputs.name == news.name && !crate::resource::check::autonamed(&news.name, &prefix)
+    }
+
+    /// The role of this name when it carries the marker; else, for a role named from a random
+    /// suffix (new on every run), the marked role among those with the same prefix.
+    async fn find(&self, ctx: &Ctx, inputs: &RoleInputs, _fresh: bool) -> Result<Option<Created<RoleOutputs>>> {
+        if let Some(state) = read_role(ctx, &inputs.name).await? {
+            if marked(ctx, &inputs.name).await? && !ctx.is_seen(&inputs.name) {
+                return Ok(Some(Created { id: inputs.name.clone(), state }));
+            }
+            return Err(Error::Taken(format!(
+                "the IAM role {} already exists and was not made by tap for this resource: import it \
+                 (pulumi import tap:iam:Role <name> {}) or choose another name",
+                inputs.name, inputs.name
+            )));
+        }
+        let prefix = match &inputs.name_prefix {
+            Some(p) => p.clone(),
+            None => inputs.name.chars().take(inputs.name.chars().count().saturating_sub(7)).collect(),
+        };
+        let mut pages = ctx.clients.iam.list_roles().path_prefix(&inputs.path).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            for role in page.map_err(aws(Iam, "ListRoles"))?.roles() {
+                let name = role.role_name();
+                if name.starts_with(&prefix) && !ctx.is_seen(name) && marked(ctx, name).await? {
+                    if let Some(state) = read_role(ctx, name).await? {
+                        return Ok(Some(Created { id: name.to_string(), state }));
+                    }
+                }
+            }
+        }
+        Ok(None)
     }
 
     async fn create(&self, ctx: &Ctx, inputs: &RoleInputs) -> Result<Created<RoleOutputs>> {
@@ -105,7 +145,9 @@ impl Resource for Role {
             .description(&inputs.description)
             .max_session_duration(inputs.max_session_duration as i32)
             .path(&inputs.path)
-            .set_tags(Some(to_tags(&inputs.tags)).filter(|t| !t.is_empty()))
+            .set_tags(Some(to_tags(&ctx.marked(&inputs.tags))))
+            .customize()
+            .config_override(crate::aws::once::iam())
             .send()
             .await
             .map_err(aws(Iam, "CreateRole"))?;
@@ -179,6 +221,12 @@ impl Resource for Role {
         Ok(state)
     }
 
+    async fn mark(&self, ctx: &Ctx, id: &str, _state: &RoleOutputs) -> Result<()> {
+        let marker = to_tags(&ctx.marked(&Tags::new()));
+        ctx.clients.iam.tag_role().role_name(id).set_tags(Some(marker)).send().await.map_err(aws(Iam, "TagRole"))?;
+        Ok(())
+    }
+
     async fn delete(&self, ctx: &Ctx, id: &str, _olds: RoleOutputs) -> Result<()> {
         let iam = &ctx.clients.iam;
         // Attachments are deleted first (they depend on the role), but IAM may still report them
@@ -210,12 +258,18 @@ fn outputs_of(r: &aws_sdk_iam::types::Role, name_prefix: Option<String>, tags: T
     }
 }
 
+/// Whether the role carries this URN's marker.
+async fn marked(ctx: &Ctx, name: &str) -> Result<bool> {
+    let tags = ctx.clients.iam.list_role_tags().role_name(name).send().await.map_err(aws(Iam, "ListRoleTags"))?;
+    Ok(tags.tags().iter().any(|t| t.key() == crate::resource::MARKER_TAG && t.value() == ctx.marker()))
+}
+
 async fn read_role(ctx: &Ctx, name: &str) -> Result<Option<RoleOutputs>> {
     let out =
         found(ctx.clients.iam.get_role().role_name(name).send().await.map_err(aws(Iam, "GetRole")), Error::is_gone)?;
     Ok(out.and_then(|o| {
         o.role().map(|r| {
-            let tags = r.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect();
+            let tags = tags::user(r.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())));
             outputs_of(r, None, tags)
         })
     }))

@@ -77,6 +77,13 @@ impl Resource for RolePolicyAttachment {
     const REGIONAL: bool = false;
     type Inputs = RolePolicyAttachmentInputs;
     type State = RolePolicyAttachmentOutputs;
+    /// Untagged, and its create is safe to repeat: no marker.
+    const MARKED: bool = false;
+
+    /// Deleting the old attachment would detach the new one when both name the same pair.
+    fn replace_conflicts(&self, _name: &str, olds: &Self::State, news: &Self::Inputs) -> bool {
+        olds.inputs.role == news.role && olds.inputs.policy_arn == news.policy_arn
+    }
 
     fn check(&self, c: &mut Checker<'_>) {
         if let Field::Known(role) = c.string("role") {

@@ -1,12 +1,18 @@
 //! `tap:kms:Alias`: a friendly name for a KMS key.
 //!
-//! AWS APIs: CreateAlias, ListAliases (read), UpdateAlias (retarget in place), DeleteAlias.
-//! Id: the alias name. Replaced when name or region change.
+//! AWS APIs: CreateAlias, ListAliases (read), UpdateAlias (retarget in place), DeleteAlias,
+//! TagResource / UntagResource / ListResourceTags on the target key. Id: the alias name.
+//! Replaced when name or region change.
+//!
+//! Aliases take no tags, so tap's marker for an alias is a tag on the key it names
+//! (`tap:alias-<16 hex of the marker>` = the alias name): an existing alias is tap's own (an
+//! earlier attempt's) exactly when its key carries that tag.
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tap_macros::Fields;
 
+use super::tags_of;
 use crate::error::{aws, Error, Result, Service::Kms};
 use crate::resource::{deleted, Checker, Created, Ctx, Field, Resource};
 
@@ -71,6 +77,27 @@ fn comparable_key(value: serde_json::Value) -> serde_json::Value {
     }
 }
 
+/// The tag, on the alias's key, that marks the alias as tap's for this URN.
+fn alias_tag(ctx: &Ctx) -> String {
+    format!("tap:alias-{}", &ctx.marker()[..16])
+}
+
+async fn tag_key(ctx: &Ctx, key: &str, alias: &str) -> Result<()> {
+    let tag = aws_sdk_kms::types::Tag::builder()
+        .tag_key(alias_tag(ctx))
+        .tag_value(alias)
+        .build()
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    ctx.clients.kms.tag_resource().key_id(key).tags(tag).send().await.map_err(aws(Kms, "TagResource"))?;
+    Ok(())
+}
+
+/// Removes the alias's tag from a key it no longer names (a key pending deletion keeps it).
+async fn untag_key(ctx: &Ctx, key: &str) -> Result<()> {
+    let result = ctx.clients.kms.untag_resource().key_id(key).tag_keys(alias_tag(ctx)).send().await;
+    deleted(result.map_err(aws(Kms, "UntagResource")), |e| e.is_gone() || e.is_code(&["KMSInvalidStateException"]))
+}
+
 #[async_trait]
 impl Resource for Alias {
     const TOKEN: &'static str = "tap:kms:Alias";
@@ -85,14 +112,41 @@ impl Resource for Alias {
         }
     }
 
+    /// A region holds one alias of a name: a replacement keeping it deletes the old first.
+    fn replace_conflicts(&self, _name: &str, olds: &AliasOutputs, news: &AliasInputs) -> bool {
+        olds.inputs.name == news.name && olds.inputs.region == news.region
+    }
+
+    async fn find(&self, ctx: &Ctx, inputs: &AliasInputs, _fresh: bool) -> Result<Option<Created<AliasOutputs>>> {
+        let Some(state) = read_alias(ctx, &inputs.name).await? else { return Ok(None) };
+        let key = &state.inputs.target_key_id;
+        let tags =
+            ctx.clients.kms.list_resource_tags().key_id(key).send().await.map_err(aws(Kms, "ListResourceTags"))?;
+        let ours = tags_of(tags.tags()).iter().any(|(k, v)| *k == alias_tag(ctx) && *v == inputs.name);
+        if !ours || ctx.is_seen(&inputs.name) {
+            let region = ctx.region();
+            return Err(Error::Taken(format!(
+                "the KMS alias {} already exists in {region} and was not made by tap for this resource: import it \
+                 (pulumi import tap:kms:Alias <name> {}@{region}) or choose another name (for a SecureRegion, another \
+                 component name)",
+                inputs.name, inputs.name
+            )));
+        }
+        Ok(Some(Created { id: inputs.name.clone(), state }))
+    }
+
     async fn create(&self, ctx: &Ctx, inputs: &AliasInputs) -> Result<Created<AliasOutputs>> {
         // The alias's ARN is derived (no ListAliases read-back): the account is asked first.
         let account = ctx.clients.account_id().await?;
+        // The marker first: an alias that exists is then always recognised as tap's.
+        tag_key(ctx, &inputs.target_key_id, &inputs.name).await?;
         ctx.clients
             .kms
             .create_alias()
             .alias_name(&inputs.name)
             .target_key_id(&inputs.target_key_id)
+            .customize()
+            .config_override(crate::aws::once::kms())
             .send()
             .await
             .map_err(aws(Kms, "CreateAlias"))?;
@@ -111,6 +165,7 @@ impl Resource for Alias {
 
     async fn update(&self, ctx: &Ctx, id: &str, olds: AliasOutputs, news: AliasInputs) -> Result<AliasOutputs> {
         if key_id_of(&olds.inputs.target_key_id) != key_id_of(&news.target_key_id) {
+            tag_key(ctx, &news.target_key_id, id).await?;
             ctx.clients
                 .kms
                 .update_alias()
@@ -119,15 +174,21 @@ impl Resource for Alias {
                 .send()
                 .await
                 .map_err(aws(Kms, "UpdateAlias"))?;
+            untag_key(ctx, &olds.inputs.target_key_id).await?;
         }
         Ok(read_alias(ctx, id).await?.unwrap_or(olds))
     }
 
-    async fn delete(&self, ctx: &Ctx, id: &str, _olds: AliasOutputs) -> Result<()> {
+    async fn delete(&self, ctx: &Ctx, id: &str, olds: AliasOutputs) -> Result<()> {
         deleted(
             ctx.clients.kms.delete_alias().alias_name(id).send().await.map_err(aws(Kms, "DeleteAlias")),
             Error::is_gone,
-        )
+        )?;
+        untag_key(ctx, &olds.inputs.target_key_id).await
+    }
+
+    async fn mark(&self, ctx: &Ctx, id: &str, state: &AliasOutputs) -> Result<()> {
+        tag_key(ctx, &state.inputs.target_key_id, id).await
     }
 }
 

@@ -13,8 +13,8 @@ use aws_sdk_kms::types::{KeyState, KeyUsageType};
 use serde::{Deserialize, Serialize};
 use tap_macros::Fields;
 
-use super::to_tags;
-use crate::error::{aws, Error, Result, Service::Kms};
+use super::{tags_of, to_tags};
+use crate::error::{aws, Error, Result, Service::Kms, Service::Tagging};
 use crate::resource::{found, id_from, still_there, Checker, Created, Ctx, Field, Resource};
 use crate::resources::policy::{self, PolicyDocument};
 use crate::resources::tags::{self, TagChange, Tags};
@@ -92,7 +92,36 @@ impl Resource for Key {
         check_deletion_window(c, "deletionWindowInDays");
         policy::check(c, "policy");
         c.one_of("keyUsage", &USAGES);
-        tags::check(c, "tags", 0);
+        tags::check(c, "tags", 1);
+    }
+
+    /// KMS cannot be asked for a key by tag: the Resource Groups Tagging API is.
+    async fn find(&self, ctx: &Ctx, _inputs: &KeyInputs, _fresh: bool) -> Result<Option<Created<KeyOutputs>>> {
+        let filter = aws_sdk_resourcegroupstagging::types::TagFilter::builder()
+            .key(crate::resource::MARKER_TAG)
+            .values(ctx.marker())
+            .build();
+        let mut pages = ctx
+            .clients
+            .tagging
+            .get_resources()
+            .resource_type_filters("kms:key")
+            .tag_filters(filter)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(aws(Tagging, "GetResources"))?;
+            for arn in page.resource_tag_mapping_list().iter().filter_map(|m| m.resource_arn()) {
+                let id = arn.rsplit('/').next().unwrap_or(arn).to_string();
+                if ctx.is_seen(&id) {
+                    continue;
+                }
+                if let Some(state) = read_key(ctx, &id).await? {
+                    return Ok(Some(Created { id, state }));
+                }
+            }
+        }
+        Ok(None)
     }
 
     async fn create(&self, ctx: &Ctx, inputs: &KeyInputs) -> Result<Created<KeyOutputs>> {
@@ -107,7 +136,9 @@ impl Resource for Key {
                         .description(&inputs.description)
                         .key_usage(KeyUsageType::from(inputs.key_usage.as_str()))
                         .set_policy(inputs.policy.as_deref().map(policy::compact))
-                        .set_tags(Some(to_tags(&inputs.tags)).filter(|t| !t.is_empty()))
+                        .set_tags(Some(to_tags(&ctx.marked(&inputs.tags))))
+                        .customize()
+                        .config_override(crate::aws::once::kms())
                         .send()
                         .await
                         .map_err(aws(Kms, "CreateKey"))
@@ -209,6 +240,19 @@ impl Resource for Key {
         Ok(state)
     }
 
+    async fn mark(&self, ctx: &Ctx, id: &str, _state: &KeyOutputs) -> Result<()> {
+        let marker = to_tags(&ctx.marked(&Tags::new()));
+        ctx.clients
+            .kms
+            .tag_resource()
+            .key_id(id)
+            .set_tags(Some(marker))
+            .send()
+            .await
+            .map_err(aws(Kms, "TagResource"))?;
+        Ok(())
+    }
+
     async fn delete(&self, ctx: &Ctx, id: &str, olds: KeyOutputs) -> Result<()> {
         let result = ctx
             .clients
@@ -253,7 +297,7 @@ async fn read_key(ctx: &Ctx, id: &str) -> Result<Option<KeyOutputs>> {
             policy: policy.policy().map(policy::compact),
             key_usage: meta.key_usage().map(|u| u.as_str().to_string()).unwrap_or_else(|| "ENCRYPT_DECRYPT".into()),
             region: ctx.region().to_string(),
-            tags: tags.tags().iter().map(|t| (t.tag_key().to_string(), t.tag_value().to_string())).collect(),
+            tags: tags::user(tags_of(tags.tags())),
         },
         key_id: meta.key_id().to_string(),
         arn: meta.arn().unwrap_or_default().to_string(),

@@ -15,7 +15,7 @@ use tap_macros::Fields;
 
 use super::check_bucket_name;
 use crate::error::{aws, Error, Result, Service::S3};
-use crate::resource::{Checker, Created, Ctx, Resource};
+use crate::resource::{Checker, Created, Ctx, Resource, MARKER_TAG};
 use crate::resources::tags::{self, Tags};
 
 pub struct Bucket;
@@ -65,27 +65,62 @@ impl Resource for Bucket {
     const TOKEN: &'static str = "tap:s3:Bucket";
     type Inputs = BucketInputs;
     type State = BucketOutputs;
+    /// Autonamed from the engine's random seed, new on every run.
+    const RENAMED: &'static [&'static str] = &["bucket"];
 
     fn check(&self, c: &mut Checker<'_>) {
         // S3 names are lowercase: an autoname from a resource name must be too.
         let prefix = format!("{}-", c.name().to_ascii_lowercase());
         c.autoname("bucket", "bucketPrefix", 63, &prefix);
         check_bucket_name(c, "bucket");
-        tags::check(c, "tags", 0);
+        tags::check(c, "tags", 1);
     }
 
+    /// Bucket names are global: a replacement keeping a name the program gave deletes the old
+    /// one first (an autoname is new for the replacement).
+    fn replace_conflicts(&self, name: &str, olds: &BucketOutputs, news: &BucketInputs) -> bool {
+        let prefix = news.bucket_prefix.clone().unwrap_or_else(|| format!("{}-", name.to_ascii_lowercase()));
+        olds.inputs.bucket == news.bucket && !crate::resource::check::autonamed(&news.bucket, &prefix)
+    }
+
+    /// The bucket of this name when it carries the marker; else, for a name with a random
+    /// suffix (new on every run), the marked bucket of this region among those with the prefix.
+    async fn find(&self, ctx: &Ctx, inputs: &BucketInputs, _fresh: bool) -> Result<Option<Created<BucketOutputs>>> {
+        if read_bucket(ctx, &inputs.bucket).await?.is_some() {
+            if marked(ctx, &inputs.bucket).await? && !ctx.is_seen(&inputs.bucket) {
+                return Ok(Some(Created { id: inputs.bucket.clone(), state: read_and_keep(ctx, inputs).await? }));
+            }
+            return Err(Error::Taken(format!(
+                "the bucket {} already exists and was not made by tap for this resource: import it \
+                 (pulumi import tap:s3:Bucket <name> {}@{}) or choose another name",
+                inputs.bucket, inputs.bucket, inputs.region
+            )));
+        }
+        let prefix = match &inputs.bucket_prefix {
+            Some(p) => p.clone(),
+            None => inputs.bucket.chars().take(inputs.bucket.chars().count().saturating_sub(7)).collect(),
+        };
+        let mut pages = ctx.clients.s3.list_buckets().prefix(&prefix).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            for bucket in page.map_err(aws(S3, "ListBuckets"))?.buckets() {
+                let Some(name) = bucket.name().filter(|n| n.starts_with(&prefix) && !ctx.is_seen(n)) else { continue };
+                if bucket.bucket_region().is_some_and(|r| r != inputs.region) || !marked(ctx, name).await? {
+                    continue;
+                }
+                let inputs = BucketInputs { bucket: name.to_string(), ..inputs.clone() };
+                return Ok(Some(Created { id: name.to_string(), state: read_and_keep(ctx, &inputs).await? }));
+            }
+        }
+        Ok(None)
+    }
+
+    /// CreateBucket carries the tags (with tap's marker) in its configuration, so the marker
+    /// exists exactly when the bucket does; moto ignores them there (a gap
+    /// `tests::create_bucket_sends_the_marker_with_the_bucket` names), so finish puts them too.
     async fn create(&self, ctx: &Ctx, inputs: &BucketInputs) -> Result<Created<BucketOutputs>> {
-        // us-east-1 is the one region that takes no location constraint.
-        let location = (inputs.region != "us-east-1").then(|| {
-            CreateBucketConfiguration::builder()
-                .location_constraint(BucketLocationConstraint::from(inputs.region.as_str()))
-                .build()
-        });
-        ctx.clients
-            .s3
-            .create_bucket()
-            .bucket(&inputs.bucket)
-            .set_create_bucket_configuration(location)
+        create_request(&ctx.clients.s3, inputs, &ctx.marked(&inputs.tags))
+            .customize()
+            .config_override(crate::aws::once::s3())
             .send()
             .await
             .map_err(aws(S3, "CreateBucket"))?;
@@ -94,14 +129,12 @@ impl Resource for Bucket {
     }
 
     async fn finish(&self, ctx: &Ctx, id: &str, inputs: &BucketInputs, state: &mut BucketOutputs) -> Result<()> {
-        if !inputs.tags.is_empty() {
-            // A bucket made a moment ago may not be visible to the next call yet.
-            ctx.retry_for("tagging the new bucket (not visible yet)", Duration::from_secs(60), Error::is_gone, || {
-                put_tags(ctx, id, &inputs.tags)
-            })
-            .await?;
-            state.inputs.tags = inputs.tags.clone();
-        }
+        // A bucket made a moment ago may not be visible to the next call yet.
+        ctx.retry_for("tagging the new bucket (not visible yet)", Duration::from_secs(60), Error::is_gone, || {
+            put_tags(ctx, id, &inputs.tags)
+        })
+        .await?;
+        state.inputs.tags = inputs.tags.clone();
         Ok(())
     }
 
@@ -120,6 +153,10 @@ impl Resource for Bucket {
             put_tags(ctx, id, &news.tags).await?;
         }
         Ok(outputs(ctx, BucketInputs { bucket: id.to_string(), ..news }))
+    }
+
+    async fn mark(&self, ctx: &Ctx, id: &str, state: &BucketOutputs) -> Result<()> {
+        put_tags(ctx, id, &state.inputs.tags).await
     }
 
     async fn delete(&self, ctx: &Ctx, id: &str, olds: BucketOutputs) -> Result<()> {
@@ -149,14 +186,49 @@ fn outputs(ctx: &Ctx, inputs: BucketInputs) -> BucketOutputs {
     }
 }
 
-/// S3 replaces the whole tag set at once; an empty set is a delete.
+/// The CreateBucket request: the region's location constraint (us-east-1 is the one region that
+/// takes none) and the tags.
+pub fn create_request(
+    client: &aws_sdk_s3::Client,
+    inputs: &BucketInputs,
+    tags: &Tags,
+) -> aws_sdk_s3::operation::create_bucket::builders::CreateBucketFluentBuilder {
+    let config = CreateBucketConfiguration::builder()
+        .set_location_constraint(
+            (inputs.region != "us-east-1").then(|| BucketLocationConstraint::from(inputs.region.as_str())),
+        )
+        .set_tags(Some(to_tags(tags)))
+        .build();
+    client.create_bucket().bucket(&inputs.bucket).create_bucket_configuration(config)
+}
+
+fn to_tags(tags: &Tags) -> Vec<Tag> {
+    tags.iter().filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok()).collect()
+}
+
+/// Whether the bucket carries this URN's marker.
+async fn marked(ctx: &Ctx, name: &str) -> Result<bool> {
+    match ctx.clients.s3.get_bucket_tagging().bucket(name).send().await.map_err(aws(S3, "GetBucketTagging")) {
+        Ok(t) => Ok(t.tag_set().iter().any(|t| t.key() == MARKER_TAG && t.value() == ctx.marker())),
+        Err(e) if e.is_gone() || e.is_code(&["NoSuchTagSet", "NoSuchTagSetError"]) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// An earlier attempt's bucket, with what S3 does not store taken from the inputs.
+async fn read_and_keep(ctx: &Ctx, inputs: &BucketInputs) -> Result<BucketOutputs> {
+    let mut state = read_bucket(ctx, &inputs.bucket)
+        .await?
+        .ok_or_else(|| Error::Internal(format!("bucket {} vanished while being adopted", inputs.bucket)))?;
+    state.inputs.bucket_prefix = inputs.bucket_prefix.clone();
+    state.inputs.force_destroy = inputs.force_destroy;
+    Ok(state)
+}
+
+/// S3 replaces the whole tag set at once: the user's tags go with tap's marker.
 async fn put_tags(ctx: &Ctx, name: &str, tags: &Tags) -> Result<()> {
     let s3 = &ctx.clients.s3;
-    if tags.is_empty() {
-        s3.delete_bucket_tagging().bucket(name).send().await.map_err(aws(S3, "DeleteBucketTagging"))?;
-        return Ok(());
-    }
-    let set: Vec<Tag> = tags.iter().filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok()).collect();
+    let set = to_tags(&ctx.marked(tags));
     let tagging = Tagging::builder().set_tag_set(Some(set)).build().map_err(|e| Error::Internal(e.to_string()))?;
     s3.put_bucket_tagging().bucket(name).tagging(tagging).send().await.map_err(aws(S3, "PutBucketTagging"))?;
     Ok(())
@@ -170,7 +242,7 @@ async fn read_bucket(ctx: &Ctx, name: &str) -> Result<Option<BucketOutputs>> {
         Err(e) => return Err(e),
     }
     let tags = match s3.get_bucket_tagging().bucket(name).send().await.map_err(aws(S3, "GetBucketTagging")) {
-        Ok(t) => t.tag_set().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect(),
+        Ok(t) => tags::user(t.tag_set().iter().map(|t| (t.key().to_string(), t.value().to_string()))),
         Err(e) if e.is_code(&["NoSuchTagSet", "NoSuchTagSetError"]) => Tags::new(),
         Err(e) if e.is_gone() => return Ok(None),
         Err(e) => return Err(e),
@@ -232,6 +304,7 @@ async fn empty(ctx: &Ctx, name: &str) -> Result<()> {
                 return Err(Error::Aws {
                     service: S3,
                     operation: "DeleteObjects",
+                    fault: crate::error::Fault::Refused,
                     code: err.code().unwrap_or_default().to_string(),
                     message: format!(
                         "{}: {} ({})",

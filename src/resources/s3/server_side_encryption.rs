@@ -65,6 +65,14 @@ impl Resource for BucketServerSideEncryptionConfiguration {
     const TOKEN: &'static str = "tap:s3:BucketServerSideEncryptionConfiguration";
     type Inputs = EncryptionArgs;
     type State = EncryptionArgs;
+    /// Untagged, and its create is safe to repeat: no marker.
+    const MARKED: bool = false;
+
+    /// One per bucket: a replacement on the same bucket deletes the old one first (else the
+    /// old one's delete would remove the new one).
+    fn replace_conflicts(&self, _name: &str, olds: &Self::State, news: &Self::Inputs) -> bool {
+        olds.bucket == news.bucket
+    }
 
     fn check(&self, c: &mut Checker<'_>) {
         check_bucket_name(c, "bucket");

@@ -158,6 +158,7 @@ pub async fn launch(args: &[&str], engine_address: Option<&str>) -> ProviderProc
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_ENDPOINT_URL")
         .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("TAP_RETRY_BACKOFF_MS", super::TEST_BACKOFF_MS)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -205,6 +206,9 @@ pub struct Engine {
     pub provider: Option<ProviderProcess>,
     pub address: String,
     pub config: PropertyMap,
+    /// The provider resource's id, as the engine keeps it for the life of a stack: each engine
+    /// here is its own stack (markers, which include it, never match another test's).
+    pub provider_id: String,
     /// Stops an in-process provider when the engine is dropped.
     _stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -263,9 +267,24 @@ impl Engine {
                 .add_service(ResourceMonitorServer::new(services))
                 .serve_with_incoming(tap::no_delay(listener)),
         );
-        let mut engine = Engine { core, provider, address, config: PropertyMap::new(), _stop: stop };
+        let provider_id = super::unique("provider");
+        let mut engine = Engine { core, provider, address, config: PropertyMap::new(), provider_id, _stop: stop };
         engine.configure(config).await.expect("configure the provider");
         engine
+    }
+
+    async fn reconfigure(&self) {
+        let args = Some(encode_struct(&self.config));
+        let request = rpc::ConfigureRequest {
+            args,
+            id: Some(self.provider_id.clone()),
+            accept_secrets: true,
+            accept_resources: true,
+            sends_old_inputs: true,
+            sends_old_inputs_to_delete: true,
+            ..Default::default()
+        };
+        self.client().configure(request).await.expect("configure again");
     }
 
     pub fn client(&self) -> ResourceProviderClient<Channel> {
@@ -300,6 +319,7 @@ impl Engine {
         client
             .configure(rpc::ConfigureRequest {
                 args: checked.inputs.clone(),
+                id: Some(self.provider_id.clone()),
                 accept_secrets: true,
                 accept_resources: true,
                 sends_old_inputs: true,
@@ -311,8 +331,11 @@ impl Engine {
         Ok(())
     }
 
-    /// Starts a run (`pulumi up`, or `pulumi preview` when `preview`).
+    /// Starts a run (`pulumi up`, or `pulumi preview` when `preview`). The real engine starts a
+    /// provider process per run; this one keeps its provider but configures it again, which
+    /// drops what it cached (its AWS clients and what they read).
     pub async fn run(&self, preview: bool) -> Deployment {
+        self.reconfigure().await;
         let run = Arc::new(RunState { preview, ..Default::default() });
         *self.core.run.lock().await = Some(run.clone());
         Deployment { core: self.core.clone(), run }

@@ -1,7 +1,13 @@
 //! A loopback proxy between the provider and moto that records every AWS call by service and
-//! operation and marks the mutating ones, so tests can assert "no mutating call".
+//! operation and marks the mutating ones, so tests can assert "no mutating call"; and injects
+//! faults: an operation that always fails, a deterministic mix of throttling, 5xx, reset
+//! connections and lost answers (a mutating call carried out by moto whose answer never
+//! arrives), the first answer of one operation lost, a delay on one operation, and a hook run
+//! when the n-th mutating call arrives (to kill the provider there).
 
-use std::convert::Infallible;
+use std::collections::hash_map::DefaultHasher;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -23,11 +29,54 @@ pub struct Call {
     pub upstream_ms: f64,
 }
 
+/// The faults the proxy injects, each a percentage of calls. Which call gets which fault is a
+/// hash of (seed, operation, the request, how many times that request came before): the same
+/// for a given seed whatever the concurrency.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Faults {
+    pub seed: u64,
+    pub throttle: u64,
+    pub server_error: u64,
+    pub reset: u64,
+    /// Of mutating calls: forwarded to moto, then the connection is reset.
+    pub lose_answer: u64,
+}
+
+impl Faults {
+    /// The mix the reliability issue measured: 20 % throttled, 5 % 5xx, 2 % resets, 5 % of
+    /// mutating calls' answers lost.
+    pub fn mix(seed: u64) -> Faults {
+        Faults { seed, throttle: 20, server_error: 5, reset: 2, lose_answer: 5 }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Fault {
+    Throttle,
+    ServerError,
+    Reset,
+    LoseAnswer,
+}
+
+type Hook = Box<dyn FnOnce() + Send>;
+
+#[derive(Default)]
+struct Plan {
+    failing: Vec<String>,
+    faults: Option<Faults>,
+    attempts: HashMap<(String, u64), u64>,
+    lose_first: Vec<String>,
+    delays: HashMap<String, Duration>,
+    mutating_seen: usize,
+    hooks: Vec<(usize, Hook)>,
+    injected: usize,
+}
+
 #[derive(Clone)]
 pub struct CountingProxy {
     pub port: u16,
     calls: Arc<Mutex<Vec<Call>>>,
-    failing: Arc<Mutex<Vec<String>>>,
+    plan: Arc<Mutex<Plan>>,
 }
 
 /// moto routes API Gateway's TagResource / UntagResource (`/tags/<arn>`) to an HTML 404; the
@@ -45,18 +94,18 @@ impl CountingProxy {
         let calls = Arc::new(Mutex::new(Vec::new()));
         let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
         let recorded = calls.clone();
-        let failing = Arc::new(Mutex::new(Vec::new()));
-        let fail = failing.clone();
+        let plan: Arc<Mutex<Plan>> = Arc::default();
+        let shared = plan.clone();
         tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else { return };
                 let client = client.clone();
                 let recorded = recorded.clone();
                 let upstream = upstream.clone();
-                let fail = fail.clone();
+                let plan = shared.clone();
                 tokio::spawn(async move {
                     let service = hyper::service::service_fn(move |req: Request<Incoming>| {
-                        forward(req, client.clone(), recorded.clone(), fail.clone(), upstream.clone(), delay)
+                        forward(req, client.clone(), recorded.clone(), plan.clone(), upstream.clone(), delay)
                     });
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), service)
@@ -64,17 +113,53 @@ impl CountingProxy {
                 });
             }
         });
-        CountingProxy { port, calls, failing }
+        CountingProxy { port, calls, plan }
+    }
+
+    fn plan(&self) -> std::sync::MutexGuard<'_, Plan> {
+        self.plan.lock().expect("plan")
     }
 
     /// From now on, answer `operation` (e.g. `ModifyVpcAttribute`) with a non-retryable EC2-style
     /// error instead of forwarding it.
     pub fn fail_operation(&self, operation: &str) {
-        self.failing.lock().expect("failing").push(operation.to_string());
+        self.plan().failing.push(operation.to_string());
     }
 
     pub fn stop_failing(&self) {
-        self.failing.lock().expect("failing").clear();
+        let mut plan = self.plan();
+        plan.failing.clear();
+        plan.faults = None;
+        plan.lose_first.clear();
+        plan.delays.clear();
+    }
+
+    /// Injects `faults` from now on.
+    pub fn inject(&self, faults: Faults) {
+        self.plan().faults = Some(faults);
+    }
+
+    /// The next call of `operation` is carried out by moto, but its answer is lost.
+    pub fn lose_first_answer(&self, operation: &str) {
+        self.plan().lose_first.push(operation.to_string());
+    }
+
+    /// Holds every call of `operation` for `delay` before forwarding it.
+    pub fn delay_operation(&self, operation: &str, delay: Duration) {
+        self.plan().delays.insert(operation.to_string(), delay);
+    }
+
+    /// Runs `hook` when the `n`-th mutating call (counted from now, 1-based) arrives, before it is
+    /// forwarded (so moto carries it out, whatever the hook does to the caller).
+    pub fn on_mutating_call(&self, n: usize, hook: impl FnOnce() + Send + 'static) {
+        let mut plan = self.plan();
+        let at = plan.mutating_seen + n;
+        plan.hooks.push((at, Box::new(hook)));
+    }
+
+    /// How many faults the proxy injected so far.
+    pub fn injected(&self) -> usize {
+        self.plan().injected
     }
 
     pub fn url(&self) -> String {
@@ -102,19 +187,125 @@ pub fn closed_port_url() -> String {
     format!("http://{addr}")
 }
 
+/// What a call meets, decided before it is forwarded.
+fn decide(plan: &mut Plan, call: &Call, parts: &hyper::http::request::Parts, body: &[u8]) -> Option<Fault> {
+    if let Some(i) = plan.lose_first.iter().position(|op| *op == call.operation) {
+        plan.lose_first.remove(i);
+        return Some(Fault::LoseAnswer);
+    }
+    let faults = plan.faults?;
+    let mut request = DefaultHasher::new();
+    (parts.method.as_str(), parts.uri.path(), parts.uri.query(), body).hash(&mut request);
+    let key = (call.operation.clone(), request.finish());
+    let attempt = plan.attempts.entry(key.clone()).or_insert(0);
+    let mut h = DefaultHasher::new();
+    (faults.seed, &key, *attempt).hash(&mut h);
+    *attempt += 1;
+    let roll = h.finish() % 100;
+    let bands = [
+        (faults.throttle, Fault::Throttle),
+        (faults.server_error, Fault::ServerError),
+        (faults.reset, Fault::Reset),
+        (if call.mutating { faults.lose_answer } else { 0 }, Fault::LoseAnswer),
+    ];
+    let mut edge = 0;
+    for (share, fault) in bands {
+        edge += share;
+        if roll < edge {
+            return Some(fault);
+        }
+    }
+    None
+}
+
+/// The error answer of `fault` in the protocol of `service`.
+fn error_answer(service: &str, fault: Fault) -> Response<Full<Bytes>> {
+    let throttled = fault == Fault::Throttle;
+    let (status, content_type, body): (u16, &str, String) = match service {
+        "ec2" => {
+            let code = if throttled { "RequestLimitExceeded" } else { "InternalError" };
+            let xml = format!("<Response><Errors><Error><Code>{code}</Code><Message>injected</Message></Error></Errors><RequestID>injected</RequestID></Response>");
+            (if throttled { 503 } else { 500 }, "text/xml", xml)
+        }
+        "iam" | "sts" => {
+            let code = if throttled { "Throttling" } else { "ServiceFailure" };
+            let xml = format!("<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>injected</Message></Error><RequestId>injected</RequestId></ErrorResponse>");
+            (if throttled { 400 } else { 500 }, "text/xml", xml)
+        }
+        "s3" => {
+            let code = if throttled { "SlowDown" } else { "InternalError" };
+            (
+                if throttled { 503 } else { 500 },
+                "application/xml",
+                format!("<Error><Code>{code}</Code><Message>injected</Message></Error>"),
+            )
+        }
+        "apigateway" => {
+            let body = r#"{"message":"injected"}"#.to_string();
+            (if throttled { 429 } else { 500 }, "application/json", body)
+        }
+        _ => {
+            let code = if throttled { "ThrottlingException" } else { "InternalFailure" };
+            (
+                if throttled { 400 } else { 500 },
+                "application/x-amz-json-1.1",
+                format!(r#"{{"__type":"{code}","message":"injected"}}"#),
+            )
+        }
+    };
+    let mut response = Response::builder().status(status).header("content-type", content_type);
+    if service == "apigateway" {
+        response =
+            response.header("x-amzn-errortype", if throttled { "TooManyRequestsException" } else { "InternalFailure" });
+    }
+    response.body(Full::new(Bytes::from(body))).expect("error answer")
+}
+
+/// A reset connection: the service fails, and hyper closes the connection without an answer.
+#[derive(Debug)]
+struct ResetConnection;
+
+impl std::fmt::Display for ResetConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection reset by the test proxy")
+    }
+}
+
+impl std::error::Error for ResetConnection {}
+
 async fn forward(
     req: Request<Incoming>,
     client: Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>,
     calls: Arc<Mutex<Vec<Call>>>,
-    failing: Arc<Mutex<Vec<String>>>,
+    plan: Arc<Mutex<Plan>>,
     upstream: String,
     delay: Duration,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+) -> Result<Response<Full<Bytes>>, ResetConnection> {
     let (parts, body) = req.into_parts();
     let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
     let call = classify(&parts, &body);
-    let fail = failing.lock().expect("failing").contains(&call.operation);
     let emulate = is_apigateway_tagging(&call, parts.uri.path());
+    let (fail, fault, extra_delay, hooks) = {
+        let mut plan = plan.lock().expect("plan");
+        let fail = plan.failing.contains(&call.operation);
+        let fault = if emulate { None } else { decide(&mut plan, &call, &parts, &body) };
+        if fault.is_some() {
+            plan.injected += 1;
+        }
+        let mut hooks = Vec::new();
+        if call.mutating {
+            plan.mutating_seen += 1;
+            let seen = plan.mutating_seen;
+            let (due, rest): (Vec<_>, Vec<_>) =
+                std::mem::take(&mut plan.hooks).into_iter().partition(|(at, _)| *at == seen);
+            plan.hooks = rest;
+            hooks = due;
+        }
+        (fail, fault, plan.delays.get(&call.operation).copied(), hooks)
+    };
+    for (_, hook) in hooks {
+        hook();
+    }
     let index = {
         let mut recorded = calls.lock().expect("calls");
         recorded.push(call.clone());
@@ -127,6 +318,12 @@ async fn forward(
         let xml = "<Response><Errors><Error><Code>InjectedFailure</Code><Message>injected by the test proxy</Message></Error></Errors><RequestID>injected</RequestID></Response>";
         return Ok(Response::builder().status(400).body(Full::new(Bytes::from(xml))).expect("400"));
     }
+    match fault {
+        Some(Fault::Throttle | Fault::ServerError) => return Ok(error_answer(&call.service, fault.expect("fault"))),
+        Some(Fault::Reset) => return Err(ResetConnection),
+        _ => {}
+    }
+    let delay = delay + extra_delay.unwrap_or_default();
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
@@ -148,6 +345,9 @@ async fn forward(
     // The same call, unless a reset cleared the log meanwhile.
     if let Some(recorded) = calls.lock().expect("calls").get_mut(index).filter(|c| **c == call) {
         recorded.upstream_ms = started.elapsed().as_secs_f64() * 1000.0;
+    }
+    if fault == Some(Fault::LoseAnswer) {
+        return Err(ResetConnection);
     }
     Ok(Response::from_parts(parts, Full::new(body)))
 }

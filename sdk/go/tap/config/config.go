@@ -16,7 +16,7 @@ func GetEndpoint(ctx *pulumi.Context) string {
 	return config.Get(ctx, "tap:endpoint")
 }
 
-// How many times a throttled or transiently failing AWS call is attempted in all (1-20, default 3).
+// How many times a throttled or transiently failing AWS call is retried, 0-25 (default 10); the operation's timeout bounds the whole.
 func GetMaxRetries(ctx *pulumi.Context) int {
 	return config.GetInt(ctx, "tap:maxRetries")
 }

@@ -21,7 +21,7 @@ One endpoint URL used for every AWS service instead of AWS's own (for moto or Lo
 
 maxRetries: Optional[int]
 """
-How many times a throttled or transiently failing AWS call is attempted in all (1-20, default 3).
+How many times a throttled or transiently failing AWS call is retried, 0-25 (default 10); the operation's timeout bounds the whole.
 """
 
 profile: Optional[str]

@@ -30,7 +30,7 @@ class _ExportableConfig(types.ModuleType):
     @_builtins.property
     def max_retries(self) -> Optional[int]:
         """
-        How many times a throttled or transiently failing AWS call is attempted in all (1-20, default 3).
+        How many times a throttled or transiently failing AWS call is retried, 0-25 (default 10); the operation's timeout bounds the whole.
         """
         return __config__.get_int('maxRetries')
 
