@@ -300,7 +300,8 @@ impl ResourceProvider for Provider {
         let news = decode(req.news.as_ref())?;
         self.see(&req.urn, &req.id);
         let marker = crate::resource::marker_of(&self.aws()?.provider(), &req.urn);
-        let outcome = res.diff(&marker, &req.name, &olds, &news, &req.ignore_changes);
+        let old_inputs = decode(req.old_inputs.as_ref())?;
+        let outcome = res.diff(&marker, &req.name, &olds, &old_inputs, &news, &req.ignore_changes);
         let mut response = diff_response(&outcome);
         response.delete_before_replace = outcome.delete_before_replace;
         Ok(Response::new(response))

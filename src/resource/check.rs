@@ -283,9 +283,14 @@ fn required_message(hint: &str) -> String {
 
 /// Whether `value` is an autoname `prefix` + 7 hex digits (a replacement gets another one).
 pub fn autonamed(value: &str, prefix: &str) -> bool {
-    value
-        .strip_prefix(prefix)
-        .is_some_and(|rest| rest.len() == 7 && rest.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)))
+    autoname_stem(value) == Some(prefix)
+}
+
+/// The prefix of what looks like an autoname (anything + 7 lowercase hex digits).
+pub fn autoname_stem(value: &str) -> Option<&str> {
+    let cut = value.len().checked_sub(7)?;
+    let (stem, rest) = (value.get(..cut)?, value.get(cut..)?);
+    rest.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)).then_some(stem)
 }
 
 /// `len` hex digits from the engine's random seed (or fresh randomness when there is none).
@@ -500,6 +505,17 @@ mod tests {
     fn random_hex_comes_from_the_seed() {
         assert_eq!(random_hex(&[1, 2, 3, 4], 7), "0102030");
         assert_eq!(random_hex(&[], 7).len(), 7);
+    }
+
+    #[test]
+    fn autoname_stems() {
+        assert_eq!(autoname_stem("web-0102030"), Some("web-"));
+        assert_eq!(autoname_stem("web-01020z0"), None);
+        assert_eq!(autoname_stem("web-0A02030"), None);
+        assert_eq!(autoname_stem("0102030"), Some(""));
+        assert_eq!(autoname_stem("abc"), None);
+        assert_eq!(autoname_stem("wéb-0102030"), Some("wéb-"));
+        assert!(autonamed("web-0102030", "web-") && !autonamed("web-0102030", "we"));
     }
 
     #[test]

@@ -45,7 +45,8 @@ pub trait Resource: Send + Sync + 'static {
     const MARKED: bool = true;
 
     /// Replace-on inputs that an earlier attempt's resource may have with another value: names
-    /// generated from the engine's random seed, which is new on every run.
+    /// generated from the engine's random seed, which is new on every run (only where both are
+    /// such names, of the same prefix).
     const RENAMED: &'static [&'static str] = &[];
 
     /// What the program gives; the struct's doc comment is the resource's description.
@@ -364,12 +365,14 @@ pub trait DynResource: Send + Sync {
         seed: &[u8],
         default_region: Option<&str>,
     ) -> (PropertyMap, Vec<Failure>);
-    /// `marker`: the resource's marker (`marker_of`), to see state that lacks it.
+    /// `marker`: the resource's marker (`marker_of`), to see state that lacks it; `old_inputs`:
+    /// what Check returned last time (empty when the engine does not say).
     fn diff(
         &self,
         marker: &str,
         name: &str,
         olds: &PropertyMap,
+        old_inputs: &PropertyMap,
         news: &PropertyMap,
         ignore_changes: &[String],
     ) -> DiffOutcome;
@@ -421,7 +424,15 @@ async fn adoptable<R: Resource>(
 ) -> Result<Option<Created<R::State>>> {
     let Some(found) = r.find(ctx, inputs, fresh).await? else { return Ok(None) };
     let outcome = diff::diff(&R::Inputs::fields(), &untyped(&found.state)?, &untyped(inputs)?, &[]);
-    let differs: Vec<String> = outcome.replaces().into_iter().filter(|k| !R::RENAMED.contains(&k.as_str())).collect();
+    let (state, wanted) = (untyped(&found.state)?, untyped(inputs)?);
+    let regenerated = |k: &str| {
+        let stem = |m: &PropertyMap| match m.get(k).map(Value::unwrap_plain) {
+            Some(Value::String(v)) => check::autoname_stem(&v).map(str::to_string),
+            _ => None,
+        };
+        R::RENAMED.contains(&k) && stem(&state).is_some() && stem(&state) == stem(&wanted)
+    };
+    let differs: Vec<String> = outcome.replaces().into_iter().filter(|k| !regenerated(k)).collect();
     if differs.is_empty() {
         Ok(Some(found))
     } else {
@@ -518,10 +529,19 @@ impl<R: Resource> DynResource for R {
         marker: &str,
         name: &str,
         olds: &PropertyMap,
+        old_inputs: &PropertyMap,
         news: &PropertyMap,
         ignore_changes: &[String],
     ) -> DiffOutcome {
         let mut out = diff::diff(&R::Inputs::fields(), olds, news, ignore_changes);
+        // A resource adopted from an interrupted run keeps the name that run generated, while
+        // the inputs keep the one Check generated in the run that adopted it (and Check keeps
+        // it since): that is no change of name.
+        for key in R::RENAMED {
+            if old_inputs.get(*key).is_some() && old_inputs.get(*key) == news.get(*key) {
+                out.changes.remove(*key);
+            }
+        }
         // State from tap 0.1.0 (no marker) or for another URN (renamed): the tags change.
         let recorded = olds.get(MARKER_KEY);
         let stale = recorded.is_none() || recorded.is_some_and(|m| *m != Value::str("") && *m != Value::str(marker));
@@ -545,7 +565,11 @@ impl<R: Resource> DynResource for R {
             Err(e) => Err(e),
             Ok(()) if adopted => {
                 ctx.progress(format!("{id} was made by an earlier attempt: bringing it to the inputs"));
-                Resource::update(self, ctx, &id, state.clone(), inputs.clone()).await.map(|s| state = s)
+                match Resource::update(self, ctx, &id, state.clone(), inputs.clone()).await {
+                    // Marked again: an S3 that ignores tags at creation (moto) may not have it.
+                    Ok(s) => Resource::mark(self, ctx, &id, &s).await.map(|()| state = s),
+                    Err(e) => Err(e),
+                }
             }
             Ok(()) => Resource::finish(self, ctx, &id, &inputs, &mut state).await,
         };

@@ -394,3 +394,159 @@ fn compare_trees(generated: &Path, committed: &Path, rel: &Path, differences: &m
         }
     }
 }
+
+/// Where a `pulumi up` is killed: its provider, or the CLI itself (with its provider and
+/// language host, which run in process groups of their own), when the proxy sees the `at`-th
+/// mutating call — before forwarding it, so AWS carries out a call whose answer nobody reads.
+#[derive(Debug, Clone, Copy)]
+enum Kill {
+    Provider { at: usize },
+    Cli { at: usize },
+}
+
+/// The processes under `pid`, by /proc's parent links: (pid, command name).
+fn descendants(pid: u32) -> Vec<(u32, String)> {
+    let mut parents = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+        // pid (comm) state ppid …: the name may hold spaces and parentheses, so split after the last ')'.
+        let Some((head, rest)) = stat.rsplit_once(')') else { continue };
+        let name = head.split_once('(').map(|(_, n)| n.to_string()).unwrap_or_default();
+        let Some(ppid) = rest.split_whitespace().nth(1).and_then(|p| p.parse::<u32>().ok()) else { continue };
+        parents.push((child, ppid, name));
+    }
+    let mut found = Vec::new();
+    let mut frontier = vec![pid];
+    while let Some(p) = frontier.pop() {
+        for (child, _, name) in parents.iter().filter(|(_, ppid, _)| *ppid == p) {
+            found.push((*child, name.clone()));
+            frontier.push(*child);
+        }
+    }
+    found
+}
+
+fn kill9(pids: &[u32]) {
+    let pids: Vec<String> = pids.iter().map(u32::to_string).collect();
+    let _ = Command::new("kill").arg("-KILL").args(&pids).status();
+}
+
+/// Every marker in the stack's state, checked against the account: each marked resource of the
+/// state is in AWS exactly once, and AWS holds no marked resource the state does not know.
+async fn census(ws: &Workspace, moto: &moto::Moto) -> usize {
+    use crate::harness::inventory::{carrier, Carrier, Inventory};
+    let state: serde_json::Value = serde_json::from_str(&ws.pulumi(&["stack", "export"]).await).expect("export");
+    let deployment = &state["deployment"];
+    let pending = deployment["pending_operations"].as_array().map(Vec::len).unwrap_or(0);
+    assert_eq!(pending, 0, "operations left pending: {}", deployment["pending_operations"]);
+    let mut inventories = Vec::new();
+    for region in ["us-east-1", "us-west-2", "eu-central-1"] {
+        inventories.push(Inventory::take(&*crate::harness::aws_at(&moto.url(), region).await).await);
+    }
+    let mut expected = std::collections::BTreeSet::new();
+    for r in deployment["resources"].as_array().into_iter().flatten() {
+        let (token, urn) = (r["type"].as_str().unwrap_or_default(), r["urn"].as_str().unwrap_or_default());
+        if r["custom"] != true || token.starts_with("pulumi:providers:") {
+            continue;
+        }
+        let Some(carrier) = carrier(token) else { continue };
+        // The marker the state records is the one tap derives from the provider's id and the URN.
+        let provider_id = r["provider"].as_str().unwrap_or_default().rsplit("::").next().unwrap_or_default();
+        let marker = tap::testing::marker_of(provider_id, urn);
+        assert_eq!(r["outputs"]["__tapMarker"], marker.as_str(), "{urn}");
+        let live: Vec<String> = inventories.iter().flat_map(|i| i.carrying(carrier, &marker)).collect();
+        let live: std::collections::BTreeSet<String> = live.into_iter().collect(); // roles are global
+        assert_eq!(live.len(), 1, "{urn}: exactly one in AWS, found {live:?}");
+        expected.insert(if carrier == Carrier::KeyTag { marker[..16].to_string() } else { marker });
+    }
+    let found: std::collections::BTreeSet<String> = inventories.iter().flat_map(|i| i.markers()).collect();
+    let strays: Vec<&String> = found.difference(&expected).collect();
+    assert!(strays.is_empty(), "AWS holds marked resources the state does not know: {strays:?}");
+    expected.len()
+}
+
+/// `pulumi up` of the example killed as `kill` says; then what the README tells a user to do:
+/// `pulumi cancel` if the stack is still locked, `pulumi refresh --clear-pending-creates`,
+/// `pulumi up`. That finishes the deployment with exactly one of each resource; a no-op up
+/// changes nothing and makes no mutating call; destroy leaves nothing. Its own moto, so that
+/// "nothing the state does not know" can be counted over the whole account.
+async fn killed_mid_up_the_users_steps_finish_the_deployment(kill: Kill) {
+    let moto = moto::Moto::start();
+    let proxy = CountingProxy::start(moto.url(), std::time::Duration::ZERO).await;
+    let ws = Workspace::example();
+    ws.init(&proxy.url()).await;
+
+    let cli = std::sync::Arc::new(std::sync::Mutex::new(None::<u32>));
+    let killed = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let (at, (cli_pid, victims)) = match kill {
+        Kill::Provider { at } | Kill::Cli { at } => (at, (cli.clone(), killed.clone())),
+    };
+    proxy.on_mutating_call(at, move || {
+        let Some(pid) = *cli_pid.lock().expect("pid") else { return };
+        let under = descendants(pid);
+        let targets: Vec<(u32, String)> = match kill {
+            Kill::Provider { .. } => under.into_iter().filter(|(_, n)| n.starts_with("pulumi-resource")).collect(),
+            Kill::Cli { .. } => std::iter::once((pid, "pulumi".to_string())).chain(under).collect(),
+        };
+        kill9(&targets.iter().map(|(p, _)| *p).collect::<Vec<_>>());
+        victims.lock().expect("victims").extend(targets.into_iter().map(|(_, n)| n));
+    });
+    let child = ws
+        .command(&["up", "--yes", "--skip-preview", "--non-interactive"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("pulumi up");
+    *cli.lock().expect("pid") = child.id();
+    let out = child.wait_with_output().await.expect("pulumi up");
+    let victims = killed.lock().expect("victims").clone();
+    assert!(
+        !victims.is_empty(),
+        "{kill:?}: nothing was killed (the up made {} mutating calls):\n{}",
+        proxy.mutating().len(),
+        text(&out)
+    );
+    assert!(!out.status.success(), "{kill:?}: the killed up succeeded:\n{}", text(&out));
+    let made = proxy.mutating().len();
+
+    if let Kill::Cli { .. } = kill {
+        let locked = ws.try_pulumi(&["up", "--yes", "--skip-preview", "--non-interactive"]).await;
+        assert!(!locked.status.success() && text(&locked).contains("locked"), "{}", text(&locked));
+        ws.pulumi(&["cancel", "--yes"]).await;
+    }
+    ws.pulumi(&["refresh", "--clear-pending-creates", "--yes", "--non-interactive"]).await;
+    let up = ws.pulumi(&["up", "--yes", "--skip-preview", "--non-interactive"]).await;
+    assert!(!up.contains("replaced") && !up.contains("deleted"), "{kill:?}: the finishing up replaced:\n{up}");
+    let marked = census(&ws, &moto).await;
+    // Per region 13 marked resources (two subnets), eu-central-1 a third subnet.
+    assert_eq!(marked, 40, "{kill:?}: marked resources");
+
+    proxy.reset();
+    ws.pulumi(&["up", "--yes", "--expect-no-changes", "--non-interactive"]).await;
+    assert!(proxy.mutating().is_empty(), "{kill:?}: the no-op up made mutating calls: {:?}", proxy.mutating());
+
+    ws.pulumi(&["destroy", "--yes", "--non-interactive"]).await;
+    assert_eq!(census(&ws, &moto).await, 0);
+    eprintln!("{kill:?}: killed {victims:?} after {made} mutating calls; finished with {marked} marked resources");
+}
+
+#[tokio::test]
+async fn cli_provider_killed_at_its_first_create_then_refresh_and_up_finish_the_deployment() {
+    killed_mid_up_the_users_steps_finish_the_deployment(Kill::Provider { at: 1 }).await;
+}
+
+#[tokio::test]
+async fn cli_provider_killed_mid_way_then_refresh_and_up_finish_the_deployment() {
+    killed_mid_up_the_users_steps_finish_the_deployment(Kill::Provider { at: 45 }).await;
+}
+
+#[tokio::test]
+async fn cli_provider_killed_near_the_end_then_refresh_and_up_finish_the_deployment() {
+    killed_mid_up_the_users_steps_finish_the_deployment(Kill::Provider { at: 85 }).await;
+}
+
+#[tokio::test]
+async fn cli_killed_with_its_plugins_then_cancel_refresh_and_up_finish_the_deployment() {
+    killed_mid_up_the_users_steps_finish_the_deployment(Kill::Cli { at: 30 }).await;
+}

@@ -1,12 +1,14 @@
 //! Every resource through the same lifecycle (harness/lifecycle.rs): create, no-op, updates,
-//! replacement, drift, import, gone, delete twice. Each test only says what differs.
+//! replacement, drift, import, gone, delete twice. Each resource only says what differs. Each
+//! goes through it twice over: as it is, and once for every mutating call it makes with that
+//! call's first answer lost (`lost_answers_*`).
 
 use futures_util::future::BoxFuture;
 use serde_json::json;
 use tap::value::{PropertyMap, Value};
 
 use crate::harness::engine::Deployment;
-use crate::harness::lifecycle::{need, run, Drift, Lifecycle, Needs, Step};
+use crate::harness::lifecycle::{each_answer_lost, need, run, Drift, Lifecycle, Needs, Step};
 use crate::harness::program::{list, obj, s};
 use crate::harness::{props, tags, Op};
 
@@ -57,9 +59,8 @@ fn vpc_only(d: Deployment, name: String) -> Setup {
     with_network(d, name, 0, 0, 1)
 }
 
-#[tokio::test]
-async fn lifecycle_vpc() {
-    run(Lifecycle {
+fn vpc() -> Lifecycle {
+    Lifecycle {
         token: "tap:ec2:Vpc",
         region: "us-east-1",
         setup: None,
@@ -93,13 +94,21 @@ async fn lifecycle_vpc() {
             key: "enableDnsHostnames",
         }),
         import: &["cidrBlock", "enableDnsHostnames", "tags"],
-    })
-    .await;
+    }
 }
 
 #[tokio::test]
-async fn lifecycle_subnet() {
-    run(Lifecycle {
+async fn lifecycle_vpc() {
+    run(vpc()).await;
+}
+
+#[tokio::test]
+async fn lost_answers_vpc() {
+    each_answer_lost(vpc).await;
+}
+
+fn subnet() -> Lifecycle {
+    Lifecycle {
         token: "tap:ec2:Subnet",
         region: "us-east-1",
         setup: Some(vpc_only),
@@ -143,13 +152,21 @@ async fn lifecycle_subnet() {
             key: "mapPublicIpOnLaunch",
         }),
         import: &["vpcId", "cidrBlock", "availabilityZone", "mapPublicIpOnLaunch"],
-    })
-    .await;
+    }
 }
 
 #[tokio::test]
-async fn lifecycle_internet_gateway() {
-    run(Lifecycle {
+async fn lifecycle_subnet() {
+    run(subnet()).await;
+}
+
+#[tokio::test]
+async fn lost_answers_subnet() {
+    each_answer_lost(subnet).await;
+}
+
+fn internet_gateway() -> Lifecycle {
+    Lifecycle {
         token: "tap:ec2:InternetGateway",
         region: "us-east-1",
         setup: Some(|d, name| with_network(d, name, 0, 0, 2)),
@@ -172,13 +189,21 @@ async fn lifecycle_internet_gateway() {
             key: "vpcId",
         }),
         import: &["vpcId"],
-    })
-    .await;
+    }
 }
 
 #[tokio::test]
-async fn lifecycle_route_table() {
-    run(Lifecycle {
+async fn lifecycle_internet_gateway() {
+    run(internet_gateway()).await;
+}
+
+#[tokio::test]
+async fn lost_answers_internet_gateway() {
+    each_answer_lost(internet_gateway).await;
+}
+
+fn route_table() -> Lifecycle {
+    Lifecycle {
         token: "tap:ec2:RouteTable",
         region: "us-east-1",
         setup: Some(|d, name| {
@@ -221,13 +246,21 @@ async fn lifecycle_route_table() {
             key: "routes",
         }),
         import: &["vpcId", "routes"],
-    })
-    .await;
+    }
 }
 
 #[tokio::test]
-async fn lifecycle_route_table_association() {
-    run(Lifecycle {
+async fn lifecycle_route_table() {
+    run(route_table()).await;
+}
+
+#[tokio::test]
+async fn lost_answers_route_table() {
+    each_answer_lost(route_table).await;
+}
+
+fn route_table_association() -> Lifecycle {
+    Lifecycle {
         token: "tap:ec2:RouteTableAssociation",
         region: "us-east-1",
         setup: Some(|d, name| with_network(d, name, 2, 2, 1)),
@@ -245,8 +278,17 @@ async fn lifecycle_route_table_association() {
         ],
         drift: None,
         import: &["subnetId", "routeTableId"],
-    })
-    .await;
+    }
+}
+
+#[tokio::test]
+async fn lifecycle_route_table_association() {
+    run(route_table_association()).await;
+}
+
+#[tokio::test]
+async fn lost_answers_route_table_association() {
+    each_answer_lost(route_table_association).await;
 }
 
 fn https(cidr: &str) -> Value {
@@ -258,9 +300,8 @@ fn https(cidr: &str) -> Value {
     ])])
 }
 
-#[tokio::test]
-async fn lifecycle_security_group() {
-    run(Lifecycle {
+fn security_group() -> Lifecycle {
+    Lifecycle {
         token: "tap:ec2:SecurityGroup",
         region: "us-east-1",
         setup: Some(vpc_only),
@@ -302,8 +343,17 @@ async fn lifecycle_security_group() {
             key: "ingress",
         }),
         import: &["vpcId", "description"],
-    })
-    .await;
+    }
+}
+
+#[tokio::test]
+async fn lifecycle_security_group() {
+    run(security_group()).await;
+}
+
+#[tokio::test]
+async fn lost_answers_security_group() {
+    each_answer_lost(security_group).await;
 }
 
 fn endpoint(n: &Needs, service: &str, policy: Option<&str>) -> PropertyMap {
@@ -322,9 +372,8 @@ fn endpoint(n: &Needs, service: &str, policy: Option<&str>) -> PropertyMap {
     p
 }
 
-#[tokio::test]
-async fn lifecycle_vpc_endpoint() {
-    run(Lifecycle {
+fn vpc_endpoint() -> Lifecycle {
+    Lifecycle {
         token: "tap:ec2:VpcEndpoint",
         region: "us-east-1",
         setup: Some(|d, name| {
@@ -355,13 +404,21 @@ async fn lifecycle_vpc_endpoint() {
             key: "tags",
         }),
         import: &["vpcId", "serviceName", "vpcEndpointType", "privateDnsEnabled"],
-    })
-    .await;
+    }
 }
 
 #[tokio::test]
-async fn lifecycle_kms_key() {
-    run(Lifecycle {
+async fn lifecycle_vpc_endpoint() {
+    run(vpc_endpoint()).await;
+}
+
+#[tokio::test]
+async fn lost_answers_vpc_endpoint() {
+    each_answer_lost(vpc_endpoint).await;
+}
+
+fn kms_key() -> Lifecycle {
+    Lifecycle {
         token: "tap:kms:Key",
         region: "us-west-2",
         setup: None,
@@ -396,13 +453,21 @@ async fn lifecycle_kms_key() {
             key: "description",
         }),
         import: &["description", "keyUsage"],
-    })
-    .await;
+    }
 }
 
 #[tokio::test]
-async fn lifecycle_kms_alias() {
-    run(Lifecycle {
+async fn lifecycle_kms_key() {
+    run(kms_key()).await;
+}
+
+#[tokio::test]
+async fn lost_answers_kms_key() {
+    each_answer_lost(kms_key).await;
+}
+
+fn kms_alias() -> Lifecycle {
+    Lifecycle {
         token: "tap:kms:Alias",
         region: "us-west-2",
         setup: Some(|d, name| {
@@ -438,17 +503,25 @@ async fn lifecycle_kms_alias() {
             key: "targetKeyId",
         }),
         import: &["name"],
-    })
-    .await;
+    }
+}
+
+#[tokio::test]
+async fn lifecycle_kms_alias() {
+    run(kms_alias()).await;
+}
+
+#[tokio::test]
+async fn lost_answers_kms_alias() {
+    each_answer_lost(kms_alias).await;
 }
 
 fn trust() -> Value {
     s(&json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"}, "Action": "sts:AssumeRole"}]}).to_string())
 }
 
-#[tokio::test]
-async fn lifecycle_iam_role() {
-    run(Lifecycle {
+fn iam_role() -> Lifecycle {
+    Lifecycle {
         token: "tap:iam:Role",
         region: "us-east-1",
         setup: None,
@@ -473,13 +546,21 @@ async fn lifecycle_iam_role() {
             key: "description",
         }),
         import: &["name", "description"],
-    })
-    .await;
+    }
 }
 
 #[tokio::test]
-async fn lifecycle_iam_role_policy_attachment() {
-    run(Lifecycle {
+async fn lifecycle_iam_role() {
+    run(iam_role()).await;
+}
+
+#[tokio::test]
+async fn lost_answers_iam_role() {
+    each_answer_lost(iam_role).await;
+}
+
+fn iam_role_policy_attachment() -> Lifecycle {
+    Lifecycle {
         token: "tap:iam:RolePolicyAttachment",
         region: "us-east-1",
         setup: Some(|d, name| {
@@ -496,16 +577,23 @@ async fn lifecycle_iam_role_policy_attachment() {
         ],
         drift: None,
         import: &["role", "policyArn"],
-    })
-    .await;
+    }
+}
+
+#[tokio::test]
+async fn lifecycle_iam_role_policy_attachment() {
+    run(iam_role_policy_attachment()).await;
+}
+
+#[tokio::test]
+async fn lost_answers_iam_role_policy_attachment() {
+    each_answer_lost(iam_role_policy_attachment).await;
 }
 
 const LOGS_POLICY: &str = "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs";
 
-#[tokio::test]
-async fn lifecycle_iam_account_password_policy() {
-    let _account = crate::harness::ACCOUNT.lock().await;
-    run(Lifecycle {
+fn iam_account_password_policy() -> Lifecycle {
+    Lifecycle {
         token: "tap:iam:AccountPasswordPolicy",
         region: "us-east-1",
         setup: None,
@@ -525,13 +613,23 @@ async fn lifecycle_iam_account_password_policy() {
             key: "minimumPasswordLength",
         }),
         import: &["minimumPasswordLength"],
-    })
-    .await;
+    }
 }
 
 #[tokio::test]
-async fn lifecycle_rest_api() {
-    run(Lifecycle {
+async fn lifecycle_iam_account_password_policy() {
+    let _account = crate::harness::ACCOUNT.lock().await;
+    run(iam_account_password_policy()).await;
+}
+
+#[tokio::test]
+async fn lost_answers_iam_account_password_policy() {
+    let _account = crate::harness::ACCOUNT.lock().await;
+    each_answer_lost(iam_account_password_policy).await;
+}
+
+fn rest_api() -> Lifecycle {
+    Lifecycle {
         token: "tap:apigateway:RestApi",
         region: "us-west-2",
         setup: None,
@@ -564,13 +662,21 @@ async fn lifecycle_rest_api() {
             key: "description",
         }),
         import: &["name", "description"],
-    })
-    .await;
+    }
 }
 
 #[tokio::test]
-async fn lifecycle_log_group() {
-    run(Lifecycle {
+async fn lifecycle_rest_api() {
+    run(rest_api()).await;
+}
+
+#[tokio::test]
+async fn lost_answers_rest_api() {
+    each_answer_lost(rest_api).await;
+}
+
+fn log_group() -> Lifecycle {
+    Lifecycle {
         token: "tap:cloudwatch:LogGroup",
         region: "eu-central-1",
         setup: None,
@@ -603,13 +709,21 @@ async fn lifecycle_log_group() {
             key: "retentionInDays",
         }),
         import: &["name", "retentionInDays"],
-    })
-    .await;
+    }
 }
 
 #[tokio::test]
-async fn lifecycle_s3_bucket() {
-    run(Lifecycle {
+async fn lifecycle_log_group() {
+    run(log_group()).await;
+}
+
+#[tokio::test]
+async fn lost_answers_log_group() {
+    each_answer_lost(log_group).await;
+}
+
+fn s3_bucket() -> Lifecycle {
+    Lifecycle {
         token: "tap:s3:Bucket",
         region: "eu-central-1",
         setup: None,
@@ -644,8 +758,17 @@ async fn lifecycle_s3_bucket() {
             key: "tags",
         }),
         import: &["bucket", "tags"],
-    })
-    .await;
+    }
+}
+
+#[tokio::test]
+async fn lifecycle_s3_bucket() {
+    run(s3_bucket()).await;
+}
+
+#[tokio::test]
+async fn lost_answers_s3_bucket() {
+    each_answer_lost(s3_bucket).await;
 }
 
 fn with_bucket(d: Deployment, name: String) -> Setup {
@@ -662,9 +785,8 @@ fn bucket_policy(n: &Needs, action: &str) -> PropertyMap {
     props([("bucket", id(n, "bucket")), ("policy", s(&doc.to_string()))])
 }
 
-#[tokio::test]
-async fn lifecycle_s3_bucket_policy() {
-    run(Lifecycle {
+fn s3_bucket_policy() -> Lifecycle {
+    Lifecycle {
         token: "tap:s3:BucketPolicy",
         region: "us-west-2",
         setup: Some(with_bucket),
@@ -682,8 +804,17 @@ async fn lifecycle_s3_bucket_policy() {
             key: "policy",
         }),
         import: &["bucket"],
-    })
-    .await;
+    }
+}
+
+#[tokio::test]
+async fn lifecycle_s3_bucket_policy() {
+    run(s3_bucket_policy()).await;
+}
+
+#[tokio::test]
+async fn lost_answers_s3_bucket_policy() {
+    each_answer_lost(s3_bucket_policy).await;
 }
 
 fn encryption(n: &Needs, algorithm: &str) -> PropertyMap {
@@ -696,9 +827,8 @@ fn encryption(n: &Needs, algorithm: &str) -> PropertyMap {
     ])
 }
 
-#[tokio::test]
-async fn lifecycle_s3_encryption() {
-    run(Lifecycle {
+fn s3_encryption() -> Lifecycle {
+    Lifecycle {
         token: "tap:s3:BucketServerSideEncryptionConfiguration",
         region: "us-west-2",
         setup: Some(with_bucket),
@@ -729,8 +859,17 @@ async fn lifecycle_s3_encryption() {
             key: "rules",
         }),
         import: &["bucket"],
-    })
-    .await;
+    }
+}
+
+#[tokio::test]
+async fn lifecycle_s3_encryption() {
+    run(s3_encryption()).await;
+}
+
+#[tokio::test]
+async fn lost_answers_s3_encryption() {
+    each_answer_lost(s3_encryption).await;
 }
 
 fn access_block(n: &Needs, acls: bool) -> PropertyMap {
@@ -743,9 +882,8 @@ fn access_block(n: &Needs, acls: bool) -> PropertyMap {
     ])
 }
 
-#[tokio::test]
-async fn lifecycle_s3_public_access_block() {
-    run(Lifecycle {
+fn s3_public_access_block() -> Lifecycle {
+    Lifecycle {
         token: "tap:s3:BucketPublicAccessBlock",
         region: "us-west-2",
         setup: Some(with_bucket),
@@ -770,6 +908,15 @@ async fn lifecycle_s3_public_access_block() {
             key: "blockPublicAcls",
         }),
         import: &["bucket", "blockPublicPolicy"],
-    })
-    .await;
+    }
+}
+
+#[tokio::test]
+async fn lifecycle_s3_public_access_block() {
+    run(s3_public_access_block()).await;
+}
+
+#[tokio::test]
+async fn lost_answers_s3_public_access_block() {
+    each_answer_lost(s3_public_access_block).await;
 }

@@ -6,5 +6,6 @@ mod lifecycle;
 mod network;
 mod platform;
 mod protocol;
+mod reliability;
 mod secure_region;
 mod vpc;

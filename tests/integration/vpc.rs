@@ -120,6 +120,7 @@ async fn vpc_create_noop_update_replace_and_destroy() {
         dependencies: vec![],
         parent: String::new(),
         delete_before_replace: false,
+        refresh_before_update: false,
     };
     let mut client = rig.engine.client();
     client

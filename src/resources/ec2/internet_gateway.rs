@@ -157,20 +157,33 @@ impl Resource for InternetGateway {
 async fn attach(ctx: &Ctx, id: &str, vpc: &str) -> Result<()> {
     let ec2 = &ctx.clients.ec2;
     // A gateway made a moment ago may not be visible to the next call yet.
-    ctx.retry_while(
-        &format!("attaching internet gateway {id} to {vpc}"),
-        |e| e.is_code(&["InvalidInternetGatewayID.NotFound"]),
-        || async {
-            ec2.attach_internet_gateway()
-                .internet_gateway_id(id)
-                .vpc_id(vpc)
-                .send()
-                .await
-                .map_err(aws(Ec2, "AttachInternetGateway"))
-        },
-    )
-    .await?;
-    Ok(())
+    let result = ctx
+        .retry_while(
+            &format!("attaching internet gateway {id} to {vpc}"),
+            |e| e.is_code(&["InvalidInternetGatewayID.NotFound"]),
+            || async {
+                ec2.attach_internet_gateway()
+                    .internet_gateway_id(id)
+                    .vpc_id(vpc)
+                    .send()
+                    .await
+                    .map_err(aws(Ec2, "AttachInternetGateway"))
+            },
+        )
+        .await;
+    match result {
+        Ok(_) => Ok(()),
+        // A repeat of an attach that was carried out (its answer lost): done if it is this VPC.
+        Err(e) if e.is_code(&["Resource.AlreadyAssociated"]) => {
+            let attached = read_gateway(ctx, id).await?.and_then(|g| g.inputs.vpc_id);
+            if attached.as_deref() == Some(vpc) {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        }
+        Err(e) => Err(e),
+    }
 }
 
 async fn detach(ctx: &Ctx, id: &str, vpc: &str) -> Result<()> {

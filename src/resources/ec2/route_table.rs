@@ -166,15 +166,7 @@ impl Resource for RouteTable {
         for route in &news.routes {
             match old.get(route.cidr_block.as_str()) {
                 None => create_route(ctx, id, route).await?,
-                Some(gateway) if *gateway != route.gateway_id => {
-                    ec2.replace_route()
-                        .route_table_id(id)
-                        .destination_cidr_block(&route.cidr_block)
-                        .gateway_id(&route.gateway_id)
-                        .send()
-                        .await
-                        .map_err(aws(Ec2, "ReplaceRoute"))?;
-                }
+                Some(gateway) if *gateway != route.gateway_id => replace_route(ctx, id, route).await?,
                 Some(_) => {}
             }
         }
@@ -201,17 +193,35 @@ impl Resource for RouteTable {
     }
 }
 
+async fn replace_route(ctx: &Ctx, id: &str, route: &Route) -> Result<()> {
+    let request = ctx.clients.ec2.replace_route().route_table_id(id).destination_cidr_block(&route.cidr_block);
+    request.gateway_id(&route.gateway_id).send().await.map_err(aws(Ec2, "ReplaceRoute"))?;
+    Ok(())
+}
+
 async fn create_route(ctx: &Ctx, id: &str, route: &Route) -> Result<()> {
-    ctx.clients
-        .ec2
+    let ec2 = &ctx.clients.ec2;
+    let created = ec2
         .create_route()
         .route_table_id(id)
         .destination_cidr_block(&route.cidr_block)
         .gateway_id(&route.gateway_id)
         .send()
         .await
-        .map_err(aws(Ec2, "CreateRoute"))?;
-    Ok(())
+        .map_err(aws(Ec2, "CreateRoute"));
+    match created {
+        Ok(_) => Ok(()),
+        // A repeat of a call that was carried out (its answer lost), or a route someone else
+        // made: either way the destination now goes where the program says.
+        Err(e) if e.is_code(&["RouteAlreadyExists"]) => {
+            let current = read_table(ctx, id).await?;
+            if current.is_some_and(|t| t.inputs.routes.contains(route)) {
+                return Ok(());
+            }
+            replace_route(ctx, id, route).await
+        }
+        Err(e) => Err(e),
+    }
 }
 
 async fn read_table(ctx: &Ctx, id: &str) -> Result<Option<RouteTableOutputs>> {

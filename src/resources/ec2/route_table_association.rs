@@ -118,7 +118,7 @@ impl Resource for RouteTableAssociation {
         if current.inputs.route_table_id == news.route_table_id {
             return Ok(current);
         }
-        let out = ctx
+        let replaced = ctx
             .clients
             .ec2
             .replace_route_table_association()
@@ -126,11 +126,20 @@ impl Resource for RouteTableAssociation {
             .route_table_id(&news.route_table_id)
             .send()
             .await
-            .map_err(aws(Ec2, "ReplaceRouteTableAssociation"))?;
-        Ok(RouteTableAssociationOutputs {
-            association_id: out.new_association_id().unwrap_or(&current.association_id).to_string(),
-            inputs: RouteTableAssociationInputs { subnet_id: current.inputs.subnet_id, ..news },
-        })
+            .map_err(aws(Ec2, "ReplaceRouteTableAssociation"));
+        match replaced {
+            Ok(out) => Ok(RouteTableAssociationOutputs {
+                association_id: out.new_association_id().unwrap_or(&current.association_id).to_string(),
+                inputs: RouteTableAssociationInputs { subnet_id: current.inputs.subnet_id, ..news },
+            }),
+            // A repeat of a call that was carried out (its answer lost): the association has
+            // its new id, and the subnet already uses the new table.
+            Err(e) if e.is_gone() => {
+                let now = locate(ctx, id, Some(&current.inputs.subnet_id)).await?;
+                now.filter(|a| a.inputs.route_table_id == news.route_table_id).ok_or(e)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     async fn delete(&self, ctx: &Ctx, id: &str, olds: RouteTableAssociationOutputs) -> Result<()> {

@@ -639,6 +639,24 @@ mod tests {
     }
 
     #[test]
+    fn an_adopted_group_keeps_its_generated_name_without_a_diff() {
+        // An interrupted run made `web-1111111`; the run that adopted it had generated
+        // `web-2222222`, which Check keeps in the inputs from then on.
+        let news = [("vpcId".to_string(), Value::str("vpc-1"))].into_iter().collect();
+        let olds: PropertyMap = [("name".to_string(), Value::str("web-2222222"))].into_iter().collect();
+        let (news, _) = DynResource::check(&SecurityGroup, &olds, news, "web", &[9; 32], Some("us-east-1"));
+        let mut state = news.clone();
+        state.insert("name".into(), Value::str("web-1111111"));
+        let marker = crate::resource::marker_of("", "urn");
+        state.insert(crate::resource::MARKER_KEY.into(), Value::str(&marker));
+        let d = DynResource::diff(&SecurityGroup, &marker, "web", &state, &news, &news, &[]);
+        assert!(d.changes.is_empty(), "{d:?}");
+        // Without the old inputs (or with another name in them) it is a rename, which replaces.
+        let d = DynResource::diff(&SecurityGroup, &marker, "web", &state, &PropertyMap::new(), &news, &[]);
+        assert_eq!(d.replaces(), ["name"]);
+    }
+
+    #[test]
     fn check_rejects_bad_rules_naming_the_property() {
         for (ingress, needle) in [
             (rule_value(Value::str("tcp"), 0.0, 70000.0, &["10.0.0.0/16"]), "between 0 and 65535"),

@@ -306,20 +306,22 @@ mod tests {
         assert!(failures.is_empty(), "{failures:?}");
     }
 
+    /// Diff as the engine asks it for this URN (no old inputs).
+    fn diff(olds: &PropertyMap, news: &PropertyMap, ignore: &[String]) -> crate::resource::DiffOutcome {
+        DynResource::diff(&Vpc, &crate::resource::marker_of("", URN), "v", olds, &PropertyMap::new(), news, ignore)
+    }
+
     #[test]
     fn diff_replaces_on_cidr_and_updates_dns_in_place() {
         let olds = marked(check(&[("cidrBlock", Value::str("10.0.0.0/16"))]).0);
         let mut news = olds.clone();
         news.insert("enableDnsHostnames".into(), Value::Bool(true));
-        let d = DynResource::diff(&Vpc, &crate::resource::marker_of("", URN), "v", &olds, &news, &[]);
+        let d = diff(&olds, &news, &[]);
         assert_eq!(d.changes.len(), 1);
         assert!(d.replaces().is_empty());
         news.insert("cidrBlock".into(), Value::str("10.1.0.0/16"));
-        let d = DynResource::diff(&Vpc, &crate::resource::marker_of("", URN), "v", &olds, &news, &[]);
-        assert_eq!(d.replaces(), vec!["cidrBlock".to_string()]);
-        assert!(DynResource::diff(&Vpc, &crate::resource::marker_of("", URN), "v", &olds, &olds, &[])
-            .changes
-            .is_empty());
+        assert_eq!(diff(&olds, &news, &[]).replaces(), vec!["cidrBlock".to_string()]);
+        assert!(diff(&olds, &olds, &[]).changes.is_empty());
     }
 
     #[test]
@@ -333,35 +335,20 @@ mod tests {
                 [("Team".to_string(), Value::str("b")), ("Owner".to_string(), Value::str("me"))].into_iter().collect(),
             ),
         );
-        assert_eq!(
-            DynResource::diff(&Vpc, &crate::resource::marker_of("", URN), "v", &olds, &news, &["tags.Team".into()])
-                .changes
-                .len(),
-            1,
-            "Owner is new"
-        );
+        assert_eq!(diff(&olds, &news, &["tags.Team".into()]).changes.len(), 1, "Owner is new");
         let ignored = ["tags.Team".to_string(), r#"tags["Owner"]"#.to_string()];
-        assert!(DynResource::diff(&Vpc, &crate::resource::marker_of("", URN), "v", &olds, &news, &ignored)
-            .changes
-            .is_empty());
+        assert!(diff(&olds, &news, &ignored).changes.is_empty());
     }
 
     #[test]
     fn state_without_a_marker_is_brought_up_to_date_in_place() {
         let inputs = check(&[("cidrBlock", Value::str("10.0.0.0/16"))]).0;
-        let d = DynResource::diff(&Vpc, &crate::resource::marker_of("", URN), "v", &inputs, &inputs, &[]);
+        let d = diff(&inputs, &inputs, &[]);
         assert_eq!(d.changes.keys().collect::<Vec<_>>(), ["tags"], "state from tap 0.1.0 gets its marker");
         assert!(d.replaces().is_empty());
         let imported = Vpc.marked(inputs.clone(), "");
-        assert!(
-            DynResource::diff(&Vpc, &crate::resource::marker_of("", URN), "v", &imported, &inputs, &[])
-                .changes
-                .is_empty(),
-            "an import diffs clean"
-        );
+        assert!(diff(&imported, &inputs, &[]).changes.is_empty(), "an import diffs clean");
         let renamed = Vpc.marked(inputs.clone(), &crate::resource::marker_of("", "urn:other"));
-        assert!(DynResource::diff(&Vpc, &crate::resource::marker_of("", URN), "v", &renamed, &inputs, &[])
-            .changes
-            .contains_key("tags"));
+        assert!(diff(&renamed, &inputs, &[]).changes.contains_key("tags"));
     }
 }

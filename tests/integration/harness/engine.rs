@@ -47,6 +47,8 @@ pub struct StateResource {
     pub dependencies: Vec<String>,
     pub parent: String,
     pub delete_before_replace: bool,
+    /// A partial creation whose state may be behind AWS: read before the next update.
+    pub refresh_before_update: bool,
 }
 
 /// One registration's span, for timelines.
@@ -70,6 +72,8 @@ pub struct Registration {
     pub delete_before_replace: bool,
     pub ignore_changes: Vec<String>,
     pub timeout_seconds: f64,
+    /// Replace it whatever the diff says (`pulumi up --replace`).
+    pub replace: bool,
 }
 
 impl Registration {
@@ -92,6 +96,8 @@ pub struct Registered {
     pub op: Op,
     /// The detailed diff the provider reported (property → kind), when it diffed.
     pub detailed_diff: BTreeMap<String, i32>,
+    /// Whether the provider asked for the old one to be deleted first.
+    pub delete_before_replace: bool,
 }
 
 impl Registered {
@@ -179,13 +185,20 @@ pub async fn launch(args: &[&str], engine_address: Option<&str>) -> ProviderProc
 
 /// Everything the engine keeps between runs and shares with its monitor.
 struct Core {
-    provider: ResourceProviderClient<Channel>,
+    /// The provider's client (replaced when the provider is started again).
+    provider: StdMutex<ResourceProviderClient<Channel>>,
     state: Mutex<Vec<StateResource>>,
     /// The run in progress (for registrations arriving through the monitor).
     run: Mutex<Option<Arc<RunState>>>,
     logs: StdMutex<Vec<rpc::LogRequest>>,
     /// Every RegisterResource the monitor received, as sent.
     registrations: StdMutex<Vec<rpc::RegisterResourceRequest>>,
+}
+
+impl Core {
+    fn client(&self) -> ResourceProviderClient<Channel> {
+        self.provider.lock().expect("provider").clone()
+    }
 }
 
 #[derive(Default)]
@@ -230,18 +243,7 @@ impl Engine {
         super::test_environment();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind engine");
         let address = format!("127.0.0.1:{}", listener.local_addr().expect("addr").port());
-        let provider_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind provider");
-        let port = provider_listener.local_addr().expect("addr").port();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(tap::serve(provider_listener, Some(address.clone()), async {
-            let _ = stopped.await;
-        }));
-        let channel = tonic::transport::Endpoint::from_shared(format!("http://127.0.0.1:{port}"))
-            .expect("endpoint")
-            .connect()
-            .await
-            .expect("connect to the provider");
-        let client = ResourceProviderClient::new(channel).max_decoding_message_size(64 << 20);
+        let (client, stop) = serve_in_process(&address).await;
         Engine::serve(listener, address, client, None, Some(stop), config).await
     }
 
@@ -254,7 +256,7 @@ impl Engine {
         config: PropertyMap,
     ) -> Engine {
         let core = Arc::new(Core {
-            provider: client,
+            provider: StdMutex::new(client),
             state: Mutex::new(Vec::new()),
             run: Mutex::new(None),
             logs: StdMutex::new(Vec::new()),
@@ -288,7 +290,22 @@ impl Engine {
     }
 
     pub fn client(&self) -> ResourceProviderClient<Channel> {
-        self.core.provider.clone()
+        self.core.client()
+    }
+
+    /// A new in-process provider for the same stack (its id, config and state), as after the
+    /// provider was cancelled or killed and the engine starts it again on the next run.
+    pub async fn restart(&mut self) {
+        let (client, stop) = serve_in_process(&self.address).await;
+        *self.core.provider.lock().expect("provider") = client;
+        self._stop = Some(stop);
+        let config = std::mem::take(&mut self.config);
+        self.configure(config).await.expect("configure the new provider");
+    }
+
+    /// Changes the stored state (to stand in for state an older tap wrote).
+    pub async fn edit_state(&self, edit: impl FnOnce(&mut Vec<StateResource>)) {
+        edit(&mut *self.core.state.lock().await);
     }
 
     /// Handshake → CheckConfig → Configure, as on every run.
@@ -369,18 +386,7 @@ impl Engine {
                 kept.push(r);
                 continue;
             }
-            let read = client
-                .read(rpc::ReadRequest {
-                    id: r.id.clone(),
-                    urn: r.urn.clone(),
-                    properties: Some(encode_struct(&r.outputs)),
-                    inputs: Some(encode_struct(&r.inputs)),
-                    name: r.name.clone(),
-                    r#type: r.r#type.clone(),
-                    ..Default::default()
-                })
-                .await?
-                .into_inner();
+            let read = read_again(&mut client, &r).await?;
             if read.id.is_empty() {
                 steps.push((r.urn.clone(), Op::Delete));
                 continue;
@@ -474,9 +480,17 @@ impl Engine {
             dependencies: Vec::new(),
             parent: String::new(),
             delete_before_replace: false,
+            refresh_before_update: false,
         };
         self.core.state.lock().await.push(resource);
-        Ok(Registered { urn, id: read.id, outputs, op: Op::Import, detailed_diff: BTreeMap::new() })
+        Ok(Registered {
+            urn,
+            id: read.id,
+            outputs,
+            op: Op::Import,
+            detailed_diff: BTreeMap::new(),
+            delete_before_replace: false,
+        })
     }
 
     /// Calls Construct for a component, serving its child registrations through this engine.
@@ -536,6 +550,36 @@ fn type_chain_of(urn: &str) -> String {
     urn.split("::").nth(2).unwrap_or_default().to_string()
 }
 
+/// A provider served in this process for the engine at `engine`: a client to it, and what stops it.
+async fn serve_in_process(engine: &str) -> (ResourceProviderClient<Channel>, tokio::sync::oneshot::Sender<()>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind provider");
+    let port = listener.local_addr().expect("addr").port();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(tap::serve(listener, Some(engine.to_string()), async {
+        let _ = stopped.await;
+    }));
+    let channel = tonic::transport::Endpoint::from_shared(format!("http://127.0.0.1:{port}"))
+        .expect("endpoint")
+        .connect()
+        .await
+        .expect("connect to the provider");
+    (ResourceProviderClient::new(channel).max_decoding_message_size(64 << 20), stop)
+}
+
+/// Read of a recorded resource with its state and inputs, as refresh and refresh-before-update send it.
+async fn read_again(client: &mut ResourceProviderClient<Channel>, r: &StateResource) -> EResult<rpc::ReadResponse> {
+    let request = rpc::ReadRequest {
+        id: r.id.clone(),
+        urn: r.urn.clone(),
+        properties: Some(encode_struct(&r.outputs)),
+        inputs: Some(encode_struct(&r.inputs)),
+        name: r.name.clone(),
+        r#type: r.r#type.clone(),
+        ..Default::default()
+    };
+    Ok(client.read(request).await?.into_inner())
+}
+
 async fn delete(client: &mut ResourceProviderClient<Channel>, r: &StateResource) -> EResult<()> {
     client
         .delete(rpc::DeleteRequest {
@@ -587,7 +631,7 @@ impl Deployment {
             return Ok(steps);
         }
         let registered = self.run.registered.lock().expect("registered").clone();
-        let mut client = self.core.provider.clone();
+        let mut client = self.core.client();
         let replaced: Vec<StateResource> = self.run.replaced.lock().expect("replaced").drain(..).collect();
         for r in replaced.iter().rev() {
             delete(&mut client, r).await?;
@@ -621,7 +665,7 @@ async fn register_custom(core: &Core, run: &RunState, reg: Registration) -> ERes
         ))));
     }
     let old = core.state.lock().await.iter().find(|r| r.urn == urn).cloned();
-    let mut client = core.provider.clone();
+    let mut client = core.client();
 
     let checker = client.clone();
     let check = |olds: PropertyMap| {
@@ -659,8 +703,22 @@ async fn register_custom(core: &Core, run: &RunState, reg: Registration) -> ERes
         dependencies: reg.dependencies.clone(),
         parent: reg.parent.clone(),
         delete_before_replace: reg.delete_before_replace,
+        refresh_before_update: false,
     };
 
+    let mut dbr = false;
+    // A partial creation asked to be read again before it is updated, as the engine does.
+    let old = match old {
+        Some(mut o) if o.refresh_before_update => {
+            let read = read_again(&mut client, &o).await?;
+            if !read.id.is_empty() {
+                o.outputs = decode_struct(read.properties.as_ref()).expect("outputs");
+            }
+            o.refresh_before_update = false;
+            Some(o)
+        }
+        other => other,
+    };
     let (op, detailed_diff) = match &old {
         None => {
             let inputs = check(PropertyMap::new()).await?;
@@ -688,8 +746,10 @@ async fn register_custom(core: &Core, run: &RunState, reg: Registration) -> ERes
                 c if c == rpc::diff_response::DiffChanges::DiffNone as i32 => false,
                 _ => decode_struct(Some(&inputs)).expect("inputs") != old.inputs,
             };
-            let replace =
-                changed && (!diff.replaces.is_empty() || diff.detailed_diff.values().any(|d| d.kind % 2 == 1));
+            let replace = reg.replace
+                || (changed && (!diff.replaces.is_empty() || diff.detailed_diff.values().any(|d| d.kind % 2 == 1)));
+            let changed = changed || reg.replace;
+            dbr = diff.delete_before_replace;
             if !changed {
                 new.id = old.id.clone();
                 new.inputs = decode_struct(Some(&inputs)).expect("inputs");
@@ -738,8 +798,14 @@ async fn register_custom(core: &Core, run: &RunState, reg: Registration) -> ERes
         end: std::time::Instant::now(),
         dependencies: reg.dependencies.clone(),
     });
-    let registered =
-        Registered { urn: urn.clone(), id: new.id.clone(), outputs: new.outputs.clone(), op, detailed_diff };
+    let registered = Registered {
+        urn: urn.clone(),
+        id: new.id.clone(),
+        outputs: new.outputs.clone(),
+        op,
+        detailed_diff,
+        delete_before_replace: dbr,
+    };
     if !run.preview {
         run.new_state.lock().expect("new state").push(new);
     }
@@ -771,6 +837,7 @@ async fn create(
             // A partial creation is stored (and updated next run), as the engine does.
             if let Some(failed) = init_failed(&status) {
                 new.id = failed.id;
+                new.refresh_before_update = failed.refresh_before_update;
                 new.inputs = decode_struct(Some(&inputs)).expect("inputs");
                 new.outputs = decode_struct(failed.properties.as_ref()).expect("outputs");
                 run.new_state.lock().expect("new state").push(new.clone());
@@ -873,6 +940,7 @@ impl ResourceMonitor for Services {
                     dependencies: req.dependencies.clone(),
                     parent: req.parent.clone(),
                     delete_before_replace: false,
+                    refresh_before_update: false,
                 });
             }
             return Ok(Response::new(rpc::RegisterResourceResponse { urn, ..Default::default() }));
@@ -886,6 +954,7 @@ impl ResourceMonitor for Services {
             delete_before_replace: req.delete_before_replace,
             ignore_changes: req.ignore_changes,
             timeout_seconds: 0.0,
+            replace: false,
         };
         match register_custom(&self.core, &run, reg).await {
             Ok(r) => Ok(Response::new(rpc::RegisterResourceResponse {

@@ -3,7 +3,7 @@
 //! a replacement, drift seen by refresh and repaired by up, import by id and `id@region`, the
 //! resource gone behind the engine's back, and delete twice.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
@@ -66,41 +66,88 @@ async fn run_step(rig: &Rig, l: &Lifecycle, name: &str, step: &Step) -> (Registe
 
 /// Runs the whole lifecycle against moto and destroys everything at the end.
 pub async fn run(l: Lifecycle) {
+    run_with(l, None).await;
+}
+
+/// Runs the lifecycle once to see which mutating calls it makes, then again for each of them
+/// with that call's first answer lost (moto carries the call out; the provider never hears):
+/// every step still ends as it should, exactly one resource exists, and nothing is left.
+pub async fn each_answer_lost(make: fn() -> Lifecycle) {
+    let ops = run_with(make(), None).await;
+    for op in ops {
+        run_with(make(), Some(&op)).await;
+    }
+}
+
+/// The live resources carrying the resource's marker.
+async fn marked(rig: &Rig, urn: &str, token: &str) -> Option<Vec<String>> {
+    let marker = tap::testing::marker_of(&rig.engine.provider_id, urn);
+    let carrier = super::inventory::carrier(token)?;
+    Some(super::inventory::Inventory::take(&*rig.aws().await).await.carrying(carrier, &marker))
+}
+
+/// `run`, with the first answer of `lose` lost; returns the mutating calls the run made.
+async fn run_with(l: Lifecycle, lose: Option<&str>) -> BTreeSet<String> {
     let rig = Rig::new(l.region).await;
     let name = super::unique(&l.token.rsplit(':').next().unwrap_or("r").to_ascii_lowercase());
     let t = l.token;
+    let mut seen = BTreeSet::new();
+    let lossy = lose.is_some();
+    if let Some(op) = lose {
+        rig.proxy.lose_first_answer(op);
+    }
+    let t_with = |what: &str| match lose {
+        Some(op) => format!("{t} (the first answer of {op} lost): {what}"),
+        None => format!("{t}: {what}"),
+    };
 
     // Create.
     let first = &l.steps[0];
     let (created, needs) = run_step(&rig, &l, &name, first).await;
-    assert_eq!(created.op, Op::Create, "{t}: {}", first.what);
-    assert!(!created.id.is_empty(), "{t}: created without an id");
+    assert_eq!(created.op, Op::Create, "{}", t_with(first.what));
+    assert!(!created.id.is_empty(), "{}", t_with("created without an id"));
+    if let Some(live) = marked(&rig, &created.urn, t).await {
+        assert_eq!(live.len(), 1, "{}", t_with(&format!("exactly one resource carries the marker: {live:?}")));
+        assert!(live[0].contains(&created.id), "{}", t_with(&format!("the marked one is {live:?}")));
+    }
 
     // The same inputs again: no change, no AWS call at all.
+    seen.extend(mutations(&rig));
     rig.proxy.reset();
     let (same, _) = run_step(&rig, &l, &name, first).await;
-    assert_eq!(same.op, Op::Same, "{t}: a no-op up changed something: {:?}", same.detailed_diff);
-    no_mutations(&rig);
+    assert_eq!(same.op, Op::Same, "{}", t_with(&format!("a no-op up changed something: {:?}", same.detailed_diff)));
+    if !lossy {
+        no_mutations(&rig);
+    }
+    assert!(mutations(&rig).is_empty(), "{}", t_with("a no-op up makes no mutating call"));
 
     // Updates and replacements, in order.
     let mut current = created.clone();
     let mut last = first;
     for step in &l.steps[1..] {
+        seen.extend(mutations(&rig));
         rig.proxy.reset();
         let (r, _) = run_step(&rig, &l, &name, step).await;
-        assert_eq!(r.op, step.op, "{t}: {} ({:?})", step.what, r.detailed_diff);
+        assert_eq!(r.op, step.op, "{}", t_with(&format!("{} ({:?})", step.what, r.detailed_diff)));
         match step.op {
-            Op::Update => assert_eq!(r.id, current.id, "{t}: {}: an update keeps the id", step.what),
-            Op::Replace => assert_ne!(r.id, current.id, "{t}: {}: a replacement has a new id", step.what),
+            Op::Update => assert_eq!(r.id, current.id, "{}", t_with(&format!("{}: an update keeps the id", step.what))),
+            Op::Replace => {
+                assert_ne!(r.id, current.id, "{}", t_with(&format!("{}: a replacement has a new id", step.what)));
+                assert!(read(&rig, t, &current.id).await.is_none(), "{}", t_with("the replaced one is deleted"));
+            }
             _ => {}
         }
-        if let Some(calls) = step.calls {
-            let want: Vec<String> = calls.iter().map(|c| c.replace("{id}", &r.id)).collect();
-            assert_eq!(mutations(&rig), want, "{t}: {}", step.what);
+        match step.calls {
+            Some(calls) if !lossy => {
+                let want: Vec<String> = calls.iter().map(|c| c.replace("{id}", &r.id)).collect();
+                assert_eq!(mutations(&rig), want, "{}", t_with(step.what));
+            }
+            _ => {}
         }
         current = r;
         last = step;
     }
+    seen.extend(mutations(&rig));
 
     // Drift: refresh sees it, the next up repairs it.
     if let Some(drift) = &l.drift {
@@ -136,8 +183,13 @@ pub async fn run(l: Lifecycle) {
     );
     delete_again(&rig, t, &current).await;
 
-    // The rest (its prerequisites) is destroyed.
+    // The rest (its prerequisites) is destroyed, and nothing carrying the marker is left.
+    seen.extend(mutations(&rig));
     rig.engine.destroy().await.expect("destroy");
+    if let Some(live) = marked(&rig, &created.urn, t).await {
+        assert!(live.is_empty(), "{}", t_with(&format!("left behind: {live:?}")));
+    }
+    seen
 }
 
 /// A prerequisite registration, for `Setup` functions.

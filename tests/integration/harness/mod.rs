@@ -4,6 +4,7 @@
 //! checking what the provider did.
 
 pub mod engine;
+pub mod inventory;
 pub mod lifecycle;
 pub mod moto;
 pub mod program;
@@ -38,6 +39,15 @@ impl Rig {
         Rig { engine, proxy, region: region.to_string() }
     }
 
+    /// A rig whose provider retries as in production (tap's default), for fault suites.
+    pub async fn patient(region: &str) -> Rig {
+        let proxy = CountingProxy::start(moto::moto().url(), Duration::ZERO).await;
+        let mut config = provider_config(region, &proxy.url());
+        config.insert("maxRetries".into(), Value::Number(10.0));
+        let engine = Engine::in_process(config).await;
+        Rig { engine, proxy, region: region.to_string() }
+    }
+
     /// Direct clients to moto (not counted), for checking state and making out-of-band changes.
     pub async fn aws(&self) -> Arc<Clients> {
         aws(&self.region).await
@@ -54,10 +64,15 @@ pub fn provider_config(region: &str, endpoint: &str) -> PropertyMap {
 }
 
 pub async fn aws(region: &str) -> Arc<Clients> {
+    aws_at(&moto::moto().url(), region).await
+}
+
+/// Direct clients to the moto at `url`.
+pub async fn aws_at(url: &str, region: &str) -> Arc<Clients> {
     let config = aws_config::defaults(BehaviorVersion::latest())
         .http_client(tap::aws::http_client())
         .region(Region::new(region.to_string()))
-        .endpoint_url(moto::moto().url())
+        .endpoint_url(url)
         .credentials_provider(aws_sdk_ec2::config::Credentials::new("testing", "testing", None, None, "tests"))
         .load()
         .await;

@@ -1,5 +1,6 @@
 //! One moto server per test binary, on a free loopback port, installed by scripts/ensure-moto.sh
-//! when missing. It exits when this process does (its stdin closes).
+//! when missing. It exits when this process does (its stdin closes). A flow that must count
+//! everything in the account (the CLI killed mid-way) starts its own with `Moto::start`.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -12,6 +13,11 @@ pub struct Moto {
 }
 
 impl Moto {
+    /// A moto of the caller's own, stopped when it is dropped.
+    pub fn start() -> Moto {
+        start()
+    }
+
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
@@ -50,4 +56,13 @@ fn start() -> Moto {
     BufReader::new(stdout).read_line(&mut line).expect("read moto's port");
     let port: u16 = line.trim().parse().unwrap_or_else(|_| panic!("moto did not report a port (got {line:?})"));
     Moto { port, _child: Mutex::new(child) }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        if let Ok(mut child) = self._child.lock() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }

@@ -70,6 +70,7 @@ struct Plan {
     mutating_seen: usize,
     hooks: Vec<(usize, Hook)>,
     injected: usize,
+    rewrites: HashMap<String, fn(&str) -> String>,
 }
 
 #[derive(Clone)]
@@ -155,6 +156,12 @@ impl CountingProxy {
         let mut plan = self.plan();
         let at = plan.mutating_seen + n;
         plan.hooks.push((at, Box::new(hook)));
+    }
+
+    /// Answers `operation` with moto's answer passed through `rewrite` (to stand in for an AWS
+    /// that answers differently from before).
+    pub fn rewrite(&self, operation: &str, rewrite: fn(&str) -> String) {
+        self.plan().rewrites.insert(operation.to_string(), rewrite);
     }
 
     /// How many faults the proxy injected so far.
@@ -349,6 +356,16 @@ async fn forward(
     if fault == Some(Fault::LoseAnswer) {
         return Err(ResetConnection);
     }
+    let rewrite = plan.lock().expect("plan").rewrites.get(&call.operation).copied();
+    let body = match rewrite {
+        Some(rewrite) => {
+            let mut parts = parts;
+            let text = rewrite(&String::from_utf8_lossy(&body));
+            parts.headers.remove("content-length");
+            return Ok(Response::from_parts(parts, Full::new(Bytes::from(text))));
+        }
+        None => body,
+    };
     Ok(Response::from_parts(parts, Full::new(body)))
 }
 
