@@ -13,6 +13,7 @@ mod provider;
 mod resource;
 mod resources;
 mod schema;
+mod secrets;
 mod validate;
 pub mod value;
 
@@ -28,6 +29,7 @@ pub mod proto {
     }
 }
 
+pub use log::diagnostics;
 pub use provider::{no_delay, serve};
 
 /// The schema the code declares, as schema.json holds it (`make schema` writes it).
@@ -40,6 +42,20 @@ pub fn schema() -> String {
 pub mod testing {
     pub use crate::resource::{marker_of, MARKER_TAG};
     pub use crate::resources::ec2::vpc_endpoint::{client_token, create_request, VpcEndpointInputs};
+
+    /// The outputs of `token` computed from inputs, with those inputs (`#[field(from = …)]`).
+    pub fn derived_outputs(token: &str) -> Vec<(&'static str, &'static [&'static str])> {
+        let registry = crate::resources::Registry::new();
+        let fields = registry.get(token).map(|r| r.state_fields()).unwrap_or_default();
+        fields.into_iter().filter(|f| !f.from.is_empty()).map(|f| (f.name, f.from)).collect()
+    }
+
+    /// The inputs of `token` that become part of its id or name, which cannot be secret.
+    pub fn identity_inputs(token: &str) -> Vec<&'static str> {
+        let registry = crate::resources::Registry::new();
+        let fields = registry.get(token).map(|r| r.input_fields()).unwrap_or_default();
+        fields.into_iter().filter(|f| f.identity).map(|f| f.name).collect()
+    }
 }
 
 /// The engine allows 400 MiB messages; tonic's default is 4 MiB.

@@ -32,6 +32,7 @@ impl Logger {
     }
 
     fn send(&self, severity: LogSeverity, urn: &str, message: String, ephemeral: bool) {
+        let message = crate::secrets::scrub(&message).into_owned();
         tracing::info!(urn, ephemeral, "{message}");
         let client = self.engine.read().unwrap_or_else(|p| p.into_inner()).clone();
         if let Some(mut client) = client {
@@ -49,4 +50,30 @@ impl Logger {
     pub fn status(&self, urn: &str, message: String) {
         self.send(LogSeverity::Info, urn, message, true);
     }
+}
+
+/// The subscriber for tap's diagnostics: `filter` (an `EnvFilter` directive such as `warn` or
+/// `tap=debug`) over every event, formatted to `writer` with every secret scrubbed. The AWS SDK
+/// never logs at trace here, whatever the filter: at trace it prints request bodies, which
+/// carry inputs in forms no scrubbing can be sure to catch.
+pub fn diagnostics<W>(filter: &str, writer: W) -> impl tracing::Subscriber + Send + Sync
+where
+    W: for<'a> tracing_subscriber::fmt::MakeWriter<'a> + Send + Sync + 'static,
+{
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::Layer;
+    let filter =
+        tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let no_bodies = tracing_subscriber::filter::filter_fn(|meta| {
+        !(*meta.level() == tracing::Level::TRACE
+            && ["aws_smithy", "aws_sigv4", "aws_sdk", "aws_config", "hyper", "h2"]
+                .iter()
+                .any(|t| meta.target().starts_with(t)))
+    });
+    let layer = tracing_subscriber::fmt::layer()
+        .with_writer(crate::secrets::ScrubbingMakeWriter(writer))
+        .with_ansi(false)
+        .with_filter(filter)
+        .with_filter(no_bodies);
+    tracing_subscriber::registry().with(layer)
 }

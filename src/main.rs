@@ -47,13 +47,8 @@ fn main() -> ExitCode {
         print!("{}", tap::schema());
         return ExitCode::SUCCESS;
     }
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("TAP_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .init();
+    let filter = std::env::var("TAP_LOG").unwrap_or_else(|_| "warn".to_string());
+    let _ = tracing::subscriber::set_global_default(tap::diagnostics(&filter, std::io::stderr));
     let args: Vec<String> = std::env::args().skip(1).collect();
     let engine = engine_address(&args);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {

@@ -16,6 +16,8 @@
 //! - `numbers_as_text`: a number given for this string field is read as its text.
 //! - `expect = "…"`: what a value of the wrong type is told it must be.
 //! - `name = "wireName"`: overrides the camelCase name (serde's `rename` is honoured too).
+//! - `identity`: it becomes part of the resource's id or name, so it cannot be a secret.
+//! - `from = "a, b"` (on outputs): computed from those inputs, so secret when one of them is.
 //!
 //! On the struct, `#[field(token = "tap:mod:Type")]` makes it an object type of the schema.
 //! `#[serde(flatten)]` fields contribute their own type's declarations.
@@ -49,6 +51,8 @@ struct FieldRules {
     numbers_as_text: bool,
     expect: Option<String>,
     name: Option<String>,
+    identity: bool,
+    from: Vec<String>,
 }
 
 #[derive(Default)]
@@ -135,8 +139,16 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             Some(e) => quote! { Some(#e) },
             None => quote! { None },
         };
-        let (replace, aws_default, plain, secret, private, numbers_as_text) =
-            (rules.replace, rules.aws_default, rules.plain, rules.secret, rules.private, rules.numbers_as_text);
+        let (replace, aws_default, plain, secret, private, numbers_as_text, identity) = (
+            rules.replace,
+            rules.aws_default,
+            rules.plain,
+            rules.secret,
+            rules.private,
+            rules.numbers_as_text,
+            rules.identity,
+        );
+        let from = &rules.from;
         pushes.push(quote! {
             out.push(crate::resource::fields::FieldSpec {
                 name: #wire,
@@ -153,6 +165,8 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
                 private: #private,
                 numbers_as_text: #numbers_as_text,
                 expect: #expect,
+                identity: #identity,
+                from: &[#(#from),*],
             });
         });
     }
@@ -198,6 +212,11 @@ fn field_rules(attrs: &[Attribute]) -> syn::Result<FieldRules> {
                 "secret" => rules.secret = true,
                 "private" => rules.private = true,
                 "numbers_as_text" => rules.numbers_as_text = true,
+                "identity" => rules.identity = true,
+                "from" => {
+                    let list = meta.value()?.parse::<LitStr>()?.value();
+                    rules.from = list.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+                }
                 "required" => {
                     rules.required =
                         Some(if meta.input.peek(syn::Token![=]) { Some(meta.value()?.parse::<Expr>()?) } else { None })

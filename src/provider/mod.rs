@@ -65,6 +65,8 @@ pub struct Provider {
     /// Every id this process has seen per URN (Diff, Read, Update, Delete): a create never
     /// adopts one of them as an earlier attempt's resource, so a replacement makes a new one.
     seen: Mutex<HashMap<String, BTreeSet<String>>>,
+    /// The secrets the engine has sent: no message leaves with one in it.
+    secrets: Arc<crate::secrets::Secrets>,
 }
 
 impl Provider {
@@ -79,6 +81,7 @@ impl Provider {
             cancel: watch::channel(false).0,
             registry: Registry::new(),
             seen: Mutex::new(HashMap::new()),
+            secrets: Arc::default(),
         }
     }
 
@@ -116,6 +119,11 @@ impl Provider {
         Ok(Ctx::new(self.aws()?.clients(region), urn.to_string(), self.logger.clone(), timeout)
             .with_seen(seen.into_iter().collect())
             .with_cancel(self.cancel.subscribe()))
+    }
+
+    /// Serves one request with this provider's secrets: what it remembers, what it scrubs.
+    async fn scoped<T>(&self, request: impl Future<Output = T>) -> T {
+        crate::secrets::scoped(self.secrets.clone(), request).await
     }
 
     fn see(&self, urn: &str, id: &str) {
@@ -162,8 +170,11 @@ fn timeout_of(seconds: f64, default: Duration) -> Duration {
     }
 }
 
+/// A request's properties; their secrets are remembered, so no text tap writes shows them.
 fn decode(s: Option<&prost_types::Struct>) -> Result<PropertyMap> {
-    Ok(value::decode_struct(s)?)
+    let map = value::decode_struct(s)?;
+    crate::secrets::remember(&map);
+    Ok(map)
 }
 
 fn encode(map: &PropertyMap) -> Option<prost_types::Struct> {
@@ -171,7 +182,8 @@ fn encode(map: &PropertyMap) -> Option<prost_types::Struct> {
 }
 
 fn failures(list: Vec<Failure>) -> Vec<rpc::CheckFailure> {
-    list.into_iter().map(|f| rpc::CheckFailure { property: f.property, reason: f.reason }).collect()
+    let scrub = |r: &str| crate::secrets::scrub(r).into_owned();
+    list.into_iter().map(|f| rpc::CheckFailure { reason: scrub(&f.reason), property: f.property }).collect()
 }
 
 /// Splits an import id `<id>@<region>`.
@@ -182,11 +194,14 @@ fn split_id(id: &str) -> (&str, Option<&str>) {
     }
 }
 
-/// Outputs take the secretness of the same-named inputs (or old state).
-fn mark_secrets(mut outputs: PropertyMap, sources: &[&PropertyMap]) -> PropertyMap {
+/// Outputs take the secretness of the same-named inputs (or old state), and an output computed
+/// from inputs (`#[field(from = …)]`) that of each of them.
+fn mark_secrets(res: &dyn DynResource, mut outputs: PropertyMap, sources: &[&PropertyMap]) -> PropertyMap {
+    let secret = |key: &str| sources.iter().any(|s| s.get(key).is_some_and(Value::contains_secrets));
+    let fields = res.state_fields();
     for (key, value) in outputs.iter_mut() {
-        let secret = sources.iter().any(|s| s.get(key).is_some_and(Value::contains_secrets));
-        if secret && !matches!(value, Value::Secret(_)) {
+        let derived = fields.iter().find(|f| f.name == key).map_or(&[][..], |f| f.from);
+        if (secret(key) || derived.iter().any(|k| secret(k))) && !matches!(value, Value::Secret(_)) {
             *value = Value::Secret(Box::new(std::mem::replace(value, Value::Null)));
         }
     }
@@ -247,9 +262,12 @@ impl ResourceProvider for Provider {
     }
 
     async fn check_config(&self, request: Request<rpc::CheckRequest>) -> RpcResult<rpc::CheckResponse> {
-        let news = decode(request.get_ref().news.as_ref())?;
-        let (inputs, list) = crate::config::check(news);
-        Ok(Response::new(rpc::CheckResponse { inputs: encode(&inputs), failures: failures(list) }))
+        self.scoped(async move {
+            let news = decode(request.get_ref().news.as_ref())?;
+            let (inputs, list) = crate::config::check(news);
+            Ok(Response::new(rpc::CheckResponse { inputs: encode(&inputs), failures: failures(list) }))
+        })
+        .await
     }
 
     async fn diff_config(&self, request: Request<rpc::DiffRequest>) -> RpcResult<rpc::DiffResponse> {
@@ -265,164 +283,189 @@ impl ResourceProvider for Provider {
     }
 
     async fn configure(&self, request: Request<rpc::ConfigureRequest>) -> RpcResult<rpc::ConfigureResponse> {
-        let args = decode(request.get_ref().args.as_ref())?;
-        let (settings, list) = crate::config::settings(args);
-        if let Some(f) = list.first() {
-            return Err(Error::Config(format!("provider configuration `{}` {}", f.property, f.reason)).into());
-        }
-        let aws = Aws::load(&settings, request.get_ref().id.as_deref().unwrap_or_default()).await;
-        *self.aws.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(aws));
-        Ok(Response::new(rpc::ConfigureResponse {
-            accept_secrets: true,
-            supports_preview: true,
-            accept_resources: true,
-            accept_outputs: true,
-            supports_autonaming_configuration: false,
-        }))
+        self.scoped(async move {
+            let args = decode(request.get_ref().args.as_ref())?;
+            let (settings, list) = crate::config::settings(args);
+            if let Some(f) = list.first() {
+                return Err(Error::Config(format!("provider configuration `{}` {}", f.property, f.reason)).into());
+            }
+            let aws = Aws::load(&settings, request.get_ref().id.as_deref().unwrap_or_default()).await;
+            *self.aws.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(aws));
+            Ok(Response::new(rpc::ConfigureResponse {
+                accept_secrets: true,
+                supports_preview: true,
+                accept_resources: true,
+                accept_outputs: true,
+                supports_autonaming_configuration: false,
+            }))
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(urn = %request.get_ref().urn))]
     async fn check(&self, request: Request<rpc::CheckRequest>) -> RpcResult<rpc::CheckResponse> {
-        let req = request.into_inner();
-        let res = self.resource(&req.r#type)?;
-        let olds = decode(req.olds.as_ref())?;
-        let news = decode(req.news.as_ref())?;
-        let region = self.default_region();
-        let (inputs, list) = res.check(&olds, news, &req.name, &req.random_seed, region.as_deref());
-        Ok(Response::new(rpc::CheckResponse { inputs: encode(&inputs), failures: failures(list) }))
+        self.scoped(async move {
+            let req = request.into_inner();
+            let res = self.resource(&req.r#type)?;
+            let olds = decode(req.olds.as_ref())?;
+            let news = decode(req.news.as_ref())?;
+            let region = self.default_region();
+            let (inputs, list) = res.check(&olds, news, &req.name, &req.random_seed, region.as_deref());
+            Ok(Response::new(rpc::CheckResponse { inputs: encode(&inputs), failures: failures(list) }))
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(urn = %request.get_ref().urn))]
     async fn diff(&self, request: Request<rpc::DiffRequest>) -> RpcResult<rpc::DiffResponse> {
-        let req = request.into_inner();
-        let res = self.resource(&req.r#type)?;
-        let olds = decode(req.olds.as_ref())?;
-        let news = decode(req.news.as_ref())?;
-        self.see(&req.urn, &req.id);
-        let marker = crate::resource::marker_of(&self.aws()?.provider(), &req.urn);
-        let old_inputs = decode(req.old_inputs.as_ref())?;
-        let outcome = res.diff(&marker, &req.name, &olds, &old_inputs, &news, &req.ignore_changes);
-        let mut response = diff_response(&outcome);
-        response.delete_before_replace = outcome.delete_before_replace;
-        Ok(Response::new(response))
+        self.scoped(async move {
+            let req = request.into_inner();
+            let res = self.resource(&req.r#type)?;
+            let olds = decode(req.olds.as_ref())?;
+            let news = decode(req.news.as_ref())?;
+            self.see(&req.urn, &req.id);
+            let marker = crate::resource::marker_of(&self.aws()?.provider(), &req.urn);
+            let old_inputs = decode(req.old_inputs.as_ref())?;
+            let outcome = res.diff(&marker, &req.name, &olds, &old_inputs, &news, &req.ignore_changes);
+            let mut response = diff_response(&outcome);
+            response.delete_before_replace = outcome.delete_before_replace;
+            Ok(Response::new(response))
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(urn = %request.get_ref().urn))]
     async fn create(&self, request: Request<rpc::CreateRequest>) -> RpcResult<rpc::CreateResponse> {
-        let req = request.into_inner();
-        let res = self.resource(&req.r#type)?;
-        let inputs = decode(req.properties.as_ref())?;
-        if req.preview {
-            let outputs = preview_outputs(res, &PropertyMap::new(), &inputs);
-            return Ok(Response::new(rpc::CreateResponse {
-                id: String::new(),
-                properties: encode(&outputs),
-                refresh_before_update: false,
-            }));
-        }
-        let region = self.region_for(res, None, &[&inputs])?;
-        let timeout = timeout_of(req.timeout, DEFAULT_TIMEOUT);
-        let ctx = self.ctx(&req.urn, &region, timeout)?;
-        let result = self.run(&ctx, &format!("creating {}", req.urn), timeout, res.create(&ctx, &inputs)).await;
-        match result {
-            Ok((id, outputs)) => {
-                let outputs = mark_secrets(outputs, &[&inputs]);
-                Ok(Response::new(rpc::CreateResponse {
-                    id,
+        self.scoped(async move {
+            let req = request.into_inner();
+            let res = self.resource(&req.r#type)?;
+            let inputs = decode(req.properties.as_ref())?;
+            if req.preview {
+                let outputs = mark_secrets(res, preview_outputs(res, &PropertyMap::new(), &inputs), &[&inputs]);
+                return Ok(Response::new(rpc::CreateResponse {
+                    id: String::new(),
                     properties: encode(&outputs),
                     refresh_before_update: false,
-                }))
+                }));
             }
-            Err(Error::PartialCreate { id, outputs, inputs: partial_inputs, message }) => {
-                let outputs = mark_secrets(outputs, &[&inputs]);
-                Err(Error::PartialCreate { id, outputs, inputs: partial_inputs, message }.into())
-            }
-            // Cancelled or timed out after AWS made it: what was recorded is reported.
-            Err(err) => match ctx.take_created() {
-                Some((id, partial)) => {
-                    let outputs = mark_secrets(merge_json(&inputs, partial), &[&inputs]);
-                    Err(Error::PartialCreate { id, outputs, inputs: None, message: err.to_string() }.into())
+            let region = self.region_for(res, None, &[&inputs])?;
+            let timeout = timeout_of(req.timeout, DEFAULT_TIMEOUT);
+            let ctx = self.ctx(&req.urn, &region, timeout)?;
+            let result = self.run(&ctx, &format!("creating {}", req.urn), timeout, res.create(&ctx, &inputs)).await;
+            match result {
+                Ok((id, outputs)) => {
+                    let outputs = mark_secrets(res, outputs, &[&inputs]);
+                    Ok(Response::new(rpc::CreateResponse {
+                        id,
+                        properties: encode(&outputs),
+                        refresh_before_update: false,
+                    }))
                 }
-                None => Err(err.into()),
-            },
-        }
+                Err(Error::PartialCreate { id, outputs, inputs: partial_inputs, message }) => {
+                    let outputs = mark_secrets(res, outputs, &[&inputs]);
+                    Err(Error::PartialCreate { id, outputs, inputs: partial_inputs, message }.into())
+                }
+                // Cancelled or timed out after AWS made it: what was recorded is reported.
+                Err(err) => match ctx.take_created() {
+                    Some((id, partial)) => {
+                        let outputs = mark_secrets(res, merge_json(&inputs, partial), &[&inputs]);
+                        Err(Error::PartialCreate { id, outputs, inputs: None, message: err.to_string() }.into())
+                    }
+                    None => Err(err.into()),
+                },
+            }
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(urn = %request.get_ref().urn))]
     async fn read(&self, request: Request<rpc::ReadRequest>) -> RpcResult<rpc::ReadResponse> {
-        let req = request.into_inner();
-        let res = self.resource(&req.r#type)?;
-        let state = decode(req.properties.as_ref())?;
-        let old_inputs = decode(req.inputs.as_ref())?;
-        let (id, explicit_region) = split_id(&req.id);
-        let region = self.region_for(res, explicit_region, &[&state, &old_inputs])?;
-        let timeout = timeout_of(req.timeout, DEFAULT_READ_TIMEOUT);
-        let ctx = self.ctx(&req.urn, &region, timeout)?;
-        self.see(&req.urn, id);
-        let found = self.run(&ctx, &format!("reading {}", req.urn), timeout, res.read(&ctx, id, &state)).await?;
-        let Some(outputs) = found else {
-            return Ok(Response::new(rpc::ReadResponse::default()));
-        };
-        let outputs = mark_secrets(outputs, &[&state, &old_inputs]);
-        let inputs = inputs_of(res, &outputs);
-        Ok(Response::new(rpc::ReadResponse {
-            id: id.to_string(),
-            properties: encode(&outputs),
-            inputs: encode(&inputs),
-            refresh_before_update: false,
-        }))
+        self.scoped(async move {
+            let req = request.into_inner();
+            let res = self.resource(&req.r#type)?;
+            let state = decode(req.properties.as_ref())?;
+            let old_inputs = decode(req.inputs.as_ref())?;
+            let (id, explicit_region) = split_id(&req.id);
+            let region = self.region_for(res, explicit_region, &[&state, &old_inputs])?;
+            let timeout = timeout_of(req.timeout, DEFAULT_READ_TIMEOUT);
+            let ctx = self.ctx(&req.urn, &region, timeout)?;
+            self.see(&req.urn, id);
+            let found = self.run(&ctx, &format!("reading {}", req.urn), timeout, res.read(&ctx, id, &state)).await?;
+            let Some(outputs) = found else {
+                return Ok(Response::new(rpc::ReadResponse::default()));
+            };
+            let outputs = mark_secrets(res, outputs, &[&state, &old_inputs]);
+            let inputs = inputs_of(res, &outputs);
+            Ok(Response::new(rpc::ReadResponse {
+                id: id.to_string(),
+                properties: encode(&outputs),
+                inputs: encode(&inputs),
+                refresh_before_update: false,
+            }))
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(urn = %request.get_ref().urn))]
     async fn update(&self, request: Request<rpc::UpdateRequest>) -> RpcResult<rpc::UpdateResponse> {
-        let req = request.into_inner();
-        let res = self.resource(&req.r#type)?;
-        let olds = decode(req.olds.as_ref())?;
-        let news = decode(req.news.as_ref())?;
-        if req.preview {
-            let outputs = preview_outputs(res, &olds, &news);
-            return Ok(Response::new(rpc::UpdateResponse {
-                properties: encode(&outputs),
-                refresh_before_update: false,
-            }));
-        }
-        let region = self.region_for(res, None, &[&olds, &news])?;
-        let timeout = timeout_of(req.timeout, DEFAULT_TIMEOUT);
-        self.see(&req.urn, &req.id);
-        let ctx = self.ctx(&req.urn, &region, timeout)?;
-        let outputs =
-            self.run(&ctx, &format!("updating {}", req.urn), timeout, res.update(&ctx, &req.id, &olds, &news)).await?;
-        let outputs = mark_secrets(outputs, &[&news]);
-        Ok(Response::new(rpc::UpdateResponse { properties: encode(&outputs), refresh_before_update: false }))
+        self.scoped(async move {
+            let req = request.into_inner();
+            let res = self.resource(&req.r#type)?;
+            let olds = decode(req.olds.as_ref())?;
+            let news = decode(req.news.as_ref())?;
+            if req.preview {
+                let outputs = mark_secrets(res, preview_outputs(res, &olds, &news), &[&news]);
+                return Ok(Response::new(rpc::UpdateResponse {
+                    properties: encode(&outputs),
+                    refresh_before_update: false,
+                }));
+            }
+            let region = self.region_for(res, None, &[&olds, &news])?;
+            let timeout = timeout_of(req.timeout, DEFAULT_TIMEOUT);
+            self.see(&req.urn, &req.id);
+            let ctx = self.ctx(&req.urn, &region, timeout)?;
+            let outputs = self
+                .run(&ctx, &format!("updating {}", req.urn), timeout, res.update(&ctx, &req.id, &olds, &news))
+                .await?;
+            let outputs = mark_secrets(res, outputs, &[&news]);
+            Ok(Response::new(rpc::UpdateResponse { properties: encode(&outputs), refresh_before_update: false }))
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(urn = %request.get_ref().urn))]
     async fn delete(&self, request: Request<rpc::DeleteRequest>) -> RpcResult<()> {
-        let req = request.into_inner();
-        let res = self.resource(&req.r#type)?;
-        let olds = decode(req.properties.as_ref())?;
-        let old_inputs = decode(req.old_inputs.as_ref())?;
-        let region = self.region_for(res, None, &[&olds, &old_inputs])?;
-        let timeout = timeout_of(req.timeout, DEFAULT_TIMEOUT);
-        self.see(&req.urn, &req.id);
-        let ctx = self.ctx(&req.urn, &region, timeout)?;
-        self.run(&ctx, &format!("deleting {}", req.urn), timeout, res.delete(&ctx, &req.id, &olds)).await?;
-        Ok(Response::new(()))
+        self.scoped(async move {
+            let req = request.into_inner();
+            let res = self.resource(&req.r#type)?;
+            let olds = decode(req.properties.as_ref())?;
+            let old_inputs = decode(req.old_inputs.as_ref())?;
+            let region = self.region_for(res, None, &[&olds, &old_inputs])?;
+            let timeout = timeout_of(req.timeout, DEFAULT_TIMEOUT);
+            self.see(&req.urn, &req.id);
+            let ctx = self.ctx(&req.urn, &region, timeout)?;
+            self.run(&ctx, &format!("deleting {}", req.urn), timeout, res.delete(&ctx, &req.id, &olds)).await?;
+            Ok(Response::new(()))
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(name = %request.get_ref().name))]
     async fn construct(&self, request: Request<rpc::ConstructRequest>) -> RpcResult<rpc::ConstructResponse> {
-        let req = request.into_inner();
-        if req.r#type != crate::component::secure_region::TOKEN {
-            return Err(Error::UnknownType(req.r#type).into());
-        }
-        let aws = self.aws()?;
-        let clients_for = |region: &str| Ok(aws.clients(region));
-        let mut cancel = self.cancel.subscribe();
-        tokio::select! {
-            r = crate::component::secure_region::construct(req, clients_for) => Ok(Response::new(r?)),
-            _ = cancel.wait_for(|c| *c) => Err(Error::Cancelled.into()),
-        }
+        self.scoped(async move {
+            let req = request.into_inner();
+            if req.r#type != crate::component::secure_region::TOKEN {
+                return Err(Error::UnknownType(req.r#type).into());
+            }
+            let aws = self.aws()?;
+            let clients_for = |region: &str| Ok(aws.clients(region));
+            let mut cancel = self.cancel.subscribe();
+            tokio::select! {
+                r = crate::component::secure_region::construct(req, clients_for) => Ok(Response::new(r?)),
+                _ = cancel.wait_for(|c| *c) => Err(Error::Cancelled.into()),
+            }
+        })
+        .await
     }
 
     async fn cancel(&self, _request: Request<()>) -> RpcResult<()> {
@@ -486,15 +529,39 @@ mod tests {
     }
 
     #[test]
-    fn outputs_follow_input_secretness() {
+    fn every_output_is_made_from_inputs_the_resource_has() {
+        for res in Registry::new().all() {
+            let inputs: Vec<&str> = res.input_fields().iter().map(|f| f.name).collect();
+            for f in res.state_fields() {
+                for k in f.from {
+                    assert!(inputs.contains(k), "{}: {} is made from {k}, which is not an input", res.token(), f.name);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn outputs_follow_input_secretness_and_what_they_are_made_from() {
+        let registry = Registry::new();
+        let vpc = registry.get("tap:ec2:Vpc").expect("vpc");
+        let secret = |v: Value| Value::Secret(Box::new(v));
         let inputs: PropertyMap =
-            [("tags".to_string(), Value::Secret(Box::new(Value::Object(PropertyMap::new()))))].into_iter().collect();
-        let outputs: PropertyMap =
-            [("tags".to_string(), Value::Object(PropertyMap::new())), ("arn".to_string(), Value::str("a"))]
-                .into_iter()
-                .collect();
-        let marked = mark_secrets(outputs, &[&inputs]);
+            [("tags".to_string(), secret(Value::Object(PropertyMap::new())))].into_iter().collect();
+        let outputs: PropertyMap = [
+            ("tags".to_string(), Value::Object(PropertyMap::new())),
+            ("arn".to_string(), Value::str("a")),
+            ("region".to_string(), Value::str("eu-west-1")),
+        ]
+        .into_iter()
+        .collect();
+        let marked = mark_secrets(vpc, outputs.clone(), &[&inputs]);
         assert!(matches!(marked["tags"], Value::Secret(_)));
         assert_eq!(marked["arn"], Value::str("a"));
+        // The ARN is made from the region: a secret region makes it secret.
+        let inputs: PropertyMap = [("region".to_string(), secret(Value::str("eu-west-1")))].into_iter().collect();
+        let marked = mark_secrets(vpc, outputs, &[&inputs]);
+        assert_eq!(marked["arn"], secret(Value::str("a")));
+        assert_eq!(marked["region"], secret(Value::str("eu-west-1")));
+        assert_eq!(marked["tags"], Value::Object(PropertyMap::new()));
     }
 }

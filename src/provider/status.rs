@@ -19,9 +19,14 @@ fn with_detail(code: Code, message: String, type_name: &str, detail: Vec<u8>) ->
     Status::with_details(code, message, status.encode_to_vec().into())
 }
 
+/// Every message leaves without the secrets tap has seen (AWS's own error texts may quote them).
+fn scrub(text: &str) -> String {
+    crate::secrets::scrub(text).into_owned()
+}
+
 impl From<Error> for Status {
     fn from(err: Error) -> Status {
-        let message = err.to_string();
+        let message = scrub(&err.to_string());
         match err {
             Error::InvalidRequest(_) | Error::UnknownType(_) | Error::Input { .. } => Status::invalid_argument(message),
             Error::Config(_) | Error::Aws { .. } | Error::StillInUse(_) | Error::Taken(_) | Error::Child { .. } => {
@@ -34,7 +39,7 @@ impl From<Error> for Status {
                 let detail = InputPropertiesError {
                     errors: list
                         .into_iter()
-                        .map(|(property_path, reason)| PropertyError { property_path, reason })
+                        .map(|(property_path, reason)| PropertyError { reason: scrub(&reason), property_path })
                         .collect(),
                 };
                 with_detail(Code::InvalidArgument, message, "pulumirpc.InputPropertiesError", detail.encode_to_vec())
@@ -43,12 +48,12 @@ impl From<Error> for Status {
                 let detail = ErrorResourceInitFailed {
                     id,
                     properties: Some(value::encode_struct(&outputs)),
-                    reasons: vec![message.clone()],
+                    reasons: vec![scrub(&message)],
                     inputs: inputs.as_ref().map(value::encode_struct),
                     // What a partial creation recorded may be behind AWS: read it again first.
                     refresh_before_update: true,
                 };
-                with_detail(Code::Unknown, message, "pulumirpc.ErrorResourceInitFailed", detail.encode_to_vec())
+                with_detail(Code::Unknown, scrub(&message), "pulumirpc.ErrorResourceInitFailed", detail.encode_to_vec())
             }
         }
     }
@@ -56,6 +61,6 @@ impl From<Error> for Status {
 
 impl From<value::DecodeError> for Status {
     fn from(err: value::DecodeError) -> Status {
-        Status::invalid_argument(err.to_string())
+        Status::invalid_argument(scrub(&err.to_string()))
     }
 }

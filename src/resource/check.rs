@@ -34,8 +34,13 @@ pub struct Failure {
     pub reason: String,
 }
 
-/// What stands in a message for a secret value.
-pub const REDACTED: &str = "[secret]";
+pub use crate::secrets::REDACTED;
+
+/// Why an input that shows in plaintext anyway (in an id, a resource name, the number of
+/// resources) cannot be given as a secret.
+pub const IN_PLAINTEXT: &str =
+    "is a secret, but Pulumi keeps it in plaintext anyway: it becomes part of a resource id \
+     or name (or decides how many resources there are), which are never encrypted; give it as a plain value";
 
 /// The program's inputs under validation.
 pub struct Checker<'a> {
@@ -66,9 +71,23 @@ impl<'a> Checker<'a> {
         &self.failures
     }
 
+    /// Records a failure of `property`. The reason never shows a secret: any secret input's
+    /// value, or a piece of it (a CIDR's address), reads `[secret]`.
     pub fn fail(&mut self, property: &str, reason: impl Into<String>) {
+        let reason = self.redacted(reason.into());
         self.failed.insert(property.to_string());
-        self.failures.push(Failure { property: property.into(), reason: reason.into() });
+        self.failures.push(Failure { property: property.into(), reason });
+    }
+
+    fn redacted(&self, reason: String) -> String {
+        let mut secrets: Vec<String> = self
+            .news
+            .values()
+            .flat_map(crate::secrets::secret_strings)
+            .flat_map(|s| crate::secrets::pieces(&s))
+            .collect();
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        crate::secrets::redact(&reason, secrets.iter().map(String::as_str)).into_owned()
     }
 
     /// Applies the declarations: defaults for what is absent, a failure for an absent required
@@ -84,6 +103,10 @@ impl<'a> Checker<'a> {
                         self.fail(f.name, required_message(hint));
                     }
                 }
+                Some(v) if f.identity && v.contains_secrets() => {
+                    self.news.insert(f.name.to_string(), v);
+                    self.fail(f.name, IN_PLAINTEXT);
+                }
                 Some(v) => {
                     let conformed = conform(&v, &(f.shape)(), &Rules::of(f), &Place::top(f.name), false);
                     match conformed {
@@ -91,8 +114,8 @@ impl<'a> Checker<'a> {
                             self.news.insert(f.name.to_string(), c);
                         }
                         Err(reason) => {
-                            self.fail(f.name, reason);
                             self.news.insert(f.name.to_string(), v);
+                            self.fail(f.name, reason);
                         }
                     }
                 }
@@ -516,6 +539,26 @@ mod tests {
         assert_eq!(autoname_stem("abc"), None);
         assert_eq!(autoname_stem("wéb-0102030"), Some("wéb-"));
         assert!(autonamed("web-0102030", "web-") && !autonamed("web-0102030", "we"));
+    }
+
+    #[test]
+    fn a_failure_never_shows_a_secret_or_a_piece_of_it() {
+        let secret = |s: &str| Value::Secret(Box::new(Value::str(s)));
+        let olds = PropertyMap::new();
+        let news: PropertyMap =
+            [("cidrBlock".to_string(), secret("10.213.0.300/24")), ("other".to_string(), secret("zone-x-9"))]
+                .into_iter()
+                .collect();
+        let mut c = Checker::new(news, &olds, "r", &[]);
+        c.cidr("cidrBlock", 16, 28);
+        c.fail("another", "mentions zone-x-9 and 10.213.0.300");
+        let (_, failures) = c.finish();
+        assert_eq!(failures.len(), 2, "{failures:?}");
+        for f in &failures {
+            assert!(!f.reason.contains("10.213") && !f.reason.contains("zone-x-9"), "{f:?}");
+            assert!(f.reason.contains(REDACTED), "{f:?}");
+        }
+        assert_eq!(failures[0].property, "cidrBlock");
     }
 
     #[test]

@@ -47,6 +47,11 @@ pub struct FieldSpec {
     pub numbers_as_text: bool,
     /// What a value of the wrong type is told it must be (default: its type).
     pub expect: Option<&'static str>,
+    /// It becomes part of the resource's id (or name): check refuses a secret value, since
+    /// Pulumi never encrypts ids.
+    pub identity: bool,
+    /// An output computed from these inputs: secret when any of them is.
+    pub from: &'static [&'static str],
 }
 
 impl std::fmt::Debug for FieldSpec {
@@ -158,6 +163,8 @@ pub fn region_field() -> FieldSpec {
         private: false,
         numbers_as_text: false,
         expect: None,
+        identity: false,
+        from: &[],
     }
 }
 
@@ -179,5 +186,7 @@ pub fn tags_field() -> FieldSpec {
         private: false,
         numbers_as_text: false,
         expect: None,
+        identity: false,
+        from: &[],
     }
 }

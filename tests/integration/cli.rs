@@ -550,3 +550,42 @@ async fn cli_provider_killed_near_the_end_then_refresh_and_up_finish_the_deploym
 async fn cli_killed_with_its_plugins_then_cancel_refresh_and_up_finish_the_deployment() {
     killed_mid_up_the_users_steps_finish_the_deployment(Kill::Cli { at: 30 }).await;
 }
+
+/// SecureRegion inputs from secret config: neither `pulumi stack export` (without
+/// `--show-secrets`) nor anything the CLI prints through preview, up, refresh and destroy shows
+/// them, with the provider's own diagnostics at trace.
+#[tokio::test]
+async fn cli_secret_config_never_shows_in_state_or_output() {
+    let proxy = CountingProxy::start(moto::moto().url(), std::time::Duration::ZERO).await;
+    let program = "name: tap-secrets\nruntime: yaml\nconfig:\n  vpcCidr:\n    type: string\n  adminCidr:\n    type: string\n  owner:\n    type: string\nresources:\n  sec:\n    type: tap:index:SecureRegion\n    properties:\n      region: us-east-1\n      cidrBlock: ${vpcCidr}\n      adminCidrBlock: ${adminCidr}\n      kmsDeletionWindowInDays: 7\n      tags:\n        Owner: ${owner}\noutputs:\n  vpcId: ${sec.vpcId}\n  securityGroupId: ${sec.securityGroupId}\n";
+    let ws = Workspace::new(program);
+    ws.init(&proxy.url()).await;
+    let secrets = [("vpcCidr", "10.214.0.0/16"), ("adminCidr", "10.214.7.0/24"), ("owner", "owner-cli-secret-9")];
+    for (key, value) in secrets {
+        ws.pulumi(&["config", "set", "--secret", key, value]).await;
+    }
+    let mut shown = String::new();
+    for args in [
+        &["preview", "--non-interactive", "--diff"][..],
+        &["up", "--yes", "--skip-preview", "--non-interactive", "--diff"],
+        &["refresh", "--yes", "--non-interactive", "--diff"],
+        &["up", "--yes", "--non-interactive", "--expect-no-changes"],
+    ] {
+        let mut cmd = ws.command(args);
+        cmd.env("TAP_LOG", "trace");
+        let out = cmd.output().await.expect("pulumi");
+        let text = text(&out);
+        assert!(out.status.success(), "pulumi {}:\n{text}", args.join(" "));
+        shown.push_str(&text);
+    }
+    let export = ws.pulumi(&["stack", "export"]).await;
+    let config = std::fs::read_to_string(ws.program.join("Pulumi.test.yaml")).expect("stack config");
+    ws.pulumi(&["destroy", "--yes", "--non-interactive"]).await;
+    // The VPC's block, a part of it, the admin block, the tag value: nowhere in plain.
+    for needle in ["10.214.0.0", "10.214.7.0", "10.214.1.0", "owner-cli-secret-9"] {
+        assert!(!export.contains(needle), "stack export shows {needle}");
+        assert!(!shown.contains(needle), "the CLI showed {needle}");
+        assert!(!config.contains(needle), "the stack's config file shows {needle}");
+    }
+    assert!(export.contains("\"secure\"") || export.contains("ciphertext"), "the export holds encrypted values");
+}

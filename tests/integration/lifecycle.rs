@@ -59,6 +59,30 @@ fn vpc_only(d: Deployment, name: String) -> Setup {
     with_network(d, name, 0, 0, 1)
 }
 
+/// Every resource's lifecycle, for suites that run something over each resource.
+pub fn all() -> Vec<fn() -> Lifecycle> {
+    vec![
+        vpc,
+        subnet,
+        internet_gateway,
+        route_table,
+        route_table_association,
+        security_group,
+        vpc_endpoint,
+        kms_key,
+        kms_alias,
+        iam_role,
+        iam_role_policy_attachment,
+        iam_account_password_policy,
+        rest_api,
+        log_group,
+        s3_bucket,
+        s3_bucket_policy,
+        s3_encryption,
+        s3_public_access_block,
+    ]
+}
+
 fn vpc() -> Lifecycle {
     Lifecycle {
         token: "tap:ec2:Vpc",

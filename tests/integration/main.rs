@@ -7,5 +7,6 @@ mod network;
 mod platform;
 mod protocol;
 mod reliability;
+mod secrets;
 mod secure_region;
 mod vpc;

@@ -27,7 +27,7 @@ use crate::value::{PropertyMap, Value};
 #[serde(rename_all = "camelCase")]
 pub struct SecureRegionArgs {
     /// The AWS region to build, e.g. `us-east-1`.
-    #[field(required = "an AWS region such as us-east-1")]
+    #[field(identity, required = "an AWS region such as us-east-1")]
     pub region: String,
     /// The VPC's IPv4 block, /16 to /22, with room for 1 + availabilityZoneCount /24s (default
     /// `10.0.0.0/16`).
@@ -36,7 +36,7 @@ pub struct SecureRegionArgs {
     /// How many availability zones get a private subnet, 1-6 (default 2, or as many as
     /// availabilityZones names): the region's first N available zones, except that subnets that
     /// exist keep their zones.
-    #[field(plain)]
+    #[field(plain, identity)]
     pub availability_zone_count: Option<i64>,
     /// The zones the subnets are in, in order (pins them; changing one replaces that subnet).
     /// Without it, an existing subnet keeps its zone even if the region's list changes.
@@ -114,6 +114,8 @@ pub struct Settings {
     pub zone_count: usize,
     /// The zones the program pinned, if it did.
     pub zones: Option<Vec<String>>,
+    /// The program gave the zones as a secret: each subnet's zone is one.
+    pub zones_secret: bool,
     pub admin_cidr: Val,
     pub route_to_igw: Val,
     pub environment: Val,
@@ -232,6 +234,7 @@ pub fn validate(
     key::check_deletion_window(&mut c, "kmsDeletionWindowInDays");
     c.nested("passwordPolicy", account_password_policy::check_fields);
 
+    let zones_secret = c.is_secret("availabilityZones");
     let (news, failures) = c.finish();
     if !failures.is_empty() {
         return Err(failures.into_iter().map(|f| (f.property, f.reason)).collect());
@@ -250,6 +253,7 @@ pub fn validate(
         cidr,
         zone_count,
         zones,
+        zones_secret,
         admin_cidr,
         route_to_igw: get("routeToInternetGateway"),
         environment: get("environment"),

@@ -158,6 +158,7 @@ pub async fn construct(
     clients_for: impl Fn(&str) -> Result<Arc<Clients>>,
 ) -> Result<rpc::ConstructResponse> {
     let raw = value::decode_struct(req.inputs.as_ref())?;
+    crate::secrets::remember(&raw);
     let input_deps = req.input_dependencies.iter().map(|(k, v)| (k.clone(), v.urns.clone())).collect();
     let settings = inputs::validate(&raw, &input_deps).map_err(Error::InvalidInputs)?;
     let clients = clients_for(&settings.region)?;

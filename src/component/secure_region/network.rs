@@ -44,7 +44,7 @@ pub fn subnet_args(r: &Region, vpc: &Child, i: usize, zone: &str) -> Args<Subnet
     Args::new()
         .set("vpcId", vpc.id())
         .set("cidrBlock", nth_24(&r.settings.cidr, i as u32 + 1))
-        .set("availabilityZone", Val::str(zone))
+        .set("availabilityZone", Val { secret: r.settings.zones_secret, ..Val::str(zone) })
         .known("mapPublicIpOnLaunch", Value::Bool(false))
         .set("region", r.val())
         .set("tags", r.tags(&subnet_suffix(i), &[("Tier", Val::str("Private"))]))

@@ -83,9 +83,11 @@ pub struct RestApiOutputs {
     #[serde(default)]
     pub root_resource_id: String,
     /// The API's ARN.
+    #[field(from = "region")]
     #[serde(default)]
     pub arn: String,
     /// The ARN prefix for invoking the API (`arn:aws:execute-api:<region>:<account>:<id>`).
+    #[field(from = "region")]
     #[serde(default)]
     pub execution_arn: String,
 }

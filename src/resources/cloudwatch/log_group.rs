@@ -23,9 +23,10 @@ pub struct LogGroup;
 pub struct LogGroupInputs {
     /// The group's name, 1-512 letters, digits or `_-/.#` (autonamed `<resource name>-<7 hex>`
     /// when neither it nor namePrefix is given).
-    #[field(replace)]
+    #[field(replace, identity)]
     pub name: String,
     /// A prefix for the autoname.
+    #[field(identity)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name_prefix: Option<String>,
     /// Days to keep events, one of CloudWatch's allowed values; absent: forever.
@@ -48,6 +49,7 @@ pub struct LogGroupOutputs {
     #[serde(flatten)]
     pub inputs: LogGroupInputs,
     /// The group's ARN (without the trailing `:*`).
+    #[field(from = "name, region")]
     #[serde(default)]
     pub arn: String,
 }

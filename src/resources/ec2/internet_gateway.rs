@@ -39,6 +39,7 @@ pub struct InternetGatewayOutputs {
     #[serde(flatten)]
     pub inputs: InternetGatewayInputs,
     /// The gateway's ARN.
+    #[field(from = "region")]
     #[serde(default)]
     pub arn: String,
     /// The account that owns the gateway.

@@ -60,6 +60,7 @@ pub struct RouteTableOutputs {
     #[serde(flatten)]
     pub inputs: RouteTableInputs,
     /// The route table's ARN.
+    #[field(from = "region")]
     #[serde(default)]
     pub arn: String,
     /// The account that owns the table.

@@ -92,6 +92,7 @@ pub struct SecurityGroupOutputs {
     #[serde(flatten)]
     pub inputs: SecurityGroupInputs,
     /// The group's ARN.
+    #[field(from = "region")]
     #[serde(default)]
     pub arn: String,
     /// The account that owns the group.

@@ -50,9 +50,11 @@ pub struct SubnetOutputs {
     #[serde(flatten)]
     pub inputs: SubnetInputs,
     /// The subnet's ARN.
+    #[field(from = "region")]
     #[serde(default)]
     pub arn: String,
     /// The zone's id (the same physical zone in every account), e.g. `use1-az1`.
+    #[field(from = "availabilityZone, region")]
     #[serde(default)]
     pub availability_zone_id: String,
 }

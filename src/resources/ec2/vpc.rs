@@ -48,6 +48,7 @@ pub struct VpcOutputs {
     #[serde(flatten)]
     pub inputs: VpcInputs,
     /// The VPC's ARN.
+    #[field(from = "region")]
     #[serde(default)]
     pub arn: String,
     /// The id of the security group AWS created with the VPC.

@@ -70,6 +70,7 @@ pub struct VpcEndpointOutputs {
     #[serde(flatten)]
     pub inputs: VpcEndpointInputs,
     /// The endpoint's ARN.
+    #[field(from = "region")]
     #[serde(default)]
     pub arn: String,
     /// The endpoint's state, e.g. `available`.

@@ -55,6 +55,7 @@ pub struct PasswordPolicyOutputs {
     #[serde(flatten)]
     pub policy: PasswordPolicyInputs,
     /// Whether passwords expire (maxPasswordAge is set).
+    #[field(from = "maxPasswordAge")]
     #[serde(default)]
     pub expire_passwords: bool,
 }

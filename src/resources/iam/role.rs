@@ -25,9 +25,10 @@ pub struct Role;
 pub struct RoleInputs {
     /// The role's name, 1-64 letters, digits or `+=,.@_-` (autonamed `<resource name>-<7 hex>`
     /// when neither it nor namePrefix is given).
-    #[field(replace)]
+    #[field(replace, identity)]
     pub name: String,
     /// A prefix for the autoname.
+    #[field(identity)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name_prefix: Option<String>,
     /// The trust policy (JSON): who may assume the role.
@@ -55,6 +56,7 @@ pub struct RoleOutputs {
     #[serde(flatten)]
     pub inputs: RoleInputs,
     /// The role's ARN.
+    #[field(from = "name, path")]
     #[serde(default)]
     pub arn: String,
     /// The role's stable unique id.

@@ -20,11 +20,12 @@ pub struct RolePolicyAttachment;
 #[serde(rename_all = "camelCase")]
 pub struct RolePolicyAttachmentInputs {
     /// The role's name.
-    #[field(replace, required = "the role's name")]
+    #[field(replace, identity, required = "the role's name")]
     pub role: String,
     /// The managed policy's ARN.
     #[field(
         replace,
+        identity,
         required = "a managed policy ARN such as arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
     )]
     pub policy_arn: String,

@@ -24,7 +24,7 @@ pub struct Alias;
 #[serde(rename_all = "camelCase")]
 pub struct AliasInputs {
     /// The alias, `alias/<name>` (not in `alias/aws/`, which AWS reserves).
-    #[field(replace, required = "an alias such as alias/my-key")]
+    #[field(replace, identity, required = "an alias such as alias/my-key")]
     pub name: String,
     /// The key's id or ARN.
     #[field(required = "the key's id or ARN", compare = comparable_key)]
@@ -40,9 +40,11 @@ pub struct AliasOutputs {
     #[serde(flatten)]
     pub inputs: AliasInputs,
     /// The alias's ARN.
+    #[field(from = "name, region")]
     #[serde(default)]
     pub arn: String,
     /// The ARN of the key the alias names.
+    #[field(from = "targetKeyId, region")]
     #[serde(default)]
     pub target_key_arn: String,
 }

@@ -61,6 +61,7 @@ pub struct KeyOutputs {
     #[serde(default)]
     pub key_id: String,
     /// The key's ARN.
+    #[field(from = "region")]
     #[serde(default)]
     pub arn: String,
 }

@@ -27,9 +27,10 @@ pub struct Bucket;
 pub struct BucketInputs {
     /// The bucket's name, globally unique (autonamed `<resource name>-<7 hex>`, lowercase, when
     /// neither it nor bucketPrefix is given).
-    #[field(replace)]
+    #[field(replace, identity)]
     pub bucket: String,
     /// A prefix for the autoname.
+    #[field(identity)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bucket_prefix: Option<String>,
     /// Whether destroy first deletes every object version in the bucket (default false).
@@ -50,12 +51,15 @@ pub struct BucketOutputs {
     #[serde(flatten)]
     pub inputs: BucketInputs,
     /// The bucket's ARN.
+    #[field(from = "bucket")]
     #[serde(default)]
     pub arn: String,
     /// `<bucket>.s3.amazonaws.com`.
+    #[field(from = "bucket")]
     #[serde(default)]
     pub bucket_domain_name: String,
     /// `<bucket>.s3.<region>.amazonaws.com`.
+    #[field(from = "bucket, region")]
     #[serde(default)]
     pub bucket_regional_domain_name: String,
 }
@@ -349,6 +353,20 @@ mod tests {
             force_destroy: false,
             region: region.into(),
             tags: [("Team".to_string(), "core".to_string())].into_iter().collect(),
+        }
+    }
+
+    #[test]
+    fn a_secret_bucket_name_is_refused_since_it_is_the_id() {
+        use crate::resource::DynResource;
+        use crate::value::{PropertyMap, Value};
+        for key in ["bucket", "bucketPrefix"] {
+            let news: PropertyMap =
+                [(key.to_string(), Value::Secret(Box::new(Value::str("hidden-bucket-name"))))].into_iter().collect();
+            let (_, failures) = DynResource::check(&Bucket, &PropertyMap::new(), news, "b", &[], Some("us-east-1"));
+            assert_eq!(failures.len(), 1, "{failures:?}");
+            assert_eq!(failures[0].property, key);
+            assert!(failures[0].reason.contains("plaintext") && !failures[0].reason.contains("hidden"), "{failures:?}");
         }
     }
 

@@ -20,7 +20,7 @@ pub struct BucketPolicy;
 #[serde(rename_all = "camelCase")]
 pub struct BucketPolicyArgs {
     /// The bucket's name.
-    #[field(replace, required = BUCKET_HINT)]
+    #[field(replace, identity, required = BUCKET_HINT)]
     pub bucket: String,
     /// The policy (JSON).
     #[field(required = policy::HINT, compare = policy)]

@@ -20,7 +20,7 @@ pub struct BucketPublicAccessBlock;
 #[serde(rename_all = "camelCase")]
 pub struct PublicAccessBlockArgs {
     /// The bucket's name.
-    #[field(replace, required = BUCKET_HINT)]
+    #[field(replace, identity, required = BUCKET_HINT)]
     pub bucket: String,
     /// Reject requests that grant public access through ACLs (default false).
     #[field(default = false)]

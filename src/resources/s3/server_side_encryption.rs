@@ -49,7 +49,7 @@ pub struct Rule {
 #[serde(rename_all = "camelCase")]
 pub struct EncryptionArgs {
     /// The bucket's name.
-    #[field(replace, required = BUCKET_HINT)]
+    #[field(replace, identity, required = BUCKET_HINT)]
     pub bucket: String,
     /// The default-encryption rule (S3 takes one).
     #[field(required = "one rule, e.g. {applyServerSideEncryptionByDefault: {sseAlgorithm: \"aws:kms\"}}")]
