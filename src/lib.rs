@@ -41,6 +41,7 @@ pub fn schema() -> String {
 #[doc(hidden)]
 pub mod testing {
     pub use crate::resource::{marker_of, MARKER_TAG};
+    pub use crate::resources::ec2::default_network_acl::{admits, AclRule};
     pub use crate::resources::ec2::vpc_endpoint::{client_token, create_request, VpcEndpointInputs};
 
     /// The outputs of `token` computed from inputs, with those inputs (`#[field(from = …)]`).

@@ -37,6 +37,14 @@ export class SecureRegion extends pulumi.ComponentResource {
      */
     declare public /*out*/ readonly bucketName: pulumi.Output<string>;
     /**
+     * The flow logs' log group, `/aws/vpc/flow-logs/<prefix>` (absent when enableFlowLogs is false).
+     */
+    declare public /*out*/ readonly flowLogGroupName: pulumi.Output<string | undefined>;
+    /**
+     * The VPC flow log's id (absent when enableFlowLogs is false).
+     */
+    declare public /*out*/ readonly flowLogId: pulumi.Output<string | undefined>;
+    /**
      * The internet gateway's id.
      */
     declare public /*out*/ readonly internetGatewayId: pulumi.Output<string>;
@@ -104,6 +112,7 @@ export class SecureRegion extends pulumi.ComponentResource {
             resourceInputs["availabilityZones"] = args?.availabilityZones;
             resourceInputs["bucketForceDestroy"] = args?.bucketForceDestroy;
             resourceInputs["cidrBlock"] = args?.cidrBlock;
+            resourceInputs["enableFlowLogs"] = args?.enableFlowLogs;
             resourceInputs["environment"] = args?.environment;
             resourceInputs["kmsDeletionWindowInDays"] = args?.kmsDeletionWindowInDays;
             resourceInputs["logRetentionInDays"] = args?.logRetentionInDays;
@@ -114,6 +123,8 @@ export class SecureRegion extends pulumi.ComponentResource {
             resourceInputs["apiGatewayRoleArn"] = undefined /*out*/;
             resourceInputs["bucketArn"] = undefined /*out*/;
             resourceInputs["bucketName"] = undefined /*out*/;
+            resourceInputs["flowLogGroupName"] = undefined /*out*/;
+            resourceInputs["flowLogId"] = undefined /*out*/;
             resourceInputs["internetGatewayId"] = undefined /*out*/;
             resourceInputs["kmsAliasName"] = undefined /*out*/;
             resourceInputs["kmsKeyArn"] = undefined /*out*/;
@@ -130,6 +141,8 @@ export class SecureRegion extends pulumi.ComponentResource {
             resourceInputs["apiGatewayRoleArn"] = undefined /*out*/;
             resourceInputs["bucketArn"] = undefined /*out*/;
             resourceInputs["bucketName"] = undefined /*out*/;
+            resourceInputs["flowLogGroupName"] = undefined /*out*/;
+            resourceInputs["flowLogId"] = undefined /*out*/;
             resourceInputs["internetGatewayId"] = undefined /*out*/;
             resourceInputs["kmsAliasName"] = undefined /*out*/;
             resourceInputs["kmsKeyArn"] = undefined /*out*/;
@@ -173,6 +186,10 @@ export interface SecureRegionArgs {
      */
     cidrBlock?: pulumi.Input<string | undefined>;
     /**
+     * Whether the VPC's traffic (ALL) is recorded by a flow log into its own KMS-encrypted log group, delivered by a role of its own (default true; EC2.6).
+     */
+    enableFlowLogs?: pulumi.Input<boolean | undefined>;
+    /**
      * The `Environment` tag on every child (default `Production`).
      */
     environment?: pulumi.Input<string | undefined>;
@@ -193,7 +210,7 @@ export interface SecureRegionArgs {
      */
     region: pulumi.Input<string>;
     /**
-     * Whether the route table sends 0.0.0.0/0 to the internet gateway (default true); false isolates the subnets.
+     * Whether the route table sends 0.0.0.0/0 to the internet gateway (default false: the subnets are private by routing too); the gateway is created and attached either way.
      */
     routeToInternetGateway?: pulumi.Input<boolean | undefined>;
     /**

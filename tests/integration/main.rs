@@ -5,6 +5,7 @@ mod harness;
 mod lifecycle;
 mod network;
 mod platform;
+mod posture;
 mod protocol;
 mod reliability;
 mod secrets;

@@ -88,7 +88,11 @@ async fn converges_through_faults(seed: u64, destroy_through_faults: bool) {
     assert!(rig.proxy.injected() > 20, "seed {seed}: only {} faults were injected", rig.proxy.injected());
 
     let state = rig.engine.state().await;
-    assert_eq!(state.iter().filter(|r| r.custom).count(), 3 * 19, "seed {seed}: every child is in the state");
+    assert_eq!(
+        state.iter().filter(|r| r.custom).count(),
+        3 * crate::secure_region::PER_REGION_CHILDREN,
+        "seed {seed}: every child is in the state"
+    );
     for (urn, live) in census(&rig, &state).await {
         assert_eq!(live.len(), 1, "seed {seed}: exactly one resource for {urn}, found {live:?}");
     }

@@ -20,7 +20,7 @@ pub struct Instance {
     pub inputs: PropertyMap,
 }
 
-fn three_regions(base: &str, retention: f64, extra_tag: bool, west_cidr: &str) -> Vec<Instance> {
+pub fn three_regions(base: &str, retention: f64, extra_tag: bool, west_cidr: &str) -> Vec<Instance> {
     let mut user_tags = vec![("Project", "tap")];
     if extra_tag {
         user_tags.push(("CostCenter", "42"));
@@ -40,6 +40,8 @@ fn three_regions(base: &str, retention: f64, extra_tag: bool, west_cidr: &str) -
     let mut central = common("eu-central-1");
     central.insert("cidrBlock".into(), s("10.2.0.0/16"));
     central.insert("availabilityZoneCount".into(), Value::Number(3.0));
+    // The seed's internet route, asked for in one region (the others are private by routing).
+    central.insert("routeToInternetGateway".into(), Value::Bool(true));
     vec![
         Instance { name: format!("{base}-east"), region: "us-east-1", inputs: east },
         Instance { name: format!("{base}-west"), region: "us-west-2", inputs: west },
@@ -48,7 +50,7 @@ fn three_regions(base: &str, retention: f64, extra_tag: bool, west_cidr: &str) -
 }
 
 /// One run of the program: every instance constructed concurrently, as a program would.
-async fn run(
+pub async fn run(
     rig: &Rig,
     preview: bool,
     instances: &[Instance],
@@ -77,7 +79,7 @@ fn ops_by_child(steps: &[(String, Op)]) -> BTreeMap<String, Op> {
     steps.iter().map(|(urn, op)| (child_name(urn).to_string(), *op)).collect()
 }
 
-fn out_str(state: &PropertyMap, key: &str) -> String {
+pub fn out_str(state: &PropertyMap, key: &str) -> String {
     match state.get(key).map(Value::unwrap_plain) {
         Some(Value::String(v)) => v,
         other => panic!("output {key} is not a string: {other:?}"),
@@ -149,10 +151,14 @@ pub async fn verify_region(
     let rt_id = out_str(state, "routeTableId");
     let rts = ec2.describe_route_tables().route_table_ids(&rt_id).send().await.expect("rt");
     let rt = &rts.route_tables()[0];
-    assert!(rt
-        .routes()
-        .iter()
-        .any(|r| r.destination_cidr_block() == Some("0.0.0.0/0") && r.gateway_id() == Some(igw_id.as_str())));
+    // Private by routing unless the program asks for the seed's internet route.
+    let wants_route = instance.inputs.get("routeToInternetGateway").map(Value::unwrap_plain) == Some(Value::Bool(true));
+    let internet: Vec<_> = rt.routes().iter().filter(|r| r.destination_cidr_block() == Some("0.0.0.0/0")).collect();
+    if wants_route {
+        assert!(internet.iter().any(|r| r.gateway_id() == Some(igw_id.as_str())), "{region}: the asked-for route");
+    } else {
+        assert!(internet.is_empty(), "{region}: no route to the internet unless asked: {internet:?}");
+    }
     assert_eq!(rt.associations().iter().filter(|a| a.subnet_id().is_some()).count(), zone_count);
     // Security group rules and descriptions.
     let sg_id = out_str(state, "securityGroupId");
@@ -218,7 +224,11 @@ pub async fn verify_region(
     assert_eq!(doc["Statement"][1]["Principal"]["Service"], format!("logs.{region}.amazonaws.com"));
     assert_eq!(
         doc["Statement"][1]["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"],
-        format!("arn:aws:logs:{region}:123456789012:log-group:/aws/apigateway/{prefix}")
+        serde_json::json!([
+            format!("arn:aws:logs:{region}:123456789012:log-group:/aws/apigateway/{prefix}"),
+            format!("arn:aws:logs:{region}:123456789012:log-group:/aws/vpc/flow-logs/{prefix}"),
+        ]),
+        "CloudWatch Logs may use the key for the API's and the flow logs' groups only"
     );
     let described = aws.kms.describe_key().key_id(&key_id).send().await.expect("key");
     assert_eq!(
@@ -324,7 +334,7 @@ pub async fn verify_password_policy() {
 }
 
 /// Children of one instance with two zones (a third zone adds a subnet and an association).
-const PER_REGION_CHILDREN: usize = 19;
+pub const PER_REGION_CHILDREN: usize = 25;
 
 #[tokio::test]
 async fn secure_region_three_regions_preview_up_noop_update_replace_drift_destroy() {
@@ -390,6 +400,7 @@ async fn secure_region_three_regions_preview_up_noop_update_replace_drift_destro
         "rta-2",
         "kms-alias",
         "apigateway-logs-policy",
+        "flow-logs-policy",
         "secure-bucket-policy",
         "secure-bucket-encryption",
         "secure-bucket-public-access-block",
@@ -424,15 +435,16 @@ async fn secure_region_three_regions_preview_up_noop_update_replace_drift_destro
     let west = format!("{base}-west-");
     for (name, op) in &ops {
         let expected = match name.strip_prefix(&west) {
-            Some("vpc" | "private-subnet-a" | "private-subnet-b" | "rt" | "rta-0" | "rta-1" | "sg" | "apigw-vpce") => {
-                Op::Replace
-            }
+            Some(
+                "vpc" | "private-subnet-a" | "private-subnet-b" | "rt" | "rta-0" | "rta-1" | "sg" | "apigw-vpce"
+                | "default-sg" | "default-nacl" | "flow-log",
+            ) => Op::Replace,
             Some("igw" | "private-api") => Op::Update,
             _ => Op::Same,
         };
         assert_eq!(*op, expected, "{name}");
     }
-    assert_eq!(deleted.len(), 8, "{deleted:?}");
+    assert_eq!(deleted.len(), 11, "{deleted:?}");
     let west_state = &states[1];
     let west_aws = crate::harness::aws("us-west-2").await;
     let vpc = west_aws.ec2.describe_vpcs().vpc_ids(out_str(west_state, "vpcId")).send().await.expect("vpc");

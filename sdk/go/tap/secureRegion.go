@@ -22,6 +22,10 @@ type SecureRegion struct {
 	BucketArn pulumi.StringOutput `pulumi:"bucketArn"`
 	// The bucket's name.
 	BucketName pulumi.StringOutput `pulumi:"bucketName"`
+	// The flow logs' log group, `/aws/vpc/flow-logs/<prefix>` (absent when enableFlowLogs is false).
+	FlowLogGroupName pulumi.StringPtrOutput `pulumi:"flowLogGroupName"`
+	// The VPC flow log's id (absent when enableFlowLogs is false).
+	FlowLogId pulumi.StringPtrOutput `pulumi:"flowLogId"`
 	// The internet gateway's id.
 	InternetGatewayId pulumi.StringOutput `pulumi:"internetGatewayId"`
 	// The KMS alias, `alias/<prefix>-secure-key`.
@@ -78,6 +82,8 @@ type secureRegionArgs struct {
 	BucketForceDestroy *bool `pulumi:"bucketForceDestroy"`
 	// The VPC's IPv4 block, /16 to /22, with room for 1 + availabilityZoneCount /24s (default `10.0.0.0/16`).
 	CidrBlock *string `pulumi:"cidrBlock"`
+	// Whether the VPC's traffic (ALL) is recorded by a flow log into its own KMS-encrypted log group, delivered by a role of its own (default true; EC2.6).
+	EnableFlowLogs *bool `pulumi:"enableFlowLogs"`
 	// The `Environment` tag on every child (default `Production`).
 	Environment *string `pulumi:"environment"`
 	// Days the KMS key waits before deletion once scheduled, 7-30 (default 30).
@@ -88,7 +94,7 @@ type secureRegionArgs struct {
 	PasswordPolicy *PasswordPolicy `pulumi:"passwordPolicy"`
 	// The AWS region to build, e.g. `us-east-1`.
 	Region string `pulumi:"region"`
-	// Whether the route table sends 0.0.0.0/0 to the internet gateway (default true); false isolates the subnets.
+	// Whether the route table sends 0.0.0.0/0 to the internet gateway (default false: the subnets are private by routing too); the gateway is created and attached either way.
 	RouteToInternetGateway *bool `pulumi:"routeToInternetGateway"`
 	// Tags merged under the per-child tags of every taggable child.
 	Tags map[string]string `pulumi:"tags"`
@@ -106,6 +112,8 @@ type SecureRegionArgs struct {
 	BucketForceDestroy pulumi.BoolPtrInput
 	// The VPC's IPv4 block, /16 to /22, with room for 1 + availabilityZoneCount /24s (default `10.0.0.0/16`).
 	CidrBlock pulumi.StringPtrInput
+	// Whether the VPC's traffic (ALL) is recorded by a flow log into its own KMS-encrypted log group, delivered by a role of its own (default true; EC2.6).
+	EnableFlowLogs pulumi.BoolPtrInput
 	// The `Environment` tag on every child (default `Production`).
 	Environment pulumi.StringPtrInput
 	// Days the KMS key waits before deletion once scheduled, 7-30 (default 30).
@@ -116,7 +124,7 @@ type SecureRegionArgs struct {
 	PasswordPolicy PasswordPolicyPtrInput
 	// The AWS region to build, e.g. `us-east-1`.
 	Region pulumi.StringInput
-	// Whether the route table sends 0.0.0.0/0 to the internet gateway (default true); false isolates the subnets.
+	// Whether the route table sends 0.0.0.0/0 to the internet gateway (default false: the subnets are private by routing too); the gateway is created and attached either way.
 	RouteToInternetGateway pulumi.BoolPtrInput
 	// Tags merged under the per-child tags of every taggable child.
 	Tags pulumi.StringMapInput
@@ -222,6 +230,16 @@ func (o SecureRegionOutput) BucketArn() pulumi.StringOutput {
 // The bucket's name.
 func (o SecureRegionOutput) BucketName() pulumi.StringOutput {
 	return o.ApplyT(func(v *SecureRegion) pulumi.StringOutput { return v.BucketName }).(pulumi.StringOutput)
+}
+
+// The flow logs' log group, `/aws/vpc/flow-logs/<prefix>` (absent when enableFlowLogs is false).
+func (o SecureRegionOutput) FlowLogGroupName() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SecureRegion) pulumi.StringPtrOutput { return v.FlowLogGroupName }).(pulumi.StringPtrOutput)
+}
+
+// The VPC flow log's id (absent when enableFlowLogs is false).
+func (o SecureRegionOutput) FlowLogId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SecureRegion) pulumi.StringPtrOutput { return v.FlowLogId }).(pulumi.StringPtrOutput)
 }
 
 // The internet gateway's id.

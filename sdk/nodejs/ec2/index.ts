@@ -5,6 +5,21 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "../utilities";
 
 // Export members:
+export { DefaultNetworkAclArgs } from "./defaultNetworkAcl";
+export type DefaultNetworkAcl = import("./defaultNetworkAcl").DefaultNetworkAcl;
+export const DefaultNetworkAcl: typeof import("./defaultNetworkAcl").DefaultNetworkAcl = null as any;
+utilities.lazyLoad(exports, ["DefaultNetworkAcl"], () => require("./defaultNetworkAcl"));
+
+export { DefaultSecurityGroupArgs } from "./defaultSecurityGroup";
+export type DefaultSecurityGroup = import("./defaultSecurityGroup").DefaultSecurityGroup;
+export const DefaultSecurityGroup: typeof import("./defaultSecurityGroup").DefaultSecurityGroup = null as any;
+utilities.lazyLoad(exports, ["DefaultSecurityGroup"], () => require("./defaultSecurityGroup"));
+
+export { FlowLogArgs } from "./flowLog";
+export type FlowLog = import("./flowLog").FlowLog;
+export const FlowLog: typeof import("./flowLog").FlowLog = null as any;
+utilities.lazyLoad(exports, ["FlowLog"], () => require("./flowLog"));
+
 export { InternetGatewayArgs } from "./internetGateway";
 export type InternetGateway = import("./internetGateway").InternetGateway;
 export const InternetGateway: typeof import("./internetGateway").InternetGateway = null as any;
@@ -45,6 +60,12 @@ const _module = {
     version: utilities.getVersion(),
     construct: (name: string, type: string, urn: string): pulumi.Resource => {
         switch (type) {
+            case "tap:ec2:DefaultNetworkAcl":
+                return new DefaultNetworkAcl(name, <any>undefined, { urn })
+            case "tap:ec2:DefaultSecurityGroup":
+                return new DefaultSecurityGroup(name, <any>undefined, { urn })
+            case "tap:ec2:FlowLog":
+                return new FlowLog(name, <any>undefined, { urn })
             case "tap:ec2:InternetGateway":
                 return new InternetGateway(name, <any>undefined, { urn })
             case "tap:ec2:RouteTable":

@@ -53,6 +53,10 @@ export class Vpc extends pulumi.CustomResource {
      */
     declare public readonly cidrBlock: pulumi.Output<string>;
     /**
+     * The id of the network ACL AWS created with the VPC.
+     */
+    declare public /*out*/ readonly defaultNetworkAclId: pulumi.Output<string>;
+    /**
      * The id of the security group AWS created with the VPC.
      */
     declare public /*out*/ readonly defaultSecurityGroupId: pulumi.Output<string>;
@@ -102,11 +106,13 @@ export class Vpc extends pulumi.CustomResource {
             resourceInputs["region"] = args?.region;
             resourceInputs["tags"] = args?.tags;
             resourceInputs["arn"] = undefined /*out*/;
+            resourceInputs["defaultNetworkAclId"] = undefined /*out*/;
             resourceInputs["defaultSecurityGroupId"] = undefined /*out*/;
             resourceInputs["mainRouteTableId"] = undefined /*out*/;
         } else {
             resourceInputs["arn"] = undefined /*out*/;
             resourceInputs["cidrBlock"] = undefined /*out*/;
+            resourceInputs["defaultNetworkAclId"] = undefined /*out*/;
             resourceInputs["defaultSecurityGroupId"] = undefined /*out*/;
             resourceInputs["enableDnsHostnames"] = undefined /*out*/;
             resourceInputs["enableDnsSupport"] = undefined /*out*/;

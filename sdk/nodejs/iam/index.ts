@@ -15,6 +15,11 @@ export type Role = import("./role").Role;
 export const Role: typeof import("./role").Role = null as any;
 utilities.lazyLoad(exports, ["Role"], () => require("./role"));
 
+export { RolePolicyArgs } from "./rolePolicy";
+export type RolePolicy = import("./rolePolicy").RolePolicy;
+export const RolePolicy: typeof import("./rolePolicy").RolePolicy = null as any;
+utilities.lazyLoad(exports, ["RolePolicy"], () => require("./rolePolicy"));
+
 export { RolePolicyAttachmentArgs } from "./rolePolicyAttachment";
 export type RolePolicyAttachment = import("./rolePolicyAttachment").RolePolicyAttachment;
 export const RolePolicyAttachment: typeof import("./rolePolicyAttachment").RolePolicyAttachment = null as any;
@@ -29,6 +34,8 @@ const _module = {
                 return new AccountPasswordPolicy(name, <any>undefined, { urn })
             case "tap:iam:Role":
                 return new Role(name, <any>undefined, { urn })
+            case "tap:iam:RolePolicy":
+                return new RolePolicy(name, <any>undefined, { urn })
             case "tap:iam:RolePolicyAttachment":
                 return new RolePolicyAttachment(name, <any>undefined, { urn })
             default:

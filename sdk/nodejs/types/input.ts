@@ -64,6 +64,44 @@ export namespace apigateway {
 
 export namespace ec2 {
     /**
+     * One entry of a network ACL. ACLs are stateless: return traffic needs its own entry.
+     */
+    export interface NetworkAclRuleArgs {
+        /**
+         * `allow` or `deny`.
+         */
+        action: pulumi.Input<string>;
+        /**
+         * The IPv4 block the entry applies to.
+         */
+        cidrBlock: pulumi.Input<string>;
+        /**
+         * The first port (tcp and udp; default 0).
+         */
+        fromPort?: pulumi.Input<number | undefined>;
+        /**
+         * The ICMP code (icmp; -1 for every code; default 0).
+         */
+        icmpCode?: pulumi.Input<number | undefined>;
+        /**
+         * The ICMP type (icmp; -1 for every type; default 0).
+         */
+        icmpType?: pulumi.Input<number | undefined>;
+        /**
+         * `tcp`, `udp`, `icmp`, `-1` (every protocol) or an IP protocol number.
+         */
+        protocol: pulumi.Input<string>;
+        /**
+         * The rule number, 1-32766: entries are evaluated from the lowest, the first match decides.
+         */
+        ruleNo: pulumi.Input<number>;
+        /**
+         * The last port (tcp and udp; default 0).
+         */
+        toPort?: pulumi.Input<number | undefined>;
+    }
+
+    /**
      * A route to a gateway.
      */
     export interface RouteTableRouteArgs {

@@ -24,6 +24,44 @@ export namespace apigateway {
 
 export namespace ec2 {
     /**
+     * One entry of a network ACL. ACLs are stateless: return traffic needs its own entry.
+     */
+    export interface NetworkAclRule {
+        /**
+         * `allow` or `deny`.
+         */
+        action: string;
+        /**
+         * The IPv4 block the entry applies to.
+         */
+        cidrBlock: string;
+        /**
+         * The first port (tcp and udp; default 0).
+         */
+        fromPort?: number;
+        /**
+         * The ICMP code (icmp; -1 for every code; default 0).
+         */
+        icmpCode?: number;
+        /**
+         * The ICMP type (icmp; -1 for every type; default 0).
+         */
+        icmpType?: number;
+        /**
+         * `tcp`, `udp`, `icmp`, `-1` (every protocol) or an IP protocol number.
+         */
+        protocol: string;
+        /**
+         * The rule number, 1-32766: entries are evaluated from the lowest, the first match decides.
+         */
+        ruleNo: number;
+        /**
+         * The last port (tcp and udp; default 0).
+         */
+        toPort?: number;
+    }
+
+    /**
      * A route to a gateway.
      */
     export interface RouteTableRoute {

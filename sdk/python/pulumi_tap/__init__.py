@@ -59,6 +59,9 @@ _utilities.register(
   "mod": "ec2",
   "fqn": "pulumi_tap.ec2",
   "classes": {
+   "tap:ec2:DefaultNetworkAcl": "DefaultNetworkAcl",
+   "tap:ec2:DefaultSecurityGroup": "DefaultSecurityGroup",
+   "tap:ec2:FlowLog": "FlowLog",
    "tap:ec2:InternetGateway": "InternetGateway",
    "tap:ec2:RouteTable": "RouteTable",
    "tap:ec2:RouteTableAssociation": "RouteTableAssociation",
@@ -75,6 +78,7 @@ _utilities.register(
   "classes": {
    "tap:iam:AccountPasswordPolicy": "AccountPasswordPolicy",
    "tap:iam:Role": "Role",
+   "tap:iam:RolePolicy": "RolePolicy",
    "tap:iam:RolePolicyAttachment": "RolePolicyAttachment"
   }
  },

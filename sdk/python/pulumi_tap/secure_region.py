@@ -26,6 +26,7 @@ class SecureRegionArgs:
                  availability_zones: Optional[Sequence[pulumi.Input[_builtins.str]]] = None,
                  bucket_force_destroy: pulumi.Input[Optional[_builtins.bool]] = None,
                  cidr_block: pulumi.Input[Optional[_builtins.str]] = None,
+                 enable_flow_logs: pulumi.Input[Optional[_builtins.bool]] = None,
                  environment: pulumi.Input[Optional[_builtins.str]] = None,
                  kms_deletion_window_in_days: pulumi.Input[Optional[_builtins.int]] = None,
                  log_retention_in_days: pulumi.Input[Optional[_builtins.int]] = None,
@@ -41,11 +42,12 @@ class SecureRegionArgs:
         :param Sequence[pulumi.Input[_builtins.str]] availability_zones: The zones the subnets are in, in order (pins them; changing one replaces that subnet). Without it, an existing subnet keeps its zone even if the region's list changes.
         :param pulumi.Input[_builtins.bool] bucket_force_destroy: Whether destroying the bucket first deletes every object version in it (default true).
         :param pulumi.Input[_builtins.str] cidr_block: The VPC's IPv4 block, /16 to /22, with room for 1 + availabilityZoneCount /24s (default `10.0.0.0/16`).
+        :param pulumi.Input[_builtins.bool] enable_flow_logs: Whether the VPC's traffic (ALL) is recorded by a flow log into its own KMS-encrypted log group, delivered by a role of its own (default true; EC2.6).
         :param pulumi.Input[_builtins.str] environment: The `Environment` tag on every child (default `Production`).
         :param pulumi.Input[_builtins.int] kms_deletion_window_in_days: Days the KMS key waits before deletion once scheduled, 7-30 (default 30).
         :param pulumi.Input[_builtins.int] log_retention_in_days: Retention of the API Gateway log group: one of CloudWatch's allowed values (default 90).
         :param pulumi.Input['PasswordPolicyArgs'] password_policy: When given, this instance manages the account's IAM password policy (one instance per account).
-        :param pulumi.Input[_builtins.bool] route_to_internet_gateway: Whether the route table sends 0.0.0.0/0 to the internet gateway (default true); false isolates the subnets.
+        :param pulumi.Input[_builtins.bool] route_to_internet_gateway: Whether the route table sends 0.0.0.0/0 to the internet gateway (default false: the subnets are private by routing too); the gateway is created and attached either way.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags merged under the per-child tags of every taggable child.
         """
         pulumi.set(__self__, "region", region)
@@ -59,6 +61,8 @@ class SecureRegionArgs:
             pulumi.set(__self__, "bucket_force_destroy", bucket_force_destroy)
         if cidr_block is not None:
             pulumi.set(__self__, "cidr_block", cidr_block)
+        if enable_flow_logs is not None:
+            pulumi.set(__self__, "enable_flow_logs", enable_flow_logs)
         if environment is not None:
             pulumi.set(__self__, "environment", environment)
         if kms_deletion_window_in_days is not None:
@@ -145,6 +149,18 @@ class SecureRegionArgs:
         pulumi.set(self, "cidr_block", value)
 
     @_builtins.property
+    @pulumi.getter(name="enableFlowLogs")
+    def enable_flow_logs(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Whether the VPC's traffic (ALL) is recorded by a flow log into its own KMS-encrypted log group, delivered by a role of its own (default true; EC2.6).
+        """
+        return pulumi.get(self, "enable_flow_logs")
+
+    @enable_flow_logs.setter
+    def enable_flow_logs(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "enable_flow_logs", value)
+
+    @_builtins.property
     @pulumi.getter
     def environment(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
@@ -196,7 +212,7 @@ class SecureRegionArgs:
     @pulumi.getter(name="routeToInternetGateway")
     def route_to_internet_gateway(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        Whether the route table sends 0.0.0.0/0 to the internet gateway (default true); false isolates the subnets.
+        Whether the route table sends 0.0.0.0/0 to the internet gateway (default false: the subnets are private by routing too); the gateway is created and attached either way.
         """
         return pulumi.get(self, "route_to_internet_gateway")
 
@@ -228,6 +244,7 @@ class SecureRegion(pulumi.ComponentResource):
                  availability_zones: Optional[Sequence[pulumi.Input[_builtins.str]]] = None,
                  bucket_force_destroy: pulumi.Input[Optional[_builtins.bool]] = None,
                  cidr_block: pulumi.Input[Optional[_builtins.str]] = None,
+                 enable_flow_logs: pulumi.Input[Optional[_builtins.bool]] = None,
                  environment: pulumi.Input[Optional[_builtins.str]] = None,
                  kms_deletion_window_in_days: pulumi.Input[Optional[_builtins.int]] = None,
                  log_retention_in_days: pulumi.Input[Optional[_builtins.int]] = None,
@@ -246,12 +263,13 @@ class SecureRegion(pulumi.ComponentResource):
         :param Sequence[pulumi.Input[_builtins.str]] availability_zones: The zones the subnets are in, in order (pins them; changing one replaces that subnet). Without it, an existing subnet keeps its zone even if the region's list changes.
         :param pulumi.Input[_builtins.bool] bucket_force_destroy: Whether destroying the bucket first deletes every object version in it (default true).
         :param pulumi.Input[_builtins.str] cidr_block: The VPC's IPv4 block, /16 to /22, with room for 1 + availabilityZoneCount /24s (default `10.0.0.0/16`).
+        :param pulumi.Input[_builtins.bool] enable_flow_logs: Whether the VPC's traffic (ALL) is recorded by a flow log into its own KMS-encrypted log group, delivered by a role of its own (default true; EC2.6).
         :param pulumi.Input[_builtins.str] environment: The `Environment` tag on every child (default `Production`).
         :param pulumi.Input[_builtins.int] kms_deletion_window_in_days: Days the KMS key waits before deletion once scheduled, 7-30 (default 30).
         :param pulumi.Input[_builtins.int] log_retention_in_days: Retention of the API Gateway log group: one of CloudWatch's allowed values (default 90).
         :param pulumi.Input[Union['PasswordPolicyArgs', 'PasswordPolicyArgsDict']] password_policy: When given, this instance manages the account's IAM password policy (one instance per account).
         :param pulumi.Input[_builtins.str] region: The AWS region to build, e.g. `us-east-1`.
-        :param pulumi.Input[_builtins.bool] route_to_internet_gateway: Whether the route table sends 0.0.0.0/0 to the internet gateway (default true); false isolates the subnets.
+        :param pulumi.Input[_builtins.bool] route_to_internet_gateway: Whether the route table sends 0.0.0.0/0 to the internet gateway (default false: the subnets are private by routing too); the gateway is created and attached either way.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags merged under the per-child tags of every taggable child.
         """
         ...
@@ -283,6 +301,7 @@ class SecureRegion(pulumi.ComponentResource):
                  availability_zones: Optional[Sequence[pulumi.Input[_builtins.str]]] = None,
                  bucket_force_destroy: pulumi.Input[Optional[_builtins.bool]] = None,
                  cidr_block: pulumi.Input[Optional[_builtins.str]] = None,
+                 enable_flow_logs: pulumi.Input[Optional[_builtins.bool]] = None,
                  environment: pulumi.Input[Optional[_builtins.str]] = None,
                  kms_deletion_window_in_days: pulumi.Input[Optional[_builtins.int]] = None,
                  log_retention_in_days: pulumi.Input[Optional[_builtins.int]] = None,
@@ -306,6 +325,7 @@ class SecureRegion(pulumi.ComponentResource):
             __props__.__dict__["availability_zones"] = availability_zones
             __props__.__dict__["bucket_force_destroy"] = bucket_force_destroy
             __props__.__dict__["cidr_block"] = cidr_block
+            __props__.__dict__["enable_flow_logs"] = enable_flow_logs
             __props__.__dict__["environment"] = environment
             __props__.__dict__["kms_deletion_window_in_days"] = kms_deletion_window_in_days
             __props__.__dict__["log_retention_in_days"] = log_retention_in_days
@@ -318,6 +338,8 @@ class SecureRegion(pulumi.ComponentResource):
             __props__.__dict__["api_gateway_role_arn"] = None
             __props__.__dict__["bucket_arn"] = None
             __props__.__dict__["bucket_name"] = None
+            __props__.__dict__["flow_log_group_name"] = None
+            __props__.__dict__["flow_log_id"] = None
             __props__.__dict__["internet_gateway_id"] = None
             __props__.__dict__["kms_alias_name"] = None
             __props__.__dict__["kms_key_arn"] = None
@@ -360,6 +382,22 @@ class SecureRegion(pulumi.ComponentResource):
         The bucket's name.
         """
         return pulumi.get(self, "bucket_name")
+
+    @_builtins.property
+    @pulumi.getter(name="flowLogGroupName")
+    def flow_log_group_name(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The flow logs' log group, `/aws/vpc/flow-logs/<prefix>` (absent when enableFlowLogs is false).
+        """
+        return pulumi.get(self, "flow_log_group_name")
+
+    @_builtins.property
+    @pulumi.getter(name="flowLogId")
+    def flow_log_id(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The VPC flow log's id (absent when enableFlowLogs is false).
+        """
+        return pulumi.get(self, "flow_log_id")
 
     @_builtins.property
     @pulumi.getter(name="internetGatewayId")

@@ -45,10 +45,14 @@ pub struct SecureRegionArgs {
     /// The block SSH is allowed from; must lie inside cidrBlock (default: the first /24 of
     /// cidrBlock).
     pub admin_cidr_block: Option<String>,
-    /// Whether the route table sends 0.0.0.0/0 to the internet gateway (default true); false
-    /// isolates the subnets.
-    #[field(default = true)]
+    /// Whether the route table sends 0.0.0.0/0 to the internet gateway (default false: the
+    /// subnets are private by routing too); the gateway is created and attached either way.
+    #[field(default = false)]
     pub route_to_internet_gateway: bool,
+    /// Whether the VPC's traffic (ALL) is recorded by a flow log into its own KMS-encrypted log
+    /// group, delivered by a role of its own (default true; EC2.6).
+    #[field(default = true)]
+    pub enable_flow_logs: bool,
     /// The `Environment` tag on every child (default `Production`).
     #[field(default = "Production")]
     pub environment: String,
@@ -118,6 +122,7 @@ pub struct Settings {
     pub zones_secret: bool,
     pub admin_cidr: Val,
     pub route_to_igw: Val,
+    pub flow_logs: Val,
     pub environment: Val,
     pub tags: Val,
     pub log_retention: Val,
@@ -256,6 +261,7 @@ pub fn validate(
         zones_secret,
         admin_cidr,
         route_to_igw: get("routeToInternetGateway"),
+        flow_logs: get("enableFlowLogs"),
         environment: get("environment"),
         tags: get("tags"),
         log_retention: get("logRetentionInDays"),

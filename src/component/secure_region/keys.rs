@@ -1,5 +1,6 @@
 //! The region's keys and logs: the customer managed KMS key (rotation on, a policy that lets
-//! CloudWatch Logs use it for the API's log group only), its alias, and that log group.
+//! CloudWatch Logs use it for the API's and the flow logs' groups only), its alias, and the API's
+//! log group.
 
 use std::sync::Arc;
 
@@ -25,7 +26,11 @@ pub fn log_group_name(r: &Region) -> String {
 
 pub fn key_args(r: &Region) -> Args<Key> {
     let (region, account) = (&r.name, &r.account);
-    let log_group_arn = r.arn("logs", region, account, &format!("log-group:{}", log_group_name(r)));
+    // The groups the key encrypts: the API's and the flow logs'.
+    let log_group_arns = [
+        r.arn("logs", region, account, &format!("log-group:{}", log_group_name(r))),
+        super::flow_logs::log_group_arn(r),
+    ];
     let policy = json!({
         "Version": "2012-10-17",
         "Id": "key-policy-for-secure-infrastructure",
@@ -34,7 +39,7 @@ pub fn key_args(r: &Region) -> Args<Key> {
             {"Sid": "Allow CloudWatch Logs Service", "Effect": "Allow",
              "Principal": {"Service": format!("logs.{region}.{}", crate::aws::dns_suffix(region))},
              "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"], "Resource": "*",
-             "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": log_group_arn}}}
+             "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": log_group_arns}}}
         ]
     });
     Args::new()
@@ -54,20 +59,19 @@ pub fn alias_args(r: &Region, key: &Child) -> Args<Alias> {
 }
 
 pub fn log_group_args(r: &Region, key: &Child) -> Args<LogGroup> {
+    encrypted_log_group(r, key, &log_group_name(r), "apigw-logs", "API Gateway Access Logs")
+}
+
+/// A log group of the region: encrypted with its key, kept `logRetentionInDays` (and tagged so).
+pub fn encrypted_log_group(r: &Region, key: &Child, name: &str, suffix: &str, purpose: &str) -> Args<LogGroup> {
     let retention = &r.settings.log_retention;
     let retention_tag = retention.map(|v| Value::String(format!("{}-days", v.to_json())));
     Args::new()
-        .known("name", Value::str(log_group_name(r)))
+        .known("name", Value::str(name))
         .set("retentionInDays", retention.clone())
         .set("kmsKeyId", key.out("arn"))
         .set("region", r.val())
-        .set(
-            "tags",
-            r.tags(
-                "apigw-logs",
-                &[("Purpose", Val::str("API Gateway Access Logs")), ("RetentionPeriod", retention_tag)],
-            ),
-        )
+        .set("tags", r.tags(suffix, &[("Purpose", Val::str(purpose)), ("RetentionPeriod", retention_tag)]))
 }
 
 pub fn build(g: &Graph, r: &Arc<Region>) -> Keys {

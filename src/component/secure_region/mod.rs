@@ -2,13 +2,15 @@
 //! differences of §2) from tap's own resources, registered through the engine's monitor.
 //!
 //! One file per concern: `inputs` (the interface and its validation), `network` (VPC, gateway,
-//! subnets, routes, security group, endpoint), `keys` (KMS key, alias, log group), `iam` (role,
+//! subnets, routes, security groups, network ACL, endpoint), `flow_logs` (the VPC's flow log, its
+//! log group, role and policy), `keys` (KMS key, alias, log group), `iam` (role,
 //! attachment, password policy), `api` (the private REST API), `storage` (the bucket and its
 //! settings) and `outputs`. Independent branches are registered concurrently; each child waits
 //! only for the outputs it needs. Inputs are validated before anything is registered; the only
 //! AWS calls Construct makes itself are read-only (DescribeAvailabilityZones, GetCallerIdentity).
 
 mod api;
+mod flow_logs;
 mod iam;
 pub mod inputs;
 mod keys;
@@ -181,8 +183,12 @@ pub async fn construct(
     let iam = iam::build(&graph, &region);
     let api = api::build(&graph, &region, &network);
     let storage = storage::build(&graph, &region, &keys);
+    let flow_logs = match region.settings.flow_logs.value {
+        Value::Bool(false) => None,
+        _ => Some(flow_logs::build(&graph, &region, &network, &keys.key)),
+    };
     graph.join().await?;
-    let (state, deps) = outputs::collect(&network, &keys, &iam, &api, &storage)?;
+    let (state, deps) = outputs::collect(&network, &keys, &iam, &api, &storage, flow_logs.as_ref())?;
     graph.monitor().register_outputs(&state).await?;
     Ok(super::response(urn, &state, deps))
 }
@@ -278,6 +284,12 @@ mod args_tests {
             ("policy", storage::policy_args(&r, &bucket).undeclared().to_vec()),
             ("encryption", storage::encryption_args(&r, &bucket, &key).undeclared().to_vec()),
             ("pab", storage::public_access_block_args(&r, &bucket).undeclared().to_vec()),
+            ("default sg", network::default_security_group_args(&r, &vpc).undeclared().to_vec()),
+            ("default acl", network::default_acl_args(&r, &vpc).undeclared().to_vec()),
+            ("flow logs", flow_logs::log_group_args(&r, &key).undeclared().to_vec()),
+            ("flow logs role", flow_logs::role_args(&r).undeclared().to_vec()),
+            ("flow logs policy", flow_logs::policy_args(&r, &role).undeclared().to_vec()),
+            ("flow log", flow_logs::flow_log_args(&r, &vpc, &key, &role).undeclared().to_vec()),
         ];
         let wrong: Vec<_> = undeclared.into_iter().filter(|(_, keys)| !keys.is_empty()).collect();
         assert!(wrong.is_empty(), "arguments their resources do not declare: {wrong:?}");
@@ -286,7 +298,7 @@ mod args_tests {
     #[test]
     fn the_component_outputs_are_declared() {
         let names: Vec<&str> = outputs::SecureRegionOutputs::fields().iter().map(|f| f.name).collect();
-        assert!(names.contains(&"vpcId") && names.contains(&"bucketArn") && names.len() == 15, "{names:?}");
+        assert!(names.contains(&"vpcId") && names.contains(&"flowLogId") && names.len() == 17, "{names:?}");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use super::inputs::nth_24;
 use super::Region;
 use crate::component::graph::{ready, Args, Child, Graph, Pending, Val};
 use crate::resources::ec2::{
+    default_network_acl::DefaultNetworkAcl, default_security_group::DefaultSecurityGroup,
     internet_gateway::InternetGateway, route_table::RouteTable, route_table_association::RouteTableAssociation,
     security_group::SecurityGroup, subnet::Subnet, vpc::Vpc, vpc_endpoint::VpcEndpoint,
 };
@@ -90,6 +91,51 @@ pub fn security_group_args(r: &Region, vpc: &Child) -> Args<SecurityGroup> {
         .set("tags", r.tags("sg", &[("Purpose", Val::str("API Gateway and Admin Access"))]))
 }
 
+/// The VPC's default security group, emptied: nothing placed in it by default can send or
+/// receive (CIS / EC2.2).
+pub fn default_security_group_args(r: &Region, vpc: &Child) -> Args<DefaultSecurityGroup> {
+    Args::new()
+        .set("vpcId", vpc.id())
+        .known("ingress", Value::Array(vec![]))
+        .known("egress", Value::Array(vec![]))
+        .set("region", r.val())
+        .set("tags", r.tags("default-sg", &[("Purpose", Val::str("Unused: no rules"))]))
+}
+
+/// The first port of the ephemeral range the default ACL admits back from anywhere: Linux's
+/// (32768-60999) and Windows' (49152-65535) together, above 22 and 3389.
+pub const EPHEMERAL_FROM: i64 = 32768;
+
+/// The default network ACL's entries (stateless, so return traffic has its own): inbound, all
+/// traffic from inside the VPC (the endpoint, SSH from the admin block, replies between
+/// subnets) and TCP replies to the ephemeral ports from anywhere (the internet route when asked
+/// for, AWS services); outbound, everything (the security groups restrict it). Nothing from
+/// outside reaches 22, 3389 or any port below the ephemeral range.
+pub fn default_acl_ingress(vpc_cidr: &Value) -> Value {
+    Value::from_json(&json!([
+        acl_allow(100, "-1", &vpc_cidr.to_json(), 0, 0),
+        acl_allow(200, "tcp", &json!("0.0.0.0/0"), EPHEMERAL_FROM, 65535)
+    ]))
+}
+
+/// See `default_acl_ingress`.
+pub fn default_acl_egress() -> Value {
+    Value::from_json(&json!([acl_allow(100, "-1", &json!("0.0.0.0/0"), 0, 0)]))
+}
+
+fn acl_allow(no: i64, protocol: &str, cidr: &serde_json::Value, from: i64, to: i64) -> serde_json::Value {
+    json!({"ruleNo": no, "action": "allow", "protocol": protocol, "cidrBlock": cidr, "fromPort": from, "toPort": to})
+}
+
+pub fn default_acl_args(r: &Region, vpc: &Child) -> Args<DefaultNetworkAcl> {
+    Args::new()
+        .set("defaultNetworkAclId", vpc.out("defaultNetworkAclId"))
+        .set("ingress", r.settings.cidr.map(default_acl_ingress))
+        .known("egress", default_acl_egress())
+        .set("region", r.val())
+        .set("tags", r.tags("default-nacl", &[]))
+}
+
 /// The interface endpoint service of `service` in `region` (China's names start with `cn.`).
 pub fn endpoint_service(region: &str, service: &str) -> String {
     let base = format!("com.amazonaws.{region}.{service}");
@@ -100,9 +146,19 @@ pub fn endpoint_service(region: &str, service: &str) -> String {
     }
 }
 
+/// Invoking APIs of this account only (the trust boundary): any caller inside the VPC (the
+/// health method is called unsigned, so a condition on the caller's account would lock it
+/// out), but no API of another account, through this endpoint.
+pub fn endpoint_policy(r: &Region) -> serde_json::Value {
+    json!({"Version": "2012-10-17", "Statement": [{
+        "Sid": "InvokeThisAccountsApisOnly", "Effect": "Allow", "Principal": "*", "Action": ["execute-api:Invoke"],
+        "Resource": r.arn("execute-api", &r.name, &r.account, "*"),
+        "Condition": {"StringEquals": {"aws:ResourceAccount": r.account}}}]})
+}
+
 pub fn endpoint_args(r: &Region, vpc: &Child, sg: &Child, subnets: &[Child]) -> Args<VpcEndpoint> {
     let subnet_ids: Vec<Val> = subnets.iter().map(Child::id).collect();
-    let policy = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": ["execute-api:Invoke"], "Resource": "*"}]});
+    let policy = endpoint_policy(r);
     Args::new()
         .set("vpcId", vpc.id())
         .known("serviceName", Value::str(endpoint_service(&r.name, "execute-api")))
@@ -148,6 +204,14 @@ pub fn build(g: &Graph, r: &Arc<Region>) -> Network {
         let (r, vpc) = (r.clone(), vpc.clone());
         g.child("sg", async move { Ok(security_group_args(&r, &ready(&vpc).await?)) })
     };
+    {
+        let (r, vpc) = (r.clone(), vpc.clone());
+        g.child("default-sg", async move { Ok(default_security_group_args(&r, &ready(&vpc).await?)) });
+    }
+    {
+        let (r, vpc) = (r.clone(), vpc.clone());
+        g.child("default-nacl", async move { Ok(default_acl_args(&r, &ready(&vpc).await?)) });
+    }
     let endpoint = {
         let (r, vpc, sg, subnets) = (r.clone(), vpc.clone(), security_group.clone(), subnets.clone());
         g.child("apigw-vpce", async move {
@@ -167,4 +231,42 @@ pub fn build(g: &Graph, r: &Arc<Region>) -> Network {
         );
     }
     Network { vpc, igw, subnets, route_table, security_group, endpoint }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::Ipv4Addr;
+
+    use super::*;
+    use crate::resources::ec2::default_network_acl::{admits, AclRule};
+
+    fn rules(v: Value) -> Vec<AclRule> {
+        serde_json::from_value(v.to_json()).expect("entries")
+    }
+
+    /// ACLs are stateless: each flow the region needs is checked both ways.
+    #[test]
+    fn the_default_acl_lets_the_region_work_and_keeps_the_internet_out() {
+        let ingress = rules(default_acl_ingress(&Value::str("10.0.0.0/16")));
+        let egress = rules(default_acl_egress());
+        let (inside, admin, internet) =
+            (Ipv4Addr::new(10, 0, 1, 20), Ipv4Addr::new(10, 0, 0, 9), Ipv4Addr::new(203, 0, 113, 7));
+        // The endpoint called from inside the VPC, and its reply to the caller's ephemeral port.
+        assert!(admits(&ingress, "tcp", 443, inside));
+        assert!(admits(&egress, "tcp", 40000, inside));
+        // SSH from the admin block (inside the VPC).
+        assert!(admits(&ingress, "tcp", 22, admin));
+        // HTTPS out (AWS services, the internet route when asked for) and the replies back.
+        assert!(admits(&egress, "tcp", 443, internet));
+        for port in [EPHEMERAL_FROM, 49152, 60999, 65535] {
+            assert!(admits(&ingress, "tcp", port, internet), "reply to {port}");
+        }
+        // Nothing from outside reaches an admin port or a service.
+        for port in [22, 3389, 80, 443, 1024, 8080, EPHEMERAL_FROM - 1] {
+            assert!(!admits(&ingress, "tcp", port, internet), "tcp {port} from the internet");
+        }
+        assert!(!admits(&ingress, "udp", 40000, internet));
+        assert!(!admits(&ingress, "icmp", 0, internet));
+        assert!(!ingress.iter().any(|r| r.cidr_block == "0.0.0.0/0" && r.protocol == "-1"), "no allow-all inbound");
+    }
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use tap_macros::Fields;
 
 use super::api::Api;
+use super::flow_logs::FlowLogs;
 use super::iam::Iam;
 use super::keys::Keys;
 use super::network::Network;
@@ -49,6 +50,11 @@ pub struct SecureRegionOutputs {
     pub bucket_name: String,
     /// The bucket's ARN.
     pub bucket_arn: String,
+    /// The VPC flow log's id (absent when enableFlowLogs is false).
+    pub flow_log_id: Option<String>,
+    /// The flow logs' log group, `/aws/vpc/flow-logs/<prefix>` (absent when enableFlowLogs is
+    /// false).
+    pub flow_log_group_name: Option<String>,
 }
 
 /// The outputs (secret where their sources are) and each output's dependencies.
@@ -58,6 +64,7 @@ pub fn collect(
     iam: &Iam,
     api: &Api,
     storage: &Storage,
+    flow_logs: Option<&FlowLogs>,
 ) -> Result<(PropertyMap, BTreeMap<String, Vec<String>>)> {
     let (vpc, igw, table, sg, endpoint) = (
         done(&network.vpc)?,
@@ -70,7 +77,7 @@ pub fn collect(
     let (key, alias, log_group) = (done(&keys.key)?, done(&keys.alias)?, done(&keys.log_group)?);
     let (role, rest_api, bucket) = (done(&iam.role)?, done(&api.rest_api)?, done(&storage.bucket)?);
     let subnet_ids: Vec<Val> = subnets.iter().map(Child::id).collect();
-    let outputs: BTreeMap<&str, Val> = [
+    let mut outputs: BTreeMap<&str, Val> = [
         ("vpcId", vpc.id()),
         ("subnetIds", Val::list(&subnet_ids)),
         ("internetGatewayId", igw.id()),
@@ -89,6 +96,10 @@ pub fn collect(
     ]
     .into_iter()
     .collect();
+    if let Some(f) = flow_logs {
+        outputs.insert("flowLogId", done(&f.flow_log)?.id());
+        outputs.insert("flowLogGroupName", done(&f.log_group)?.out("name"));
+    }
     let state = outputs.iter().map(|(k, v)| (k.to_string(), v.wire())).collect();
     let deps = outputs.iter().map(|(k, v)| (k.to_string(), v.deps.iter().cloned().collect())).collect();
     Ok((state, deps))

@@ -1,5 +1,8 @@
 //! EC2 resources, and what they share: tags at creation and after, filters.
 
+pub mod default_network_acl;
+pub mod default_security_group;
+pub mod flow_log;
 pub mod internet_gateway;
 pub mod route_table;
 pub mod route_table_association;

@@ -156,7 +156,7 @@ fn rules_of(atoms: impl IntoIterator<Item = Atom>) -> Vec<Rule> {
 }
 
 /// `tcp`/`udp`/`icmp`/`-1` for the protocols AWS names, else the number.
-fn canonical_protocol(p: &str) -> Option<String> {
+pub(super) fn canonical_protocol(p: &str) -> Option<String> {
     let p = p.trim().to_ascii_lowercase();
     let named = match p.as_str() {
         "tcp" | "6" => "tcp",
@@ -169,7 +169,7 @@ fn canonical_protocol(p: &str) -> Option<String> {
 }
 
 /// Rules compare as the sets of (protocol, ports, block, description) they allow.
-fn comparable_rules(value: serde_json::Value) -> serde_json::Value {
+pub(super) fn comparable_rules(value: serde_json::Value) -> serde_json::Value {
     match serde_json::from_value::<Vec<Rule>>(value.clone()) {
         Ok(rules) => serde_json::to_value(rules_of(atoms(&rules))).unwrap_or(value),
         Err(_) => value,
@@ -178,7 +178,7 @@ fn comparable_rules(value: serde_json::Value) -> serde_json::Value {
 
 /// Validates the rules under `key` and keeps them in canonical form (protocols by name, blocks
 /// sorted, rules sorted).
-fn check_rules(c: &mut Checker<'_>, key: &str) {
+pub(super) fn check_rules(c: &mut Checker<'_>, key: &str) {
     let Field::Known(rules) = c.get::<Vec<Rule>>(key) else { return };
     let mut out = Vec::new();
     for (i, rule) in rules.into_iter().enumerate() {
@@ -362,16 +362,7 @@ impl Resource for SecurityGroup {
         olds: SecurityGroupOutputs,
         news: SecurityGroupInputs,
     ) -> Result<SecurityGroupOutputs> {
-        for (direction, old, new) in [
-            (Direction::Ingress, &olds.inputs.ingress, &news.ingress),
-            (Direction::Egress, &olds.inputs.egress, &news.egress),
-        ] {
-            let (old, new) = (atoms(old), atoms(new));
-            let removed: BTreeSet<Atom> = old.difference(&new).cloned().collect();
-            let added: BTreeSet<Atom> = new.difference(&old).cloned().collect();
-            change(ctx, id, direction, Action::Revoke, &removed).await?;
-            change(ctx, id, direction, Action::Authorize, &added).await?;
-        }
+        change_rules(ctx, id, [&olds.inputs.ingress, &olds.inputs.egress], [&news.ingress, &news.egress]).await?;
         update_tags(&ctx.clients.ec2, id, &olds.inputs.tags, &news.tags).await?;
         let mut state = still_there("security group", id, read_group(ctx, id).await?)?;
         state.inputs.name_prefix = news.name_prefix;
@@ -402,6 +393,18 @@ impl Resource for SecurityGroup {
             .await;
         deleted(result, Error::is_gone)
     }
+}
+
+/// Brings a group's `[ingress, egress]` rules from `old` to `new` by difference (revokes first).
+pub(super) async fn change_rules(ctx: &Ctx, id: &str, old: [&[Rule]; 2], new: [&[Rule]; 2]) -> Result<()> {
+    for ((direction, old), new) in [Direction::Ingress, Direction::Egress].into_iter().zip(old).zip(new) {
+        let (old, new) = (atoms(old), atoms(new));
+        let removed: BTreeSet<Atom> = old.difference(&new).cloned().collect();
+        let added: BTreeSet<Atom> = new.difference(&old).cloned().collect();
+        change(ctx, id, direction, Action::Revoke, &removed).await?;
+        change(ctx, id, direction, Action::Authorize, &added).await?;
+    }
+    Ok(())
 }
 
 #[derive(Clone, Copy)]
@@ -503,7 +506,7 @@ async fn send_change(ctx: &Ctx, id: &str, direction: Direction, action: Action, 
     Ok(())
 }
 
-fn rules_from(perms: &[IpPermission]) -> Vec<Rule> {
+pub(super) fn rules_from(perms: &[IpPermission]) -> Vec<Rule> {
     let atoms = perms.iter().flat_map(|p| {
         let protocol = canonical_protocol(p.ip_protocol().unwrap_or("-1")).unwrap_or_else(|| "-1".into());
         let all = protocol == "-1";

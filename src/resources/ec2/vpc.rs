@@ -1,8 +1,8 @@
 //! `tap:ec2:Vpc`: an Amazon VPC.
 //!
 //! AWS APIs: CreateVpc (tags at creation), DescribeVpcs (wait until `available`, read),
-//! DescribeVpcAttribute / ModifyVpcAttribute (DNS), DescribeSecurityGroups and DescribeRouteTables
-//! (the default group and main route table), CreateTags / DeleteTags, DeleteVpc.
+//! DescribeVpcAttribute / ModifyVpcAttribute (DNS), DescribeSecurityGroups, DescribeRouteTables and
+//! DescribeNetworkAcls (the default group, main route table and default network ACL), CreateTags / DeleteTags, DeleteVpc.
 //! Id: the VPC id (`vpc-…`). Replaced when cidrBlock, instanceTenancy or region change.
 
 use async_trait::async_trait;
@@ -57,6 +57,9 @@ pub struct VpcOutputs {
     /// The id of the VPC's main route table.
     #[serde(default)]
     pub main_route_table_id: String,
+    /// The id of the network ACL AWS created with the VPC.
+    #[serde(default)]
+    pub default_network_acl_id: String,
 }
 
 #[async_trait]
@@ -95,6 +98,7 @@ impl Resource for Vpc {
             arn: String::new(),
             default_security_group_id: String::new(),
             main_route_table_id: String::new(),
+            default_network_acl_id: String::new(),
         };
         Ok(Created { id, state })
     }
@@ -202,7 +206,8 @@ async fn outputs_of(
     let ec2 = &ctx.clients.ec2;
     let known_group = known.map(|k| k.default_security_group_id.clone()).filter(|s| !s.is_empty());
     let known_table = known.map(|k| k.main_route_table_id.clone()).filter(|s| !s.is_empty());
-    let (dns_support, dns_hostnames, default_security_group_id, main_route_table_id) = tokio::try_join!(
+    let known_acl = known.map(|k| k.default_network_acl_id.clone()).filter(|s| !s.is_empty());
+    let (dns_support, dns_hostnames, default_security_group_id, main_route_table_id, default_network_acl_id) = tokio::try_join!(
         dns_attribute(ctx, id, VpcAttributeName::EnableDnsSupport),
         dns_attribute(ctx, id, VpcAttributeName::EnableDnsHostnames),
         async {
@@ -231,6 +236,19 @@ async fn outputs_of(
                 .map_err(aws(Ec2, "DescribeRouteTables"))?;
             Ok(out.route_tables().first().and_then(|t| t.route_table_id()).unwrap_or_default().to_string())
         },
+        async {
+            if let Some(known) = known_acl {
+                return Ok(known);
+            }
+            let out = ec2
+                .describe_network_acls()
+                .filters(filter("vpc-id", id))
+                .filters(filter("default", "true"))
+                .send()
+                .await
+                .map_err(aws(Ec2, "DescribeNetworkAcls"))?;
+            Ok(out.network_acls().first().and_then(|a| a.network_acl_id()).unwrap_or_default().to_string())
+        },
     )?;
     let account = vpc.owner_id().unwrap_or_default();
     Ok(VpcOutputs {
@@ -248,6 +266,7 @@ async fn outputs_of(
         arn: ctx.clients.arn("ec2", account, &format!("vpc/{id}")),
         default_security_group_id,
         main_route_table_id,
+        default_network_acl_id,
     })
 }
 

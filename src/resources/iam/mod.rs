@@ -1,8 +1,9 @@
-//! IAM resources (global: no region): roles, managed-policy attachments, the account password
-//! policy.
+//! IAM resources (global: no region): roles, their inline policies and managed-policy
+//! attachments, the account password policy.
 
 pub mod account_password_policy;
 pub mod role;
+pub mod role_policy;
 pub mod role_policy_attachment;
 
 use crate::resources::tags::Tags;

@@ -19,6 +19,9 @@ pub fn carrier(token: &str) -> Option<Carrier> {
     match token {
         "tap:kms:Alias" => Some(Carrier::KeyTag),
         "tap:ec2:RouteTableAssociation"
+        | "tap:ec2:DefaultSecurityGroup"
+        | "tap:ec2:DefaultNetworkAcl"
+        | "tap:iam:RolePolicy"
         | "tap:iam:RolePolicyAttachment"
         | "tap:iam:AccountPasswordPolicy"
         | "tap:s3:BucketPolicy"
@@ -176,6 +179,7 @@ async fn live_ec2(aws: &Clients, id: &str) -> bool {
                 matches!(s.as_str().to_lowercase().as_str(), "available" | "pending" | "pendingacceptance")
             })
         }),
+        "fl" => ec2.describe_flow_logs().flow_log_ids(id).send().await.is_ok_and(|o| !o.flow_logs().is_empty()),
         _ => true,
     }
 }

@@ -39,6 +39,13 @@ impl Rig {
         Rig { engine, proxy, region: region.to_string() }
     }
 
+    /// A rig on a moto of the test's own (account and region settings are global to a moto).
+    pub async fn on(moto_url: String, region: &str) -> Rig {
+        let proxy = CountingProxy::start(moto_url, Duration::ZERO).await;
+        let engine = Engine::in_process(provider_config(region, &proxy.url())).await;
+        Rig { engine, proxy, region: region.to_string() }
+    }
+
     /// A rig whose provider retries as in production (tap's default), for fault suites.
     pub async fn patient(region: &str) -> Rig {
         let proxy = CountingProxy::start(moto::moto().url(), Duration::ZERO).await;

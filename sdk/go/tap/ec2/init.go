@@ -21,6 +21,12 @@ func (m *module) Version() semver.Version {
 
 func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi.Resource, err error) {
 	switch typ {
+	case "tap:ec2:DefaultNetworkAcl":
+		r = &DefaultNetworkAcl{}
+	case "tap:ec2:DefaultSecurityGroup":
+		r = &DefaultSecurityGroup{}
+	case "tap:ec2:FlowLog":
+		r = &FlowLog{}
 	case "tap:ec2:InternetGateway":
 		r = &InternetGateway{}
 	case "tap:ec2:RouteTable":

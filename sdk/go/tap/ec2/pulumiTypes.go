@@ -13,6 +13,169 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
+// One entry of a network ACL. ACLs are stateless: return traffic needs its own entry.
+type NetworkAclRule struct {
+	// `allow` or `deny`.
+	Action string `pulumi:"action"`
+	// The IPv4 block the entry applies to.
+	CidrBlock string `pulumi:"cidrBlock"`
+	// The first port (tcp and udp; default 0).
+	FromPort *int `pulumi:"fromPort"`
+	// The ICMP code (icmp; -1 for every code; default 0).
+	IcmpCode *int `pulumi:"icmpCode"`
+	// The ICMP type (icmp; -1 for every type; default 0).
+	IcmpType *int `pulumi:"icmpType"`
+	// `tcp`, `udp`, `icmp`, `-1` (every protocol) or an IP protocol number.
+	Protocol string `pulumi:"protocol"`
+	// The rule number, 1-32766: entries are evaluated from the lowest, the first match decides.
+	RuleNo int `pulumi:"ruleNo"`
+	// The last port (tcp and udp; default 0).
+	ToPort *int `pulumi:"toPort"`
+}
+
+// NetworkAclRuleInput is an input type that accepts NetworkAclRuleArgs and NetworkAclRuleOutput values.
+// You can construct a concrete instance of `NetworkAclRuleInput` via:
+//
+//	NetworkAclRuleArgs{...}
+type NetworkAclRuleInput interface {
+	pulumi.Input
+
+	ToNetworkAclRuleOutput() NetworkAclRuleOutput
+	ToNetworkAclRuleOutputWithContext(context.Context) NetworkAclRuleOutput
+}
+
+// One entry of a network ACL. ACLs are stateless: return traffic needs its own entry.
+type NetworkAclRuleArgs struct {
+	// `allow` or `deny`.
+	Action pulumi.StringInput `pulumi:"action"`
+	// The IPv4 block the entry applies to.
+	CidrBlock pulumi.StringInput `pulumi:"cidrBlock"`
+	// The first port (tcp and udp; default 0).
+	FromPort pulumi.IntPtrInput `pulumi:"fromPort"`
+	// The ICMP code (icmp; -1 for every code; default 0).
+	IcmpCode pulumi.IntPtrInput `pulumi:"icmpCode"`
+	// The ICMP type (icmp; -1 for every type; default 0).
+	IcmpType pulumi.IntPtrInput `pulumi:"icmpType"`
+	// `tcp`, `udp`, `icmp`, `-1` (every protocol) or an IP protocol number.
+	Protocol pulumi.StringInput `pulumi:"protocol"`
+	// The rule number, 1-32766: entries are evaluated from the lowest, the first match decides.
+	RuleNo pulumi.IntInput `pulumi:"ruleNo"`
+	// The last port (tcp and udp; default 0).
+	ToPort pulumi.IntPtrInput `pulumi:"toPort"`
+}
+
+func (NetworkAclRuleArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*NetworkAclRule)(nil)).Elem()
+}
+
+func (i NetworkAclRuleArgs) ToNetworkAclRuleOutput() NetworkAclRuleOutput {
+	return i.ToNetworkAclRuleOutputWithContext(context.Background())
+}
+
+func (i NetworkAclRuleArgs) ToNetworkAclRuleOutputWithContext(ctx context.Context) NetworkAclRuleOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(NetworkAclRuleOutput)
+}
+
+// NetworkAclRuleArrayInput is an input type that accepts NetworkAclRuleArray and NetworkAclRuleArrayOutput values.
+// You can construct a concrete instance of `NetworkAclRuleArrayInput` via:
+//
+//	NetworkAclRuleArray{ NetworkAclRuleArgs{...} }
+type NetworkAclRuleArrayInput interface {
+	pulumi.Input
+
+	ToNetworkAclRuleArrayOutput() NetworkAclRuleArrayOutput
+	ToNetworkAclRuleArrayOutputWithContext(context.Context) NetworkAclRuleArrayOutput
+}
+
+type NetworkAclRuleArray []NetworkAclRuleInput
+
+func (NetworkAclRuleArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]NetworkAclRule)(nil)).Elem()
+}
+
+func (i NetworkAclRuleArray) ToNetworkAclRuleArrayOutput() NetworkAclRuleArrayOutput {
+	return i.ToNetworkAclRuleArrayOutputWithContext(context.Background())
+}
+
+func (i NetworkAclRuleArray) ToNetworkAclRuleArrayOutputWithContext(ctx context.Context) NetworkAclRuleArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(NetworkAclRuleArrayOutput)
+}
+
+// One entry of a network ACL. ACLs are stateless: return traffic needs its own entry.
+type NetworkAclRuleOutput struct{ *pulumi.OutputState }
+
+func (NetworkAclRuleOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*NetworkAclRule)(nil)).Elem()
+}
+
+func (o NetworkAclRuleOutput) ToNetworkAclRuleOutput() NetworkAclRuleOutput {
+	return o
+}
+
+func (o NetworkAclRuleOutput) ToNetworkAclRuleOutputWithContext(ctx context.Context) NetworkAclRuleOutput {
+	return o
+}
+
+// `allow` or `deny`.
+func (o NetworkAclRuleOutput) Action() pulumi.StringOutput {
+	return o.ApplyT(func(v NetworkAclRule) string { return v.Action }).(pulumi.StringOutput)
+}
+
+// The IPv4 block the entry applies to.
+func (o NetworkAclRuleOutput) CidrBlock() pulumi.StringOutput {
+	return o.ApplyT(func(v NetworkAclRule) string { return v.CidrBlock }).(pulumi.StringOutput)
+}
+
+// The first port (tcp and udp; default 0).
+func (o NetworkAclRuleOutput) FromPort() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v NetworkAclRule) *int { return v.FromPort }).(pulumi.IntPtrOutput)
+}
+
+// The ICMP code (icmp; -1 for every code; default 0).
+func (o NetworkAclRuleOutput) IcmpCode() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v NetworkAclRule) *int { return v.IcmpCode }).(pulumi.IntPtrOutput)
+}
+
+// The ICMP type (icmp; -1 for every type; default 0).
+func (o NetworkAclRuleOutput) IcmpType() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v NetworkAclRule) *int { return v.IcmpType }).(pulumi.IntPtrOutput)
+}
+
+// `tcp`, `udp`, `icmp`, `-1` (every protocol) or an IP protocol number.
+func (o NetworkAclRuleOutput) Protocol() pulumi.StringOutput {
+	return o.ApplyT(func(v NetworkAclRule) string { return v.Protocol }).(pulumi.StringOutput)
+}
+
+// The rule number, 1-32766: entries are evaluated from the lowest, the first match decides.
+func (o NetworkAclRuleOutput) RuleNo() pulumi.IntOutput {
+	return o.ApplyT(func(v NetworkAclRule) int { return v.RuleNo }).(pulumi.IntOutput)
+}
+
+// The last port (tcp and udp; default 0).
+func (o NetworkAclRuleOutput) ToPort() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v NetworkAclRule) *int { return v.ToPort }).(pulumi.IntPtrOutput)
+}
+
+type NetworkAclRuleArrayOutput struct{ *pulumi.OutputState }
+
+func (NetworkAclRuleArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]NetworkAclRule)(nil)).Elem()
+}
+
+func (o NetworkAclRuleArrayOutput) ToNetworkAclRuleArrayOutput() NetworkAclRuleArrayOutput {
+	return o
+}
+
+func (o NetworkAclRuleArrayOutput) ToNetworkAclRuleArrayOutputWithContext(ctx context.Context) NetworkAclRuleArrayOutput {
+	return o
+}
+
+func (o NetworkAclRuleArrayOutput) Index(i pulumi.IntInput) NetworkAclRuleOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) NetworkAclRule {
+		return vs[0].([]NetworkAclRule)[vs[1].(int)]
+	}).(NetworkAclRuleOutput)
+}
+
 // A route to a gateway.
 type RouteTableRoute struct {
 	// The destination IPv4 block, e.g. `0.0.0.0/0`.
@@ -259,10 +422,14 @@ func (o SecurityGroupRuleArrayOutput) Index(i pulumi.IntInput) SecurityGroupRule
 }
 
 func init() {
+	pulumi.RegisterInputType(reflect.TypeOf((*NetworkAclRuleInput)(nil)).Elem(), NetworkAclRuleArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*NetworkAclRuleArrayInput)(nil)).Elem(), NetworkAclRuleArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*RouteTableRouteInput)(nil)).Elem(), RouteTableRouteArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*RouteTableRouteArrayInput)(nil)).Elem(), RouteTableRouteArray{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SecurityGroupRuleInput)(nil)).Elem(), SecurityGroupRuleArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SecurityGroupRuleArrayInput)(nil)).Elem(), SecurityGroupRuleArray{})
+	pulumi.RegisterOutputType(NetworkAclRuleOutput{})
+	pulumi.RegisterOutputType(NetworkAclRuleArrayOutput{})
 	pulumi.RegisterOutputType(RouteTableRouteOutput{})
 	pulumi.RegisterOutputType(RouteTableRouteArrayOutput{})
 	pulumi.RegisterOutputType(SecurityGroupRuleOutput{})

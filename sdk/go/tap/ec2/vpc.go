@@ -20,6 +20,8 @@ type Vpc struct {
 	Arn pulumi.StringOutput `pulumi:"arn"`
 	// The IPv4 block, /16 to /28, e.g. `10.0.0.0/16`.
 	CidrBlock pulumi.StringOutput `pulumi:"cidrBlock"`
+	// The id of the network ACL AWS created with the VPC.
+	DefaultNetworkAclId pulumi.StringOutput `pulumi:"defaultNetworkAclId"`
 	// The id of the security group AWS created with the VPC.
 	DefaultSecurityGroupId pulumi.StringOutput `pulumi:"defaultSecurityGroupId"`
 	// Whether instances get public DNS hostnames (default false).
@@ -216,6 +218,11 @@ func (o VpcOutput) Arn() pulumi.StringOutput {
 // The IPv4 block, /16 to /28, e.g. `10.0.0.0/16`.
 func (o VpcOutput) CidrBlock() pulumi.StringOutput {
 	return o.ApplyT(func(v *Vpc) pulumi.StringOutput { return v.CidrBlock }).(pulumi.StringOutput)
+}
+
+// The id of the network ACL AWS created with the VPC.
+func (o VpcOutput) DefaultNetworkAclId() pulumi.StringOutput {
+	return o.ApplyT(func(v *Vpc) pulumi.StringOutput { return v.DefaultNetworkAclId }).(pulumi.StringOutput)
 }
 
 // The id of the security group AWS created with the VPC.

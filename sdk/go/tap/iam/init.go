@@ -25,6 +25,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 		r = &AccountPasswordPolicy{}
 	case "tap:iam:Role":
 		r = &Role{}
+	case "tap:iam:RolePolicy":
+		r = &RolePolicy{}
 	case "tap:iam:RolePolicyAttachment":
 		r = &RolePolicyAttachment{}
 	default:

@@ -6,6 +6,9 @@ import builtins as _builtins
 from .. import _utilities
 import typing
 # Export this package's modules as members:
+from .default_network_acl import *
+from .default_security_group import *
+from .flow_log import *
 from .internet_gateway import *
 from .route_table import *
 from .route_table_association import *

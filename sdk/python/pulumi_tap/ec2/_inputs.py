@@ -15,11 +15,183 @@ else:
 from .. import _utilities
 
 __all__ = [
+    'NetworkAclRuleArgs',
+    'NetworkAclRuleArgsDict',
     'RouteTableRouteArgs',
     'RouteTableRouteArgsDict',
     'SecurityGroupRuleArgs',
     'SecurityGroupRuleArgsDict',
 ]
+
+class NetworkAclRuleArgsDict(TypedDict):
+    """
+    One entry of a network ACL. ACLs are stateless: return traffic needs its own entry.
+    """
+    action: pulumi.Input[_builtins.str]
+    """
+    `allow` or `deny`.
+    """
+    cidr_block: pulumi.Input[_builtins.str]
+    """
+    The IPv4 block the entry applies to.
+    """
+    protocol: pulumi.Input[_builtins.str]
+    """
+    `tcp`, `udp`, `icmp`, `-1` (every protocol) or an IP protocol number.
+    """
+    rule_no: pulumi.Input[_builtins.int]
+    """
+    The rule number, 1-32766: entries are evaluated from the lowest, the first match decides.
+    """
+    from_port: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    The first port (tcp and udp; default 0).
+    """
+    icmp_code: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    The ICMP code (icmp; -1 for every code; default 0).
+    """
+    icmp_type: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    The ICMP type (icmp; -1 for every type; default 0).
+    """
+    to_port: NotRequired[pulumi.Input[Optional[_builtins.int]]]
+    """
+    The last port (tcp and udp; default 0).
+    """
+
+@pulumi.input_type
+class NetworkAclRuleArgs:
+    def __init__(__self__, *,
+                 action: pulumi.Input[_builtins.str],
+                 cidr_block: pulumi.Input[_builtins.str],
+                 protocol: pulumi.Input[_builtins.str],
+                 rule_no: pulumi.Input[_builtins.int],
+                 from_port: pulumi.Input[Optional[_builtins.int]] = None,
+                 icmp_code: pulumi.Input[Optional[_builtins.int]] = None,
+                 icmp_type: pulumi.Input[Optional[_builtins.int]] = None,
+                 to_port: pulumi.Input[Optional[_builtins.int]] = None):
+        """
+        One entry of a network ACL. ACLs are stateless: return traffic needs its own entry.
+
+        :param pulumi.Input[_builtins.str] action: `allow` or `deny`.
+        :param pulumi.Input[_builtins.str] cidr_block: The IPv4 block the entry applies to.
+        :param pulumi.Input[_builtins.str] protocol: `tcp`, `udp`, `icmp`, `-1` (every protocol) or an IP protocol number.
+        :param pulumi.Input[_builtins.int] rule_no: The rule number, 1-32766: entries are evaluated from the lowest, the first match decides.
+        :param pulumi.Input[_builtins.int] from_port: The first port (tcp and udp; default 0).
+        :param pulumi.Input[_builtins.int] icmp_code: The ICMP code (icmp; -1 for every code; default 0).
+        :param pulumi.Input[_builtins.int] icmp_type: The ICMP type (icmp; -1 for every type; default 0).
+        :param pulumi.Input[_builtins.int] to_port: The last port (tcp and udp; default 0).
+        """
+        pulumi.set(__self__, "action", action)
+        pulumi.set(__self__, "cidr_block", cidr_block)
+        pulumi.set(__self__, "protocol", protocol)
+        pulumi.set(__self__, "rule_no", rule_no)
+        if from_port is not None:
+            pulumi.set(__self__, "from_port", from_port)
+        if icmp_code is not None:
+            pulumi.set(__self__, "icmp_code", icmp_code)
+        if icmp_type is not None:
+            pulumi.set(__self__, "icmp_type", icmp_type)
+        if to_port is not None:
+            pulumi.set(__self__, "to_port", to_port)
+
+    @_builtins.property
+    @pulumi.getter
+    def action(self) -> pulumi.Input[_builtins.str]:
+        """
+        `allow` or `deny`.
+        """
+        return pulumi.get(self, "action")
+
+    @action.setter
+    def action(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "action", value)
+
+    @_builtins.property
+    @pulumi.getter(name="cidrBlock")
+    def cidr_block(self) -> pulumi.Input[_builtins.str]:
+        """
+        The IPv4 block the entry applies to.
+        """
+        return pulumi.get(self, "cidr_block")
+
+    @cidr_block.setter
+    def cidr_block(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "cidr_block", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def protocol(self) -> pulumi.Input[_builtins.str]:
+        """
+        `tcp`, `udp`, `icmp`, `-1` (every protocol) or an IP protocol number.
+        """
+        return pulumi.get(self, "protocol")
+
+    @protocol.setter
+    def protocol(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "protocol", value)
+
+    @_builtins.property
+    @pulumi.getter(name="ruleNo")
+    def rule_no(self) -> pulumi.Input[_builtins.int]:
+        """
+        The rule number, 1-32766: entries are evaluated from the lowest, the first match decides.
+        """
+        return pulumi.get(self, "rule_no")
+
+    @rule_no.setter
+    def rule_no(self, value: pulumi.Input[_builtins.int]):
+        pulumi.set(self, "rule_no", value)
+
+    @_builtins.property
+    @pulumi.getter(name="fromPort")
+    def from_port(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        The first port (tcp and udp; default 0).
+        """
+        return pulumi.get(self, "from_port")
+
+    @from_port.setter
+    def from_port(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "from_port", value)
+
+    @_builtins.property
+    @pulumi.getter(name="icmpCode")
+    def icmp_code(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        The ICMP code (icmp; -1 for every code; default 0).
+        """
+        return pulumi.get(self, "icmp_code")
+
+    @icmp_code.setter
+    def icmp_code(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "icmp_code", value)
+
+    @_builtins.property
+    @pulumi.getter(name="icmpType")
+    def icmp_type(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        The ICMP type (icmp; -1 for every type; default 0).
+        """
+        return pulumi.get(self, "icmp_type")
+
+    @icmp_type.setter
+    def icmp_type(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "icmp_type", value)
+
+    @_builtins.property
+    @pulumi.getter(name="toPort")
+    def to_port(self) -> pulumi.Input[Optional[_builtins.int]]:
+        """
+        The last port (tcp and udp; default 0).
+        """
+        return pulumi.get(self, "to_port")
+
+    @to_port.setter
+    def to_port(self, value: pulumi.Input[Optional[_builtins.int]]):
+        pulumi.set(self, "to_port", value)
+
 
 class RouteTableRouteArgsDict(TypedDict):
     """

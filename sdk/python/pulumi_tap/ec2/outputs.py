@@ -15,9 +15,141 @@ else:
 from .. import _utilities
 
 __all__ = [
+    'NetworkAclRule',
     'RouteTableRoute',
     'SecurityGroupRule',
 ]
+
+@pulumi.output_type
+class NetworkAclRule(dict):
+    """
+    One entry of a network ACL. ACLs are stateless: return traffic needs its own entry.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "cidrBlock":
+            suggest = "cidr_block"
+        elif key == "ruleNo":
+            suggest = "rule_no"
+        elif key == "fromPort":
+            suggest = "from_port"
+        elif key == "icmpCode":
+            suggest = "icmp_code"
+        elif key == "icmpType":
+            suggest = "icmp_type"
+        elif key == "toPort":
+            suggest = "to_port"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in NetworkAclRule. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        NetworkAclRule.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        NetworkAclRule.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 action: _builtins.str,
+                 cidr_block: _builtins.str,
+                 protocol: _builtins.str,
+                 rule_no: _builtins.int,
+                 from_port: Optional[_builtins.int] = None,
+                 icmp_code: Optional[_builtins.int] = None,
+                 icmp_type: Optional[_builtins.int] = None,
+                 to_port: Optional[_builtins.int] = None):
+        """
+        One entry of a network ACL. ACLs are stateless: return traffic needs its own entry.
+
+        :param _builtins.str action: `allow` or `deny`.
+        :param _builtins.str cidr_block: The IPv4 block the entry applies to.
+        :param _builtins.str protocol: `tcp`, `udp`, `icmp`, `-1` (every protocol) or an IP protocol number.
+        :param _builtins.int rule_no: The rule number, 1-32766: entries are evaluated from the lowest, the first match decides.
+        :param _builtins.int from_port: The first port (tcp and udp; default 0).
+        :param _builtins.int icmp_code: The ICMP code (icmp; -1 for every code; default 0).
+        :param _builtins.int icmp_type: The ICMP type (icmp; -1 for every type; default 0).
+        :param _builtins.int to_port: The last port (tcp and udp; default 0).
+        """
+        pulumi.set(__self__, "action", action)
+        pulumi.set(__self__, "cidr_block", cidr_block)
+        pulumi.set(__self__, "protocol", protocol)
+        pulumi.set(__self__, "rule_no", rule_no)
+        if from_port is not None:
+            pulumi.set(__self__, "from_port", from_port)
+        if icmp_code is not None:
+            pulumi.set(__self__, "icmp_code", icmp_code)
+        if icmp_type is not None:
+            pulumi.set(__self__, "icmp_type", icmp_type)
+        if to_port is not None:
+            pulumi.set(__self__, "to_port", to_port)
+
+    @_builtins.property
+    @pulumi.getter
+    def action(self) -> _builtins.str:
+        """
+        `allow` or `deny`.
+        """
+        return pulumi.get(self, "action")
+
+    @_builtins.property
+    @pulumi.getter(name="cidrBlock")
+    def cidr_block(self) -> _builtins.str:
+        """
+        The IPv4 block the entry applies to.
+        """
+        return pulumi.get(self, "cidr_block")
+
+    @_builtins.property
+    @pulumi.getter
+    def protocol(self) -> _builtins.str:
+        """
+        `tcp`, `udp`, `icmp`, `-1` (every protocol) or an IP protocol number.
+        """
+        return pulumi.get(self, "protocol")
+
+    @_builtins.property
+    @pulumi.getter(name="ruleNo")
+    def rule_no(self) -> _builtins.int:
+        """
+        The rule number, 1-32766: entries are evaluated from the lowest, the first match decides.
+        """
+        return pulumi.get(self, "rule_no")
+
+    @_builtins.property
+    @pulumi.getter(name="fromPort")
+    def from_port(self) -> Optional[_builtins.int]:
+        """
+        The first port (tcp and udp; default 0).
+        """
+        return pulumi.get(self, "from_port")
+
+    @_builtins.property
+    @pulumi.getter(name="icmpCode")
+    def icmp_code(self) -> Optional[_builtins.int]:
+        """
+        The ICMP code (icmp; -1 for every code; default 0).
+        """
+        return pulumi.get(self, "icmp_code")
+
+    @_builtins.property
+    @pulumi.getter(name="icmpType")
+    def icmp_type(self) -> Optional[_builtins.int]:
+        """
+        The ICMP type (icmp; -1 for every type; default 0).
+        """
+        return pulumi.get(self, "icmp_type")
+
+    @_builtins.property
+    @pulumi.getter(name="toPort")
+    def to_port(self) -> Optional[_builtins.int]:
+        """
+        The last port (tcp and udp; default 0).
+        """
+        return pulumi.get(self, "to_port")
+
 
 @pulumi.output_type
 class RouteTableRoute(dict):

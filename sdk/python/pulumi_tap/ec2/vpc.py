@@ -193,6 +193,7 @@ class Vpc(pulumi.CustomResource):
             __props__.__dict__["region"] = region
             __props__.__dict__["tags"] = tags
             __props__.__dict__["arn"] = None
+            __props__.__dict__["default_network_acl_id"] = None
             __props__.__dict__["default_security_group_id"] = None
             __props__.__dict__["main_route_table_id"] = None
         replace_on_changes = pulumi.ResourceOptions(replace_on_changes=["cidrBlock", "instanceTenancy", "region"])
@@ -221,6 +222,7 @@ class Vpc(pulumi.CustomResource):
 
         __props__.__dict__["arn"] = None
         __props__.__dict__["cidr_block"] = None
+        __props__.__dict__["default_network_acl_id"] = None
         __props__.__dict__["default_security_group_id"] = None
         __props__.__dict__["enable_dns_hostnames"] = None
         __props__.__dict__["enable_dns_support"] = None
@@ -251,6 +253,14 @@ class Vpc(pulumi.CustomResource):
         The IPv4 block, /16 to /28, e.g. `10.0.0.0/16`.
         """
         return pulumi.get(self, "cidr_block")
+
+    @_builtins.property
+    @pulumi.getter(name="defaultNetworkAclId")
+    def default_network_acl_id(self) -> pulumi.Output[_builtins.str]:
+        """
+        The id of the network ACL AWS created with the VPC.
+        """
+        return pulumi.get(self, "default_network_acl_id")
 
     @_builtins.property
     @pulumi.getter(name="defaultSecurityGroupId")

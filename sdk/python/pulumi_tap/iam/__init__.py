@@ -8,4 +8,5 @@ import typing
 # Export this package's modules as members:
 from .account_password_policy import *
 from .role import *
+from .role_policy import *
 from .role_policy_attachment import *

@@ -1,0 +1,333 @@
+//! The security baseline, checked as a posture scanner checks it: after the seed's three-region
+//! deployment, every control on everything SecureRegion creates or owns is read back through
+//! the AWS APIs (moto), and a table of control × region × resource with pass or fail is
+//! printed. A control moto cannot show is a named gap in the table, never a silent pass. Its own
+//! moto: the account's and regions' settings are global to one.
+
+use std::net::Ipv4Addr;
+
+use serde_json::Value as Json;
+use tap::aws::Clients;
+use tap::testing::{admits, AclRule};
+use tap::value::{PropertyMap, Value};
+
+use crate::harness::moto::Moto;
+use crate::harness::{aws_at, unique, url_decode, Rig};
+use crate::secure_region::{out_str, run, three_regions, Instance};
+
+/// One row of the scan.
+struct Row {
+    control: &'static str,
+    region: &'static str,
+    resource: String,
+    outcome: Result<(), String>,
+}
+
+#[derive(Default)]
+struct Scan(Vec<Row>);
+
+impl Scan {
+    fn check(&mut self, control: &'static str, region: &'static str, resource: &str, outcome: Result<(), String>) {
+        self.0.push(Row { control, region, resource: resource.to_string(), outcome });
+    }
+
+    fn pass_if(
+        &mut self,
+        control: &'static str,
+        region: &'static str,
+        resource: &str,
+        ok: bool,
+        why: impl Into<String>,
+    ) {
+        self.check(control, region, resource, if ok { Ok(()) } else { Err(why.into()) });
+    }
+
+    fn report(&self) -> String {
+        let mut lines = vec![format!("{:<38} {:<13} {:<60} result", "control", "region", "resource")];
+        for r in &self.0 {
+            let result = match &r.outcome {
+                Ok(()) => "PASS".to_string(),
+                Err(why) => format!("FAIL: {why}"),
+            };
+            lines.push(format!("{:<38} {:<13} {:<60} {result}", r.control, r.region, r.resource));
+        }
+        lines.join("\n")
+    }
+
+    fn failures(&self) -> usize {
+        self.0.iter().filter(|r| r.outcome.is_err()).count()
+    }
+}
+
+fn json(text: &str) -> Json {
+    serde_json::from_str(&url_decode(text)).unwrap_or(Json::Null)
+}
+
+fn statements(doc: &Json) -> Vec<Json> {
+    match &doc["Statement"] {
+        Json::Array(list) => list.clone(),
+        one @ Json::Object(_) => vec![one.clone()],
+        _ => vec![],
+    }
+}
+
+/// A statement that admits anyone (`"*"` or `{"AWS": "*"}`).
+fn anyone(statement: &Json) -> bool {
+    statement["Principal"] == "*" || statement["Principal"]["AWS"] == "*"
+}
+
+/// The keys of a statement's conditions, whatever the operators.
+fn condition_keys(statement: &Json) -> Vec<String> {
+    let Json::Object(ops) = &statement["Condition"] else { return vec![] };
+    ops.values().filter_map(Json::as_object).flat_map(|m| m.keys().cloned()).collect()
+}
+
+/// The network controls of one region: EC2.2, EC2.6, EC2.15, EC2.21, private routing, the
+/// endpoint trust boundary.
+async fn network(scan: &mut Scan, aws: &Clients, i: &Instance, state: &PropertyMap) {
+    let (region, ec2) = (i.region, &aws.ec2);
+    let vpc = out_str(state, "vpcId");
+    let asked_for_internet = i.inputs.get("routeToInternetGateway").map(Value::unwrap_plain) == Some(Value::Bool(true));
+
+    // EC2.2: the VPC's default security group allows nothing.
+    let groups = ec2
+        .describe_security_groups()
+        .filters(aws_sdk_ec2::types::Filter::builder().name("vpc-id").values(&vpc).build())
+        .filters(aws_sdk_ec2::types::Filter::builder().name("group-name").values("default").build())
+        .send()
+        .await
+        .expect("default group");
+    let default = &groups.security_groups()[0];
+    let rules = default.ip_permissions().len() + default.ip_permissions_egress().len();
+    scan.pass_if(
+        "EC2.2 default SG allows nothing",
+        region,
+        default.group_id().unwrap_or_default(),
+        rules == 0,
+        format!("{rules} rules"),
+    );
+
+    // EC2.6: a flow log of ALL traffic, active, into an existing KMS-encrypted group.
+    let logs = ec2
+        .describe_flow_logs()
+        .filter(aws_sdk_ec2::types::Filter::builder().name("resource-id").values(&vpc).build())
+        .send()
+        .await
+        .expect("flow logs");
+    let flow = logs.flow_logs().iter().find(|l| l.traffic_type().map(|t| t.as_str()) == Some("ALL"));
+    let outcome = match flow {
+        None => Err(format!("no flow log of ALL traffic ({} flow logs)", logs.flow_logs().len())),
+        Some(l) => {
+            let group = l.log_group_name().map(str::to_string).or_else(|| {
+                l.log_destination()
+                    .and_then(|d| d.split(":log-group:").nth(1))
+                    .map(|g| g.trim_end_matches(":*").to_string())
+            });
+            let group = group.unwrap_or_default();
+            let found = aws.logs.describe_log_groups().log_group_name_prefix(&group).send().await.expect("groups");
+            match found.log_groups().iter().find(|g| g.log_group_name() == Some(group.as_str())) {
+                None => Err(format!("its log group {group} does not exist")),
+                Some(g) if g.kms_key_id().is_none() => Err(format!("its log group {group} is not KMS-encrypted")),
+                Some(_) if l.deliver_logs_permission_arn().is_none() => Err("no delivery role".into()),
+                Some(_) => Ok(()),
+            }
+        }
+    };
+    scan.check("EC2.6 VPC flow logging", region, &vpc, outcome);
+
+    // EC2.15 and private routing, per subnet.
+    let subnets = ec2
+        .describe_subnets()
+        .filters(aws_sdk_ec2::types::Filter::builder().name("vpc-id").values(&vpc).build())
+        .send()
+        .await
+        .expect("subnets");
+    for subnet in subnets.subnets() {
+        let id = subnet.subnet_id().unwrap_or_default();
+        scan.pass_if(
+            "EC2.15 no public IPs on launch",
+            region,
+            id,
+            subnet.map_public_ip_on_launch() == Some(false),
+            "MapPublicIpOnLaunch",
+        );
+        let tables = ec2
+            .describe_route_tables()
+            .filters(aws_sdk_ec2::types::Filter::builder().name("association.subnet-id").values(id).build())
+            .send()
+            .await
+            .expect("tables");
+        let to_internet = tables.route_tables().iter().flat_map(|t| t.routes()).any(|r| {
+            r.destination_cidr_block() == Some("0.0.0.0/0") && r.gateway_id().is_some_and(|g| g.starts_with("igw-"))
+        });
+        scan.pass_if(
+            "private subnet: no internet route",
+            region,
+            id,
+            to_internet == asked_for_internet,
+            if asked_for_internet {
+                "the asked-for route is missing"
+            } else {
+                "routes 0.0.0.0/0 to an internet gateway"
+            },
+        );
+    }
+
+    let described = ec2.describe_vpcs().vpc_ids(&vpc).send().await.expect("vpc");
+    let block = described.vpcs()[0].cidr_block().unwrap_or_default().to_string();
+    let vpc_block: Ipv4Addr = block.split('/').next().unwrap_or_default().parse().expect("the VPC's block");
+
+    // EC2.21: every ACL of the VPC keeps the internet from 22 and 3389, and has no allow-all
+    // from 0.0.0.0/0 (evaluated as AWS evaluates entries: the lowest match decides).
+    let acls = ec2
+        .describe_network_acls()
+        .filters(aws_sdk_ec2::types::Filter::builder().name("vpc-id").values(&vpc).build())
+        .send()
+        .await
+        .expect("acls");
+    for acl in acls.network_acls() {
+        let ingress: Vec<AclRule> = acl
+            .entries()
+            .iter()
+            .filter(|e| e.egress() == Some(false) && e.cidr_block().is_some())
+            .map(|e| AclRule {
+                rule_no: e.rule_number().map(i64::from).unwrap_or_default(),
+                action: e.rule_action().map(|a| a.as_str().to_string()).unwrap_or_default(),
+                protocol: match e.protocol().unwrap_or("-1") {
+                    "6" => "tcp".to_string(),
+                    "17" => "udp".to_string(),
+                    "1" => "icmp".to_string(),
+                    other => other.to_string(),
+                },
+                cidr_block: e.cidr_block().unwrap_or_default().to_string(),
+                from_port: e.port_range().and_then(|p| p.from()).map(i64::from).unwrap_or(0),
+                to_port: e.port_range().and_then(|p| p.to()).map(i64::from).unwrap_or(0),
+                icmp_type: 0,
+                icmp_code: 0,
+            })
+            .collect();
+        let internet = Ipv4Addr::new(198, 51, 100, 23);
+        let open: Vec<String> = [("tcp", 22), ("tcp", 3389), ("udp", 3389), ("tcp", 80), ("tcp", 443)]
+            .iter()
+            .filter(|(p, port)| admits(&ingress, p, *port, internet))
+            .map(|(p, port)| format!("{p}/{port}"))
+            .collect();
+        let allow_all =
+            ingress.iter().any(|r| r.cidr_block == "0.0.0.0/0" && r.protocol == "-1" && r.action == "allow");
+        let id = acl.network_acl_id().unwrap_or_default();
+        let outcome = match (open.is_empty(), allow_all) {
+            (true, false) => Ok(()),
+            _ => Err(format!("open from the internet: {open:?}; allow-all entry: {allow_all}")),
+        };
+        scan.check("EC2.21 NACL: no 22/3389/allow-all", region, id, outcome);
+        // The region keeps working: the endpoint from inside, and replies from outside.
+        let [a, b, ..] = vpc_block.octets();
+        let inside = Ipv4Addr::new(a, b, 1, 20);
+        let ok = admits(&ingress, "tcp", 443, inside) && admits(&ingress, "tcp", 40000, internet);
+        scan.pass_if("NACL keeps the endpoint working", region, id, ok, "HTTPS from inside or replies are blocked");
+    }
+
+    // The endpoint trust boundary: Principal * only with an account condition.
+    let endpoint = out_str(state, "vpcEndpointId");
+    let found = ec2.describe_vpc_endpoints().vpc_endpoint_ids(&endpoint).send().await.expect("endpoint");
+    let doc = json(found.vpc_endpoints()[0].policy_document().unwrap_or_default());
+    let unbounded: Vec<Json> = statements(&doc)
+        .into_iter()
+        .filter(|s| anyone(s) && s["Effect"] == "Allow")
+        .filter(|s| {
+            !condition_keys(s).iter().any(|k| ["aws:ResourceAccount", "aws:PrincipalAccount"].contains(&k.as_str()))
+        })
+        .collect();
+    scan.pass_if(
+        "endpoint trust boundary",
+        region,
+        &endpoint,
+        unbounded.is_empty() && !statements(&doc).is_empty(),
+        format!("statements for anyone without an account condition: {unbounded:?}"),
+    );
+}
+
+/// Keys, logs and IAM of one region: KMS.4, log groups encrypted, trust policies with
+/// confused-deputy conditions.
+async fn keys_logs_iam(scan: &mut Scan, aws: &Clients, i: &Instance, state: &PropertyMap) {
+    let region = i.region;
+    let key = out_str(state, "kmsKeyId");
+    let rotation = aws.kms.get_key_rotation_status().key_id(&key).send().await.expect("rotation");
+    scan.pass_if("KMS.4 key rotation", region, &key, rotation.key_rotation_enabled(), "rotation off");
+
+    let prefix = format!("{}-{region}", i.name);
+    let groups = aws.logs.describe_log_groups().send().await.expect("groups");
+    let ours: Vec<_> =
+        groups.log_groups().iter().filter(|g| g.log_group_name().is_some_and(|n| n.contains(&prefix))).collect();
+    scan.pass_if("CloudWatch log groups: some", region, &prefix, ours.len() >= 2, format!("{} groups", ours.len()));
+    for g in ours {
+        let name = g.log_group_name().unwrap_or_default();
+        scan.pass_if("CloudWatch log group KMS-encrypted", region, name, g.kms_key_id().is_some(), "no kmsKeyId");
+    }
+
+    let roles = aws.iam.list_roles().send().await.expect("roles");
+    let ours: Vec<_> = roles.roles().iter().filter(|r| r.role_name().starts_with(&prefix)).collect();
+    scan.pass_if("IAM roles: some", region, &prefix, ours.len() >= 2, format!("{} roles", ours.len()));
+    for role in ours {
+        let trust = json(role.assume_role_policy_document().unwrap_or_default());
+        let service_statements: Vec<Json> =
+            statements(&trust).into_iter().filter(|s| s["Principal"]["Service"].is_string()).collect();
+        let deputy = service_statements.iter().all(|s| {
+            let keys = condition_keys(s);
+            keys.iter().any(|k| k == "aws:SourceAccount" || k == "aws:SourceArn")
+        });
+        scan.pass_if(
+            "IAM trust: confused-deputy condition",
+            region,
+            role.role_name(),
+            deputy && !service_statements.is_empty(),
+            format!("{service_statements:?}"),
+        );
+    }
+}
+
+/// The secure bucket: S3.5 (TLS only), S3.8 (public access blocked), S3.17 (SSE-KMS).
+async fn storage(scan: &mut Scan, aws: &Clients, i: &Instance, state: &PropertyMap) {
+    let (region, s3) = (i.region, &aws.s3);
+    let bucket = out_str(state, "bucketName");
+    let policy = s3.get_bucket_policy().bucket(&bucket).send().await.expect("policy");
+    let doc = json(policy.policy().unwrap_or_default());
+    let tls = statements(&doc)
+        .iter()
+        .any(|s| s["Effect"] == "Deny" && s["Condition"]["Bool"]["aws:SecureTransport"] == "false" && anyone(s));
+    scan.pass_if("S3.5 TLS only", region, &bucket, tls, "no deny of aws:SecureTransport false");
+    let block = s3.get_public_access_block().bucket(&bucket).send().await.expect("public access block");
+    let c = block.public_access_block_configuration().expect("configuration");
+    let all = [c.block_public_acls(), c.block_public_policy(), c.ignore_public_acls(), c.restrict_public_buckets()]
+        .iter()
+        .all(|f| *f == Some(true));
+    scan.pass_if("S3.8 public access blocked", region, &bucket, all, format!("{c:?}"));
+    let enc = s3.get_bucket_encryption().bucket(&bucket).send().await.expect("encryption");
+    let kms = enc.server_side_encryption_configuration().is_some_and(|c| {
+        c.rules().iter().any(|r| {
+            r.apply_server_side_encryption_by_default().is_some_and(|d| d.sse_algorithm().as_str() == "aws:kms")
+        })
+    });
+    scan.pass_if("S3.17 SSE-KMS by default", region, &bucket, kms, "not aws:kms");
+}
+
+#[tokio::test]
+async fn posture_every_control_passes_on_what_secure_region_creates() {
+    let moto = Moto::start();
+    let rig = Rig::on(moto.url(), "us-east-1").await;
+    let program = three_regions(&unique("scan"), 90.0, false, "10.1.0.0/16");
+    let (states, _, _) = run(&rig, false, &program).await;
+
+    let mut scan = Scan::default();
+    for (instance, state) in program.iter().zip(&states) {
+        let aws = aws_at(&moto.url(), instance.region).await;
+        network(&mut scan, &aws, instance, state).await;
+        keys_logs_iam(&mut scan, &aws, instance, state).await;
+        storage(&mut scan, &aws, instance, state).await;
+    }
+    let report = scan.report();
+    println!("{report}");
+    assert_eq!(scan.failures(), 0, "controls failed:\n{report}");
+
+    rig.engine.destroy().await.expect("destroy");
+}
