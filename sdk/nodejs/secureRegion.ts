@@ -29,6 +29,10 @@ export class SecureRegion extends pulumi.ComponentResource {
      */
     declare public /*out*/ readonly apiGatewayRoleArn: pulumi.Output<string>;
     /**
+     * The API's stage (`prod`), serving `GET /` (a health check) through the endpoint.
+     */
+    declare public /*out*/ readonly apiStageName: pulumi.Output<string>;
+    /**
      * The bucket's ARN.
      */
     declare public /*out*/ readonly bucketArn: pulumi.Output<string>;
@@ -116,11 +120,13 @@ export class SecureRegion extends pulumi.ComponentResource {
             resourceInputs["environment"] = args?.environment;
             resourceInputs["kmsDeletionWindowInDays"] = args?.kmsDeletionWindowInDays;
             resourceInputs["logRetentionInDays"] = args?.logRetentionInDays;
+            resourceInputs["manageRegionSettings"] = args?.manageRegionSettings;
             resourceInputs["passwordPolicy"] = args?.passwordPolicy;
             resourceInputs["region"] = args?.region;
             resourceInputs["routeToInternetGateway"] = args?.routeToInternetGateway;
             resourceInputs["tags"] = args?.tags;
             resourceInputs["apiGatewayRoleArn"] = undefined /*out*/;
+            resourceInputs["apiStageName"] = undefined /*out*/;
             resourceInputs["bucketArn"] = undefined /*out*/;
             resourceInputs["bucketName"] = undefined /*out*/;
             resourceInputs["flowLogGroupName"] = undefined /*out*/;
@@ -139,6 +145,7 @@ export class SecureRegion extends pulumi.ComponentResource {
             resourceInputs["vpcId"] = undefined /*out*/;
         } else {
             resourceInputs["apiGatewayRoleArn"] = undefined /*out*/;
+            resourceInputs["apiStageName"] = undefined /*out*/;
             resourceInputs["bucketArn"] = undefined /*out*/;
             resourceInputs["bucketName"] = undefined /*out*/;
             resourceInputs["flowLogGroupName"] = undefined /*out*/;
@@ -201,6 +208,10 @@ export interface SecureRegionArgs {
      * Retention of the API Gateway log group: one of CloudWatch's allowed values (default 90).
      */
     logRetentionInDays?: pulumi.Input<number | undefined>;
+    /**
+     * Whether this instance manages its region's settings: API Gateway's CloudWatch role (one per account and region, restored on destroy). Default true; with several instances in one region, give it to one (the others check that a role is set).
+     */
+    manageRegionSettings?: pulumi.Input<boolean | undefined>;
     /**
      * When given, this instance manages the account's IAM password policy (one instance per account).
      */

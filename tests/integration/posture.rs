@@ -266,7 +266,9 @@ async fn keys_logs_iam(scan: &mut Scan, aws: &Clients, i: &Instance, state: &Pro
     }
 
     let roles = aws.iam.list_roles().send().await.expect("roles");
-    let ours: Vec<_> = roles.roles().iter().filter(|r| r.role_name().starts_with(&prefix)).collect();
+    // Role names shorten the prefix to fit IAM's 64 characters.
+    let head: String = prefix.chars().take(30).collect();
+    let ours: Vec<_> = roles.roles().iter().filter(|r| r.role_name().starts_with(&head)).collect();
     scan.pass_if("IAM roles: some", region, &prefix, ours.len() >= 2, format!("{} roles", ours.len()));
     for role in ours {
         let trust = json(role.assume_role_policy_document().unwrap_or_default());
@@ -284,6 +286,49 @@ async fn keys_logs_iam(scan: &mut Scan, aws: &Clients, i: &Instance, state: &Pro
             format!("{service_statements:?}"),
         );
     }
+}
+
+/// The API: APIGateway.1 (execution logging), .3 (X-Ray), .9 (access logging), its execution
+/// log group made first and encrypted, and API Gateway's CloudWatch role set for the region.
+async fn api(scan: &mut Scan, aws: &Clients, i: &Instance, state: &PropertyMap) {
+    let region = i.region;
+    let api = out_str(state, "restApiId");
+    let stage_name = out_str(state, "apiStageName");
+    let stage = aws.apigateway.get_stage().rest_api_id(&api).stage_name(&stage_name).send().await.expect("stage");
+    let at = format!("{api}/{stage_name}");
+    let level = stage.method_settings().and_then(|m| m.get("*/*")).and_then(|s| s.logging_level()).map(str::to_string);
+    scan.pass_if(
+        "APIGateway.1 execution logging",
+        region,
+        &at,
+        matches!(level.as_deref(), Some("ERROR" | "INFO")),
+        format!("*/* logging level {level:?}"),
+    );
+    scan.pass_if("APIGateway.3 X-Ray tracing", region, &at, stage.tracing_enabled(), "tracing off");
+    let destination = stage.access_log_settings().and_then(|a| a.destination_arn()).unwrap_or_default().to_string();
+    let json_format =
+        stage.access_log_settings().and_then(|a| a.format()).is_some_and(|f| serde_json::from_str::<Json>(f).is_ok());
+    scan.pass_if(
+        "APIGateway.9 access logging (JSON)",
+        region,
+        &at,
+        destination == out_str(state, "logGroupArn") && json_format,
+        format!("destination {destination:?}, JSON format {json_format}"),
+    );
+    let exec = format!("API-Gateway-Execution-Logs_{api}/{stage_name}");
+    let groups = aws.logs.describe_log_groups().log_group_name_prefix(&exec).send().await.expect("groups");
+    let encrypted =
+        groups.log_groups().iter().any(|g| g.log_group_name() == Some(exec.as_str()) && g.kms_key_id().is_some());
+    scan.pass_if("execution log group KMS-encrypted", region, &exec, encrypted, "missing or unencrypted");
+    let account = aws.apigateway.get_account().send().await.expect("account");
+    let role = account.cloudwatch_role_arn().unwrap_or_default();
+    scan.pass_if(
+        "API Gateway CloudWatch role set",
+        region,
+        "api-gateway-account",
+        role == out_str(state, "apiGatewayRoleArn"),
+        format!("role {role:?}"),
+    );
 }
 
 /// The secure bucket: S3.5 (TLS only), S3.8 (public access blocked), S3.17 (SSE-KMS).
@@ -323,11 +368,60 @@ async fn posture_every_control_passes_on_what_secure_region_creates() {
         let aws = aws_at(&moto.url(), instance.region).await;
         network(&mut scan, &aws, instance, state).await;
         keys_logs_iam(&mut scan, &aws, instance, state).await;
+        api(&mut scan, &aws, instance, state).await;
         storage(&mut scan, &aws, instance, state).await;
     }
     let report = scan.report();
     println!("{report}");
     assert_eq!(scan.failures(), 0, "controls failed:\n{report}");
 
+    rig.engine.destroy().await.expect("destroy");
+    // API Gateway's role is set back to what it was before (none).
+    for instance in &program {
+        let aws = aws_at(&moto.url(), instance.region).await;
+        let account = aws.apigateway.get_account().send().await.expect("account");
+        let role = account.cloudwatch_role_arn().unwrap_or_default().to_string();
+        assert!(role.is_empty(), "{}: API Gateway's role after destroy: {role}", instance.region);
+    }
+}
+
+fn instance(name: &str, region: &'static str, manage: bool) -> Instance {
+    let inputs = [("region", Value::str(region)), ("manageRegionSettings", Value::Bool(manage))];
+    Instance { name: name.to_string(), region, inputs: inputs.into_iter().map(|(k, v)| (k.to_string(), v)).collect() }
+}
+
+/// The region's settings have one owner: two in one stack is tap's error naming the input; an
+/// instance that does not own them fails clearly when no role is set.
+#[tokio::test]
+async fn posture_region_settings_have_one_owner() {
+    let moto = Moto::start();
+    let rig = Rig::on(moto.url(), "us-west-2").await;
+    let base = unique("own");
+    let d = rig.engine.run(true).await;
+    let two = [instance(&format!("{base}-a"), "us-west-2", true), instance(&format!("{base}-b"), "us-west-2", true)];
+    let mut failures = Vec::new();
+    for i in &two {
+        if let Err(e) = rig.engine.construct(&d, crate::secure_region::COMPONENT, &i.name, i.inputs.clone()).await {
+            failures.push(e.to_string());
+        }
+    }
+    d.finish().await.expect("finish");
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert!(
+        failures[0].contains("manageRegionSettings")
+            && failures[0].contains("already manages the settings of us-west-2"),
+        "{failures:?}"
+    );
+
+    // Alone, not managing, with no role set in the region: a clear failure before the stage.
+    let d = rig.engine.run(false).await;
+    let lone = instance(&format!("{base}-c"), "us-west-2", false);
+    let outcome = rig.engine.construct(&d, crate::secure_region::COMPONENT, &lone.name, lone.inputs.clone()).await;
+    let _ = d.finish().await;
+    let message = outcome.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(
+        message.contains("manageRegionSettings") && message.contains("has no CloudWatch role"),
+        "a non-managing instance without a role: {message}"
+    );
     rig.engine.destroy().await.expect("destroy");
 }

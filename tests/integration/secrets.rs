@@ -169,7 +169,7 @@ fn wrong_shape(v: &Value, text: &str) -> Value {
 async fn each_input_secret(make: fn() -> Lifecycle) -> Vec<String> {
     let l = make();
     let token = l.token;
-    let rig = Rig::new(l.region).await;
+    let (rig, _moto) = crate::harness::lifecycle::rig_for(&l).await;
     let identity = tap::testing::identity_inputs(token);
     let mut f = Findings::default();
     let keys: Vec<String> = {
@@ -404,6 +404,7 @@ fn component_cases() -> Vec<ComponentCase> {
         ),
         case("kmsDeletionWindowInDays", Value::Number(23.0), &[("tap:kms:Key", "deletionWindowInDays")]),
         case("bucketForceDestroy", Value::Bool(true), &[("tap:s3:Bucket", "forceDestroy")]),
+        case("enableFlowLogs", Value::Bool(true), &[]),
     ]
 }
 
@@ -418,6 +419,8 @@ async fn component_inputs_stay_secret(cases: Vec<ComponentCase>, region: &str) -
         .enumerate()
         .map(|(i, c)| {
             let mut inputs = props([("region", s(region)), ("kmsDeletionWindowInDays", Value::Number(7.0))]);
+            // One instance manages the region's settings; the others check them.
+            inputs.insert("manageRegionSettings".into(), Value::Bool(i == 0));
             inputs.insert(c.key.to_string(), secret(c.value.clone()));
             (format!("{base}-{i}"), inputs, c)
         })

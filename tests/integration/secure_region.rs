@@ -11,7 +11,7 @@ use crate::harness::engine::{stack_urn, Deployment, EngineError};
 use crate::harness::program::{obj, s};
 use crate::harness::{props, tags, unique, Op, Rig, ACCOUNT};
 
-const COMPONENT: &str = "tap:index:SecureRegion";
+pub const COMPONENT: &str = "tap:index:SecureRegion";
 
 #[derive(Clone)]
 pub struct Instance {
@@ -223,12 +223,13 @@ pub async fn verify_region(
     assert_eq!(doc["Id"], "key-policy-for-secure-infrastructure");
     assert_eq!(doc["Statement"][1]["Principal"]["Service"], format!("logs.{region}.amazonaws.com"));
     assert_eq!(
-        doc["Statement"][1]["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"],
+        doc["Statement"][1]["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"],
         serde_json::json!([
             format!("arn:aws:logs:{region}:123456789012:log-group:/aws/apigateway/{prefix}"),
+            format!("arn:aws:logs:{region}:123456789012:log-group:API-Gateway-Execution-Logs_*/prod"),
             format!("arn:aws:logs:{region}:123456789012:log-group:/aws/vpc/flow-logs/{prefix}"),
         ]),
-        "CloudWatch Logs may use the key for the API's and the flow logs' groups only"
+        "CloudWatch Logs may use the key for the API's (access, execution) and the flow logs' groups only"
     );
     let described = aws.kms.describe_key().key_id(&key_id).send().await.expect("key");
     assert_eq!(
@@ -334,7 +335,7 @@ pub async fn verify_password_policy() {
 }
 
 /// Children of one instance with two zones (a third zone adds a subnet and an association).
-pub const PER_REGION_CHILDREN: usize = 25;
+pub const PER_REGION_CHILDREN: usize = 34;
 
 #[tokio::test]
 async fn secure_region_three_regions_preview_up_noop_update_replace_drift_destroy() {
@@ -401,6 +402,13 @@ async fn secure_region_three_regions_preview_up_noop_update_replace_drift_destro
         "kms-alias",
         "apigateway-logs-policy",
         "flow-logs-policy",
+        "api-health",
+        "api-health-integration",
+        "api-health-response",
+        "api-health-integration-response",
+        "api-deployment",
+        "api-account",
+        "api-stage-settings",
         "secure-bucket-policy",
         "secure-bucket-encryption",
         "secure-bucket-public-access-block",
@@ -427,8 +435,8 @@ async fn secure_region_three_regions_preview_up_noop_update_replace_drift_destro
         rig.proxy.mutating()
     );
 
-    // 5. A new cidrBlock in us-west-2 replaces that region's network; its gateway is re-attached
-    // and its REST API updated in place; nothing else changes.
+    // 5. A new cidrBlock in us-west-2 replaces that region's network; its gateway is re-attached,
+    // its REST API updated in place and deployed again; nothing else changes.
     let program = three_regions(&base, 180.0, true, "10.5.0.0/16");
     let (states, steps, deleted) = run(&rig, false, &program).await;
     let ops = ops_by_child(&steps);
@@ -437,14 +445,15 @@ async fn secure_region_three_regions_preview_up_noop_update_replace_drift_destro
         let expected = match name.strip_prefix(&west) {
             Some(
                 "vpc" | "private-subnet-a" | "private-subnet-b" | "rt" | "rta-0" | "rta-1" | "sg" | "apigw-vpce"
-                | "default-sg" | "default-nacl" | "flow-log",
+                | "default-sg" | "default-nacl" | "flow-log" | "api-deployment",
             ) => Op::Replace,
-            Some("igw" | "private-api") => Op::Update,
+            // The new endpoint is in the API's policy, which takes effect once deployed again.
+            Some("igw" | "private-api" | "api-stage") => Op::Update,
             _ => Op::Same,
         };
         assert_eq!(*op, expected, "{name}");
     }
-    assert_eq!(deleted.len(), 11, "{deleted:?}");
+    assert_eq!(deleted.len(), 12, "{deleted:?}");
     let west_state = &states[1];
     let west_aws = crate::harness::aws("us-west-2").await;
     let vpc = west_aws.ec2.describe_vpcs().vpc_ids(out_str(west_state, "vpcId")).send().await.expect("vpc");

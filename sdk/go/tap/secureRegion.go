@@ -18,6 +18,8 @@ type SecureRegion struct {
 
 	// The API Gateway logging role's ARN.
 	ApiGatewayRoleArn pulumi.StringOutput `pulumi:"apiGatewayRoleArn"`
+	// The API's stage (`prod`), serving `GET /` (a health check) through the endpoint.
+	ApiStageName pulumi.StringOutput `pulumi:"apiStageName"`
 	// The bucket's ARN.
 	BucketArn pulumi.StringOutput `pulumi:"bucketArn"`
 	// The bucket's name.
@@ -90,6 +92,8 @@ type secureRegionArgs struct {
 	KmsDeletionWindowInDays *int `pulumi:"kmsDeletionWindowInDays"`
 	// Retention of the API Gateway log group: one of CloudWatch's allowed values (default 90).
 	LogRetentionInDays *int `pulumi:"logRetentionInDays"`
+	// Whether this instance manages its region's settings: API Gateway's CloudWatch role (one per account and region, restored on destroy). Default true; with several instances in one region, give it to one (the others check that a role is set).
+	ManageRegionSettings *bool `pulumi:"manageRegionSettings"`
 	// When given, this instance manages the account's IAM password policy (one instance per account).
 	PasswordPolicy *PasswordPolicy `pulumi:"passwordPolicy"`
 	// The AWS region to build, e.g. `us-east-1`.
@@ -120,6 +124,8 @@ type SecureRegionArgs struct {
 	KmsDeletionWindowInDays pulumi.IntPtrInput
 	// Retention of the API Gateway log group: one of CloudWatch's allowed values (default 90).
 	LogRetentionInDays pulumi.IntPtrInput
+	// Whether this instance manages its region's settings: API Gateway's CloudWatch role (one per account and region, restored on destroy). Default true; with several instances in one region, give it to one (the others check that a role is set).
+	ManageRegionSettings pulumi.BoolPtrInput
 	// When given, this instance manages the account's IAM password policy (one instance per account).
 	PasswordPolicy PasswordPolicyPtrInput
 	// The AWS region to build, e.g. `us-east-1`.
@@ -220,6 +226,11 @@ func (o SecureRegionOutput) ToSecureRegionOutputWithContext(ctx context.Context)
 // The API Gateway logging role's ARN.
 func (o SecureRegionOutput) ApiGatewayRoleArn() pulumi.StringOutput {
 	return o.ApplyT(func(v *SecureRegion) pulumi.StringOutput { return v.ApiGatewayRoleArn }).(pulumi.StringOutput)
+}
+
+// The API's stage (`prod`), serving `GET /` (a health check) through the endpoint.
+func (o SecureRegionOutput) ApiStageName() pulumi.StringOutput {
+	return o.ApplyT(func(v *SecureRegion) pulumi.StringOutput { return v.ApiStageName }).(pulumi.StringOutput)
 }
 
 // The bucket's ARN.

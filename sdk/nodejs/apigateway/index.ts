@@ -5,18 +5,74 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "../utilities";
 
 // Export members:
+export { AccountArgs } from "./account";
+export type Account = import("./account").Account;
+export const Account: typeof import("./account").Account = null as any;
+utilities.lazyLoad(exports, ["Account"], () => require("./account"));
+
+export { DeploymentArgs } from "./deployment";
+export type Deployment = import("./deployment").Deployment;
+export const Deployment: typeof import("./deployment").Deployment = null as any;
+utilities.lazyLoad(exports, ["Deployment"], () => require("./deployment"));
+
+export { IntegrationArgs } from "./integration";
+export type Integration = import("./integration").Integration;
+export const Integration: typeof import("./integration").Integration = null as any;
+utilities.lazyLoad(exports, ["Integration"], () => require("./integration"));
+
+export { IntegrationResponseArgs } from "./integrationResponse";
+export type IntegrationResponse = import("./integrationResponse").IntegrationResponse;
+export const IntegrationResponse: typeof import("./integrationResponse").IntegrationResponse = null as any;
+utilities.lazyLoad(exports, ["IntegrationResponse"], () => require("./integrationResponse"));
+
+export { MethodArgs } from "./method";
+export type Method = import("./method").Method;
+export const Method: typeof import("./method").Method = null as any;
+utilities.lazyLoad(exports, ["Method"], () => require("./method"));
+
+export { MethodResponseArgs } from "./methodResponse";
+export type MethodResponse = import("./methodResponse").MethodResponse;
+export const MethodResponse: typeof import("./methodResponse").MethodResponse = null as any;
+utilities.lazyLoad(exports, ["MethodResponse"], () => require("./methodResponse"));
+
+export { MethodSettingsArgs } from "./methodSettings";
+export type MethodSettings = import("./methodSettings").MethodSettings;
+export const MethodSettings: typeof import("./methodSettings").MethodSettings = null as any;
+utilities.lazyLoad(exports, ["MethodSettings"], () => require("./methodSettings"));
+
 export { RestApiArgs } from "./restApi";
 export type RestApi = import("./restApi").RestApi;
 export const RestApi: typeof import("./restApi").RestApi = null as any;
 utilities.lazyLoad(exports, ["RestApi"], () => require("./restApi"));
+
+export { StageArgs } from "./stage";
+export type Stage = import("./stage").Stage;
+export const Stage: typeof import("./stage").Stage = null as any;
+utilities.lazyLoad(exports, ["Stage"], () => require("./stage"));
 
 
 const _module = {
     version: utilities.getVersion(),
     construct: (name: string, type: string, urn: string): pulumi.Resource => {
         switch (type) {
+            case "tap:apigateway:Account":
+                return new Account(name, <any>undefined, { urn })
+            case "tap:apigateway:Deployment":
+                return new Deployment(name, <any>undefined, { urn })
+            case "tap:apigateway:Integration":
+                return new Integration(name, <any>undefined, { urn })
+            case "tap:apigateway:IntegrationResponse":
+                return new IntegrationResponse(name, <any>undefined, { urn })
+            case "tap:apigateway:Method":
+                return new Method(name, <any>undefined, { urn })
+            case "tap:apigateway:MethodResponse":
+                return new MethodResponse(name, <any>undefined, { urn })
+            case "tap:apigateway:MethodSettings":
+                return new MethodSettings(name, <any>undefined, { urn })
             case "tap:apigateway:RestApi":
                 return new RestApi(name, <any>undefined, { urn })
+            case "tap:apigateway:Stage":
+                return new Stage(name, <any>undefined, { urn })
             default:
                 throw new Error(`unknown resource type ${type}`);
         }

@@ -48,6 +48,24 @@ export interface PasswordPolicyArgs {
 }
 export namespace apigateway {
     /**
+     * The settings of a stage's methods.
+     */
+    export interface MethodSettingsSettingsArgs {
+        /**
+         * Whether whole requests and responses are logged (default false: they may hold secrets).
+         */
+        dataTraceEnabled?: pulumi.Input<boolean | undefined>;
+        /**
+         * Execution logging: OFF, ERROR or INFO (default OFF).
+         */
+        loggingLevel?: pulumi.Input<string | undefined>;
+        /**
+         * Whether CloudWatch metrics are sent (default false).
+         */
+        metricsEnabled?: pulumi.Input<boolean | undefined>;
+    }
+
+    /**
      * Where a REST API is reachable.
      */
     export interface RestApiEndpointConfigurationArgs {
@@ -59,6 +77,20 @@ export namespace apigateway {
          * The VPC endpoints a PRIVATE API is reachable through.
          */
         vpcEndpointIds?: pulumi.Input<pulumi.Input<string>[] | undefined>;
+    }
+
+    /**
+     * Where a stage writes its access log: one line per request.
+     */
+    export interface StageAccessLogSettingsArgs {
+        /**
+         * The ARN of the log group (or Firehose stream) the lines go to.
+         */
+        destinationArn: pulumi.Input<string>;
+        /**
+         * The line's format, with `$context` variables (JSON, CLF, XML or CSV).
+         */
+        format: pulumi.Input<string>;
     }
 }
 

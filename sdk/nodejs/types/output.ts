@@ -7,6 +7,24 @@ import * as outputs from "../types/output";
 
 export namespace apigateway {
     /**
+     * The settings of a stage's methods.
+     */
+    export interface MethodSettingsSettings {
+        /**
+         * Whether whole requests and responses are logged (default false: they may hold secrets).
+         */
+        dataTraceEnabled?: boolean;
+        /**
+         * Execution logging: OFF, ERROR or INFO (default OFF).
+         */
+        loggingLevel?: string;
+        /**
+         * Whether CloudWatch metrics are sent (default false).
+         */
+        metricsEnabled?: boolean;
+    }
+
+    /**
      * Where a REST API is reachable.
      */
     export interface RestApiEndpointConfiguration {
@@ -18,6 +36,20 @@ export namespace apigateway {
          * The VPC endpoints a PRIVATE API is reachable through.
          */
         vpcEndpointIds?: string[];
+    }
+
+    /**
+     * Where a stage writes its access log: one line per request.
+     */
+    export interface StageAccessLogSettings {
+        /**
+         * The ARN of the log group (or Firehose stream) the lines go to.
+         */
+        destinationArn: string;
+        /**
+         * The line's format, with `$context` variables (JSON, CLF, XML or CSV).
+         */
+        format: string;
     }
 
 }

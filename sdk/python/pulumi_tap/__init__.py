@@ -43,7 +43,15 @@ _utilities.register(
   "mod": "apigateway",
   "fqn": "pulumi_tap.apigateway",
   "classes": {
-   "tap:apigateway:RestApi": "RestApi"
+   "tap:apigateway:Account": "Account",
+   "tap:apigateway:Deployment": "Deployment",
+   "tap:apigateway:Integration": "Integration",
+   "tap:apigateway:IntegrationResponse": "IntegrationResponse",
+   "tap:apigateway:Method": "Method",
+   "tap:apigateway:MethodResponse": "MethodResponse",
+   "tap:apigateway:MethodSettings": "MethodSettings",
+   "tap:apigateway:RestApi": "RestApi",
+   "tap:apigateway:Stage": "Stage"
   }
  },
  {

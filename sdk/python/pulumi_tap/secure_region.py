@@ -30,6 +30,7 @@ class SecureRegionArgs:
                  environment: pulumi.Input[Optional[_builtins.str]] = None,
                  kms_deletion_window_in_days: pulumi.Input[Optional[_builtins.int]] = None,
                  log_retention_in_days: pulumi.Input[Optional[_builtins.int]] = None,
+                 manage_region_settings: pulumi.Input[Optional[_builtins.bool]] = None,
                  password_policy: pulumi.Input[Optional['PasswordPolicyArgs']] = None,
                  route_to_internet_gateway: pulumi.Input[Optional[_builtins.bool]] = None,
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None):
@@ -46,6 +47,7 @@ class SecureRegionArgs:
         :param pulumi.Input[_builtins.str] environment: The `Environment` tag on every child (default `Production`).
         :param pulumi.Input[_builtins.int] kms_deletion_window_in_days: Days the KMS key waits before deletion once scheduled, 7-30 (default 30).
         :param pulumi.Input[_builtins.int] log_retention_in_days: Retention of the API Gateway log group: one of CloudWatch's allowed values (default 90).
+        :param pulumi.Input[_builtins.bool] manage_region_settings: Whether this instance manages its region's settings: API Gateway's CloudWatch role (one per account and region, restored on destroy). Default true; with several instances in one region, give it to one (the others check that a role is set).
         :param pulumi.Input['PasswordPolicyArgs'] password_policy: When given, this instance manages the account's IAM password policy (one instance per account).
         :param pulumi.Input[_builtins.bool] route_to_internet_gateway: Whether the route table sends 0.0.0.0/0 to the internet gateway (default false: the subnets are private by routing too); the gateway is created and attached either way.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags merged under the per-child tags of every taggable child.
@@ -69,6 +71,8 @@ class SecureRegionArgs:
             pulumi.set(__self__, "kms_deletion_window_in_days", kms_deletion_window_in_days)
         if log_retention_in_days is not None:
             pulumi.set(__self__, "log_retention_in_days", log_retention_in_days)
+        if manage_region_settings is not None:
+            pulumi.set(__self__, "manage_region_settings", manage_region_settings)
         if password_policy is not None:
             pulumi.set(__self__, "password_policy", password_policy)
         if route_to_internet_gateway is not None:
@@ -197,6 +201,18 @@ class SecureRegionArgs:
         pulumi.set(self, "log_retention_in_days", value)
 
     @_builtins.property
+    @pulumi.getter(name="manageRegionSettings")
+    def manage_region_settings(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Whether this instance manages its region's settings: API Gateway's CloudWatch role (one per account and region, restored on destroy). Default true; with several instances in one region, give it to one (the others check that a role is set).
+        """
+        return pulumi.get(self, "manage_region_settings")
+
+    @manage_region_settings.setter
+    def manage_region_settings(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "manage_region_settings", value)
+
+    @_builtins.property
     @pulumi.getter(name="passwordPolicy")
     def password_policy(self) -> pulumi.Input[Optional['PasswordPolicyArgs']]:
         """
@@ -248,6 +264,7 @@ class SecureRegion(pulumi.ComponentResource):
                  environment: pulumi.Input[Optional[_builtins.str]] = None,
                  kms_deletion_window_in_days: pulumi.Input[Optional[_builtins.int]] = None,
                  log_retention_in_days: pulumi.Input[Optional[_builtins.int]] = None,
+                 manage_region_settings: pulumi.Input[Optional[_builtins.bool]] = None,
                  password_policy: pulumi.Input[Optional[Union['PasswordPolicyArgs', 'PasswordPolicyArgsDict']]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
                  route_to_internet_gateway: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -267,6 +284,7 @@ class SecureRegion(pulumi.ComponentResource):
         :param pulumi.Input[_builtins.str] environment: The `Environment` tag on every child (default `Production`).
         :param pulumi.Input[_builtins.int] kms_deletion_window_in_days: Days the KMS key waits before deletion once scheduled, 7-30 (default 30).
         :param pulumi.Input[_builtins.int] log_retention_in_days: Retention of the API Gateway log group: one of CloudWatch's allowed values (default 90).
+        :param pulumi.Input[_builtins.bool] manage_region_settings: Whether this instance manages its region's settings: API Gateway's CloudWatch role (one per account and region, restored on destroy). Default true; with several instances in one region, give it to one (the others check that a role is set).
         :param pulumi.Input[Union['PasswordPolicyArgs', 'PasswordPolicyArgsDict']] password_policy: When given, this instance manages the account's IAM password policy (one instance per account).
         :param pulumi.Input[_builtins.str] region: The AWS region to build, e.g. `us-east-1`.
         :param pulumi.Input[_builtins.bool] route_to_internet_gateway: Whether the route table sends 0.0.0.0/0 to the internet gateway (default false: the subnets are private by routing too); the gateway is created and attached either way.
@@ -305,6 +323,7 @@ class SecureRegion(pulumi.ComponentResource):
                  environment: pulumi.Input[Optional[_builtins.str]] = None,
                  kms_deletion_window_in_days: pulumi.Input[Optional[_builtins.int]] = None,
                  log_retention_in_days: pulumi.Input[Optional[_builtins.int]] = None,
+                 manage_region_settings: pulumi.Input[Optional[_builtins.bool]] = None,
                  password_policy: pulumi.Input[Optional[Union['PasswordPolicyArgs', 'PasswordPolicyArgsDict']]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
                  route_to_internet_gateway: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -329,6 +348,7 @@ class SecureRegion(pulumi.ComponentResource):
             __props__.__dict__["environment"] = environment
             __props__.__dict__["kms_deletion_window_in_days"] = kms_deletion_window_in_days
             __props__.__dict__["log_retention_in_days"] = log_retention_in_days
+            __props__.__dict__["manage_region_settings"] = manage_region_settings
             __props__.__dict__["password_policy"] = password_policy
             if region is None and not opts.urn:
                 raise TypeError("Missing required property 'region'")
@@ -336,6 +356,7 @@ class SecureRegion(pulumi.ComponentResource):
             __props__.__dict__["route_to_internet_gateway"] = route_to_internet_gateway
             __props__.__dict__["tags"] = tags
             __props__.__dict__["api_gateway_role_arn"] = None
+            __props__.__dict__["api_stage_name"] = None
             __props__.__dict__["bucket_arn"] = None
             __props__.__dict__["bucket_name"] = None
             __props__.__dict__["flow_log_group_name"] = None
@@ -366,6 +387,14 @@ class SecureRegion(pulumi.ComponentResource):
         The API Gateway logging role's ARN.
         """
         return pulumi.get(self, "api_gateway_role_arn")
+
+    @_builtins.property
+    @pulumi.getter(name="apiStageName")
+    def api_stage_name(self) -> pulumi.Output[_builtins.str]:
+        """
+        The API's stage (`prod`), serving `GET /` (a health check) through the endpoint.
+        """
+        return pulumi.get(self, "api_stage_name")
 
     @_builtins.property
     @pulumi.getter(name="bucketArn")

@@ -29,7 +29,7 @@ pub fn log_group_arn(r: &Region) -> String {
 }
 
 pub fn log_group_args(r: &Region, key: &Child) -> Args<LogGroup> {
-    super::keys::encrypted_log_group(r, key, &log_group_name(r), "flow-logs", "VPC Flow Logs")
+    super::keys::encrypted_log_group(r, key, Val::str(log_group_name(r)), "flow-logs", "VPC Flow Logs")
 }
 
 /// Trusts vpc-flow-logs.amazonaws.com for this account's flow logs in this region only (the

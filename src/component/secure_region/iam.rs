@@ -18,6 +18,8 @@ pub const PASSWORD_POLICY_NAME: &str = "account-password-policy";
 
 pub struct Iam {
     pub role: Pending,
+    /// The role's permission to write logs.
+    pub attachment: Pending,
 }
 
 pub fn role_args(r: &Region) -> Args<Role> {
@@ -56,12 +58,12 @@ pub fn build(g: &Graph, r: &Arc<Region>) -> Iam {
         let r = r.clone();
         g.child("apigateway-role", async move { Ok(role_args(&r)) })
     };
-    {
+    let attachment = {
         let (r, role) = (r.clone(), role.clone());
-        g.child("apigateway-logs-policy", async move { Ok(attachment_args(&r, &ready(&role).await?)) });
-    }
+        g.child("apigateway-logs-policy", async move { Ok(attachment_args(&r, &ready(&role).await?)) })
+    };
     if let Some(fields) = r.settings.password_policy.clone() {
         g.named(PASSWORD_POLICY_NAME, async move { password_policy_args(&fields) });
     }
-    Iam { role }
+    Iam { role, attachment }
 }

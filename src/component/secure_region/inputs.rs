@@ -53,6 +53,11 @@ pub struct SecureRegionArgs {
     /// group, delivered by a role of its own (default true; EC2.6).
     #[field(default = true)]
     pub enable_flow_logs: bool,
+    /// Whether this instance manages its region's settings: API Gateway's CloudWatch role (one
+    /// per account and region, restored on destroy). Default true; with several instances in one
+    /// region, give it to one (the others check that a role is set).
+    #[field(default = true)]
+    pub manage_region_settings: bool,
     /// The `Environment` tag on every child (default `Production`).
     #[field(default = "Production")]
     pub environment: String,
@@ -123,6 +128,7 @@ pub struct Settings {
     pub admin_cidr: Val,
     pub route_to_igw: Val,
     pub flow_logs: Val,
+    pub manage_region_settings: Val,
     pub environment: Val,
     pub tags: Val,
     pub log_retention: Val,
@@ -262,6 +268,7 @@ pub fn validate(
         admin_cidr,
         route_to_igw: get("routeToInternetGateway"),
         flow_logs: get("enableFlowLogs"),
+        manage_region_settings: get("manageRegionSettings"),
         environment: get("environment"),
         tags: get("tags"),
         log_retention: get("logRetentionInDays"),

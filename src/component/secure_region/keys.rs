@@ -1,6 +1,6 @@
 //! The region's keys and logs: the customer managed KMS key (rotation on, a policy that lets
 //! CloudWatch Logs use it for the API's and the flow logs' groups only), its alias, and the API's
-//! log group.
+//! access log group.
 
 use std::sync::Arc;
 
@@ -26,9 +26,10 @@ pub fn log_group_name(r: &Region) -> String {
 
 pub fn key_args(r: &Region) -> Args<Key> {
     let (region, account) = (&r.name, &r.account);
-    // The groups the key encrypts: the API's and the flow logs'.
+    // The groups the key encrypts: the API's access and execution logs, and the flow logs'.
     let log_group_arns = [
         r.arn("logs", region, account, &format!("log-group:{}", log_group_name(r))),
+        super::api::execution_log_group_pattern(r),
         super::flow_logs::log_group_arn(r),
     ];
     let policy = json!({
@@ -39,7 +40,7 @@ pub fn key_args(r: &Region) -> Args<Key> {
             {"Sid": "Allow CloudWatch Logs Service", "Effect": "Allow",
              "Principal": {"Service": format!("logs.{region}.{}", crate::aws::dns_suffix(region))},
              "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"], "Resource": "*",
-             "Condition": {"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": log_group_arns}}}
+             "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_group_arns}}}
         ]
     });
     Args::new()
@@ -59,15 +60,15 @@ pub fn alias_args(r: &Region, key: &Child) -> Args<Alias> {
 }
 
 pub fn log_group_args(r: &Region, key: &Child) -> Args<LogGroup> {
-    encrypted_log_group(r, key, &log_group_name(r), "apigw-logs", "API Gateway Access Logs")
+    encrypted_log_group(r, key, Val::str(log_group_name(r)), "apigw-logs", "API Gateway Access Logs")
 }
 
 /// A log group of the region: encrypted with its key, kept `logRetentionInDays` (and tagged so).
-pub fn encrypted_log_group(r: &Region, key: &Child, name: &str, suffix: &str, purpose: &str) -> Args<LogGroup> {
+pub fn encrypted_log_group(r: &Region, key: &Child, name: Val, suffix: &str, purpose: &str) -> Args<LogGroup> {
     let retention = &r.settings.log_retention;
     let retention_tag = retention.map(|v| Value::String(format!("{}-days", v.to_json())));
     Args::new()
-        .known("name", Value::str(name))
+        .set("name", name)
         .set("retentionInDays", retention.clone())
         .set("kmsKeyId", key.out("arn"))
         .set("region", r.val())

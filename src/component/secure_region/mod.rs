@@ -40,6 +40,10 @@ pub struct Region {
     pub account: String,
     pub partition: &'static str,
     pub zones: Vec<String>,
+    /// The region's clients, for the few read-only calls Construct makes itself.
+    pub clients: Arc<Clients>,
+    /// Whether this is a preview (no resource is made).
+    pub preview: bool,
 }
 
 impl Region {
@@ -176,12 +180,17 @@ pub async fn construct(
         settings,
         account,
         zones,
+        clients: clients.clone(),
+        preview: req.dry_run,
     });
+    if region.settings.manage_region_settings.value == Value::Bool(true) {
+        api::claim_region_settings(&req.monitor_endpoint, &region, &urn)?;
+    }
     let graph = Graph::new(monitor);
     let network = network::build(&graph, &region);
     let keys = keys::build(&graph, &region);
     let iam = iam::build(&graph, &region);
-    let api = api::build(&graph, &region, &network);
+    let api = api::build(&graph, &region, &network, &keys, &iam);
     let storage = storage::build(&graph, &region, &keys);
     let flow_logs = match region.settings.flow_logs.value {
         Value::Bool(false) => None,
@@ -209,6 +218,12 @@ pub(crate) mod tests {
             settings,
             account: "123456789012".into(),
             zones: vec!["us-east-1a".into(), "us-east-1b".into()],
+            // Never called: these tests build arguments only.
+            clients: crate::aws::Aws::from_config(
+                aws_config::SdkConfig::builder().behavior_version(aws_config::BehaviorVersion::latest()).build(),
+            )
+            .clients("us-east-1"),
+            preview: false,
         }
     }
 
@@ -290,6 +305,15 @@ mod args_tests {
             ("flow logs role", flow_logs::role_args(&r).undeclared().to_vec()),
             ("flow logs policy", flow_logs::policy_args(&r, &role).undeclared().to_vec()),
             ("flow log", flow_logs::flow_log_args(&r, &vpc, &key, &role).undeclared().to_vec()),
+            ("health", api::health_method_args(&r, &role).undeclared().to_vec()),
+            ("integration", api::health_integration_args(&r, &role).undeclared().to_vec()),
+            ("method response", api::health_response_args(&r, &role).undeclared().to_vec()),
+            ("integration response", api::health_integration_response_args(&r, &role, &role).undeclared().to_vec()),
+            ("deployment", api::deployment_args(&r, &role, &role).undeclared().to_vec()),
+            ("exec logs", api::execution_log_group_args(&r, &key, &role).undeclared().to_vec()),
+            ("account", api::account_args(&r, &role).undeclared().to_vec()),
+            ("stage", api::stage_args(&r, &role, &role).undeclared().to_vec()),
+            ("method settings", api::method_settings_args(&r, &role).undeclared().to_vec()),
         ];
         let wrong: Vec<_> = undeclared.into_iter().filter(|(_, keys)| !keys.is_empty()).collect();
         assert!(wrong.is_empty(), "arguments their resources do not declare: {wrong:?}");
@@ -298,7 +322,7 @@ mod args_tests {
     #[test]
     fn the_component_outputs_are_declared() {
         let names: Vec<&str> = outputs::SecureRegionOutputs::fields().iter().map(|f| f.name).collect();
-        assert!(names.contains(&"vpcId") && names.contains(&"flowLogId") && names.len() == 17, "{names:?}");
+        assert!(names.contains(&"vpcId") && names.contains(&"flowLogId") && names.len() == 18, "{names:?}");
     }
 
     #[test]

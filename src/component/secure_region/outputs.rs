@@ -42,6 +42,8 @@ pub struct SecureRegionOutputs {
     pub vpc_endpoint_id: String,
     /// The private REST API's id.
     pub rest_api_id: String,
+    /// The API's stage (`prod`), serving `GET /` (a health check) through the endpoint.
+    pub api_stage_name: String,
     /// The log group's name, `/aws/apigateway/<prefix>`.
     pub log_group_name: String,
     /// The log group's ARN.
@@ -89,6 +91,7 @@ pub fn collect(
         ("apiGatewayRoleArn", role.out("arn")),
         ("vpcEndpointId", endpoint.id()),
         ("restApiId", rest_api.id()),
+        ("apiStageName", done(&api.stage)?.out("stageName")),
         ("logGroupName", log_group.out("name")),
         ("logGroupArn", log_group.out("arn")),
         ("bucketName", bucket.id()),

@@ -15,7 +15,7 @@ use tap_macros::Fields;
 use crate::error::{aws, Error, Result, Service::ApiGateway};
 use crate::resource::{found, id_from, still_there, Checker, Created, Ctx, Field, Resource};
 use crate::resources::policy::{self, PolicyDocument};
-use crate::resources::tags::{self, TagChange, Tags};
+use crate::resources::tags::{self, Tags};
 
 pub struct RestApi;
 
@@ -242,21 +242,8 @@ impl Resource for RestApi {
                 .await
                 .map_err(aws(ApiGateway, "UpdateRestApi"))?;
         }
-        let arn = &api_arn(ctx.clients.partition(), ctx.region(), id);
-        TagChange::between(&olds.inputs.tags, &news.tags)
-            .apply(
-                |keys| async move {
-                    let request = api.untag_resource().resource_arn(arn).set_tag_keys(Some(keys));
-                    request.send().await.map_err(aws(ApiGateway, "UntagResource"))?;
-                    Ok(())
-                },
-                |set| async move {
-                    let request = api.tag_resource().resource_arn(arn).set_tags(Some(set.into_iter().collect()));
-                    request.send().await.map_err(aws(ApiGateway, "TagResource"))?;
-                    Ok(())
-                },
-            )
-            .await?;
+        let arn = api_arn(ctx.clients.partition(), ctx.region(), id);
+        super::update_tags(ctx, &arn, &olds.inputs.tags, &news.tags).await?;
         let mut state = still_there("REST API", id, read_api(ctx, id).await?)?;
         // TagResource is synchronous: the tags are what was just set.
         state.inputs.tags = news.tags;
@@ -334,6 +321,7 @@ async fn read_api(ctx: &Ctx, id: &str) -> Result<Option<RestApiOutputs>> {
 mod tests {
     use super::*;
     use crate::resource::DynResource;
+    use crate::resources::tags::TagChange;
     use crate::value::PropertyMap;
     use crate::value::Value;
 

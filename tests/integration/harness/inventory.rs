@@ -22,6 +22,12 @@ pub fn carrier(token: &str) -> Option<Carrier> {
         | "tap:ec2:DefaultSecurityGroup"
         | "tap:ec2:DefaultNetworkAcl"
         | "tap:iam:RolePolicy"
+        | "tap:apigateway:Method"
+        | "tap:apigateway:MethodResponse"
+        | "tap:apigateway:Integration"
+        | "tap:apigateway:IntegrationResponse"
+        | "tap:apigateway:MethodSettings"
+        | "tap:apigateway:Account"
         | "tap:iam:RolePolicyAttachment"
         | "tap:iam:AccountPasswordPolicy"
         | "tap:s3:BucketPolicy"
@@ -99,8 +105,24 @@ impl Inventory {
             apis.extend(page.expect("GetRestApis").items().iter().cloned());
         }
         for api in &apis {
+            let id = api.id().unwrap_or_default().to_string();
             if let Some(marker) = api.tags().and_then(|t| t.get(MARKER_TAG)) {
-                found(marker, api.id().unwrap_or_default().to_string());
+                found(marker, id.clone());
+            }
+            // Its stages carry tags; its deployments carry the marker at the end of the description.
+            let stages = aws.apigateway.get_stages().rest_api_id(&id).send().await.expect("GetStages");
+            for stage in stages.item() {
+                if let Some(marker) = stage.tags().and_then(|t| t.get(MARKER_TAG)) {
+                    found(marker, format!("ags-{id}-{}", stage.stage_name().unwrap_or_default()));
+                }
+            }
+            let deployments = aws.apigateway.get_deployments().rest_api_id(&id).send().await.expect("GetDeployments");
+            for d in deployments.items() {
+                let description = d.description().unwrap_or_default();
+                let marker = description.rsplit_once("[tap:").and_then(|(_, m)| m.strip_suffix(']'));
+                if let Some(marker) = marker {
+                    found(marker, format!("{id}/{}", d.id().unwrap_or_default()));
+                }
             }
         }
         // IAM roles (global).

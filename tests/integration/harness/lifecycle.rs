@@ -11,6 +11,7 @@ use tap::aws::Clients;
 use tap::value::{PropertyMap, Value};
 
 use super::engine::{Deployment, Registered};
+use super::moto::Moto;
 use super::program::{delete_again, mutations, no_mutations, read, reg};
 use super::{Op, Registration, Rig};
 
@@ -89,9 +90,25 @@ async fn marked(rig: &Rig, urn: &str, token: &str) -> Option<Vec<String>> {
     Some(super::inventory::Inventory::take(&*rig.aws().await).await.carrying(carrier, &marker))
 }
 
+/// Whether `token`'s state is one per account and region of a moto (so its lifecycle needs a
+/// moto of its own).
+fn isolated(token: &str) -> bool {
+    token == "tap:apigateway:Account"
+}
+
+/// The rig a lifecycle runs on (and the moto of its own it may need, kept alive with it).
+pub async fn rig_for(l: &Lifecycle) -> (Rig, Option<Moto>) {
+    if isolated(l.token) {
+        let moto = Moto::start();
+        (Rig::on(moto.url(), l.region).await, Some(moto))
+    } else {
+        (Rig::new(l.region).await, None)
+    }
+}
+
 /// `run`, with the first answer of `lose` lost; returns the mutating calls the run made.
 async fn run_with(l: Lifecycle, lose: Option<&str>) -> BTreeSet<String> {
-    let rig = Rig::new(l.region).await;
+    let (rig, _moto) = rig_for(&l).await;
     let name = super::unique(&l.token.rsplit(':').next().unwrap_or("r").to_ascii_lowercase());
     let t = l.token;
     let mut seen = BTreeSet::new();

@@ -26,6 +26,8 @@ pub struct Rig {
     pub engine: Engine,
     pub proxy: CountingProxy,
     pub region: String,
+    /// The moto the provider reaches (through the proxy).
+    pub moto_url: String,
 }
 
 impl Rig {
@@ -36,14 +38,14 @@ impl Rig {
     pub async fn with_delay(region: &str, delay: Duration) -> Rig {
         let proxy = CountingProxy::start(moto::moto().url(), delay).await;
         let engine = Engine::in_process(provider_config(region, &proxy.url())).await;
-        Rig { engine, proxy, region: region.to_string() }
+        Rig { engine, proxy, region: region.to_string(), moto_url: moto::moto().url() }
     }
 
     /// A rig on a moto of the test's own (account and region settings are global to a moto).
     pub async fn on(moto_url: String, region: &str) -> Rig {
-        let proxy = CountingProxy::start(moto_url, Duration::ZERO).await;
+        let proxy = CountingProxy::start(moto_url.clone(), Duration::ZERO).await;
         let engine = Engine::in_process(provider_config(region, &proxy.url())).await;
-        Rig { engine, proxy, region: region.to_string() }
+        Rig { engine, proxy, region: region.to_string(), moto_url }
     }
 
     /// A rig whose provider retries as in production (tap's default), for fault suites.
@@ -52,12 +54,12 @@ impl Rig {
         let mut config = provider_config(region, &proxy.url());
         config.insert("maxRetries".into(), Value::Number(10.0));
         let engine = Engine::in_process(config).await;
-        Rig { engine, proxy, region: region.to_string() }
+        Rig { engine, proxy, region: region.to_string(), moto_url: moto::moto().url() }
     }
 
     /// Direct clients to moto (not counted), for checking state and making out-of-band changes.
     pub async fn aws(&self) -> Arc<Clients> {
-        aws(&self.region).await
+        aws_at(&self.moto_url, &self.region).await
     }
 }
 

@@ -21,8 +21,24 @@ func (m *module) Version() semver.Version {
 
 func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi.Resource, err error) {
 	switch typ {
+	case "tap:apigateway:Account":
+		r = &Account{}
+	case "tap:apigateway:Deployment":
+		r = &Deployment{}
+	case "tap:apigateway:Integration":
+		r = &Integration{}
+	case "tap:apigateway:IntegrationResponse":
+		r = &IntegrationResponse{}
+	case "tap:apigateway:Method":
+		r = &Method{}
+	case "tap:apigateway:MethodResponse":
+		r = &MethodResponse{}
+	case "tap:apigateway:MethodSettings":
+		r = &MethodSettings{}
 	case "tap:apigateway:RestApi":
 		r = &RestApi{}
+	case "tap:apigateway:Stage":
+		r = &Stage{}
 	default:
 		return nil, fmt.Errorf("unknown resource type: %s", typ)
 	}

@@ -13,6 +13,79 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
+// The settings of a stage's methods.
+type MethodSettingsSettings struct {
+	// Whether whole requests and responses are logged (default false: they may hold secrets).
+	DataTraceEnabled *bool `pulumi:"dataTraceEnabled"`
+	// Execution logging: OFF, ERROR or INFO (default OFF).
+	LoggingLevel *string `pulumi:"loggingLevel"`
+	// Whether CloudWatch metrics are sent (default false).
+	MetricsEnabled *bool `pulumi:"metricsEnabled"`
+}
+
+// MethodSettingsSettingsInput is an input type that accepts MethodSettingsSettingsArgs and MethodSettingsSettingsOutput values.
+// You can construct a concrete instance of `MethodSettingsSettingsInput` via:
+//
+//	MethodSettingsSettingsArgs{...}
+type MethodSettingsSettingsInput interface {
+	pulumi.Input
+
+	ToMethodSettingsSettingsOutput() MethodSettingsSettingsOutput
+	ToMethodSettingsSettingsOutputWithContext(context.Context) MethodSettingsSettingsOutput
+}
+
+// The settings of a stage's methods.
+type MethodSettingsSettingsArgs struct {
+	// Whether whole requests and responses are logged (default false: they may hold secrets).
+	DataTraceEnabled pulumi.BoolPtrInput `pulumi:"dataTraceEnabled"`
+	// Execution logging: OFF, ERROR or INFO (default OFF).
+	LoggingLevel pulumi.StringPtrInput `pulumi:"loggingLevel"`
+	// Whether CloudWatch metrics are sent (default false).
+	MetricsEnabled pulumi.BoolPtrInput `pulumi:"metricsEnabled"`
+}
+
+func (MethodSettingsSettingsArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*MethodSettingsSettings)(nil)).Elem()
+}
+
+func (i MethodSettingsSettingsArgs) ToMethodSettingsSettingsOutput() MethodSettingsSettingsOutput {
+	return i.ToMethodSettingsSettingsOutputWithContext(context.Background())
+}
+
+func (i MethodSettingsSettingsArgs) ToMethodSettingsSettingsOutputWithContext(ctx context.Context) MethodSettingsSettingsOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(MethodSettingsSettingsOutput)
+}
+
+// The settings of a stage's methods.
+type MethodSettingsSettingsOutput struct{ *pulumi.OutputState }
+
+func (MethodSettingsSettingsOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*MethodSettingsSettings)(nil)).Elem()
+}
+
+func (o MethodSettingsSettingsOutput) ToMethodSettingsSettingsOutput() MethodSettingsSettingsOutput {
+	return o
+}
+
+func (o MethodSettingsSettingsOutput) ToMethodSettingsSettingsOutputWithContext(ctx context.Context) MethodSettingsSettingsOutput {
+	return o
+}
+
+// Whether whole requests and responses are logged (default false: they may hold secrets).
+func (o MethodSettingsSettingsOutput) DataTraceEnabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v MethodSettingsSettings) *bool { return v.DataTraceEnabled }).(pulumi.BoolPtrOutput)
+}
+
+// Execution logging: OFF, ERROR or INFO (default OFF).
+func (o MethodSettingsSettingsOutput) LoggingLevel() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v MethodSettingsSettings) *string { return v.LoggingLevel }).(pulumi.StringPtrOutput)
+}
+
+// Whether CloudWatch metrics are sent (default false).
+func (o MethodSettingsSettingsOutput) MetricsEnabled() pulumi.BoolPtrOutput {
+	return o.ApplyT(func(v MethodSettingsSettings) *bool { return v.MetricsEnabled }).(pulumi.BoolPtrOutput)
+}
+
 // Where a REST API is reachable.
 type RestApiEndpointConfiguration struct {
 	// `EDGE`, `REGIONAL` or `PRIVATE` (one string).
@@ -172,9 +245,174 @@ func (o RestApiEndpointConfigurationPtrOutput) VpcEndpointIds() pulumi.StringArr
 	}).(pulumi.StringArrayOutput)
 }
 
+// Where a stage writes its access log: one line per request.
+type StageAccessLogSettings struct {
+	// The ARN of the log group (or Firehose stream) the lines go to.
+	DestinationArn string `pulumi:"destinationArn"`
+	// The line's format, with `$context` variables (JSON, CLF, XML or CSV).
+	Format string `pulumi:"format"`
+}
+
+// StageAccessLogSettingsInput is an input type that accepts StageAccessLogSettingsArgs and StageAccessLogSettingsOutput values.
+// You can construct a concrete instance of `StageAccessLogSettingsInput` via:
+//
+//	StageAccessLogSettingsArgs{...}
+type StageAccessLogSettingsInput interface {
+	pulumi.Input
+
+	ToStageAccessLogSettingsOutput() StageAccessLogSettingsOutput
+	ToStageAccessLogSettingsOutputWithContext(context.Context) StageAccessLogSettingsOutput
+}
+
+// Where a stage writes its access log: one line per request.
+type StageAccessLogSettingsArgs struct {
+	// The ARN of the log group (or Firehose stream) the lines go to.
+	DestinationArn pulumi.StringInput `pulumi:"destinationArn"`
+	// The line's format, with `$context` variables (JSON, CLF, XML or CSV).
+	Format pulumi.StringInput `pulumi:"format"`
+}
+
+func (StageAccessLogSettingsArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*StageAccessLogSettings)(nil)).Elem()
+}
+
+func (i StageAccessLogSettingsArgs) ToStageAccessLogSettingsOutput() StageAccessLogSettingsOutput {
+	return i.ToStageAccessLogSettingsOutputWithContext(context.Background())
+}
+
+func (i StageAccessLogSettingsArgs) ToStageAccessLogSettingsOutputWithContext(ctx context.Context) StageAccessLogSettingsOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(StageAccessLogSettingsOutput)
+}
+
+func (i StageAccessLogSettingsArgs) ToStageAccessLogSettingsPtrOutput() StageAccessLogSettingsPtrOutput {
+	return i.ToStageAccessLogSettingsPtrOutputWithContext(context.Background())
+}
+
+func (i StageAccessLogSettingsArgs) ToStageAccessLogSettingsPtrOutputWithContext(ctx context.Context) StageAccessLogSettingsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(StageAccessLogSettingsOutput).ToStageAccessLogSettingsPtrOutputWithContext(ctx)
+}
+
+// StageAccessLogSettingsPtrInput is an input type that accepts StageAccessLogSettingsArgs, StageAccessLogSettingsPtr and StageAccessLogSettingsPtrOutput values.
+// You can construct a concrete instance of `StageAccessLogSettingsPtrInput` via:
+//
+//	        StageAccessLogSettingsArgs{...}
+//
+//	or:
+//
+//	        nil
+type StageAccessLogSettingsPtrInput interface {
+	pulumi.Input
+
+	ToStageAccessLogSettingsPtrOutput() StageAccessLogSettingsPtrOutput
+	ToStageAccessLogSettingsPtrOutputWithContext(context.Context) StageAccessLogSettingsPtrOutput
+}
+
+type stageAccessLogSettingsPtrType StageAccessLogSettingsArgs
+
+func StageAccessLogSettingsPtr(v *StageAccessLogSettingsArgs) StageAccessLogSettingsPtrInput {
+	return (*stageAccessLogSettingsPtrType)(v)
+}
+
+func (*stageAccessLogSettingsPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**StageAccessLogSettings)(nil)).Elem()
+}
+
+func (i *stageAccessLogSettingsPtrType) ToStageAccessLogSettingsPtrOutput() StageAccessLogSettingsPtrOutput {
+	return i.ToStageAccessLogSettingsPtrOutputWithContext(context.Background())
+}
+
+func (i *stageAccessLogSettingsPtrType) ToStageAccessLogSettingsPtrOutputWithContext(ctx context.Context) StageAccessLogSettingsPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(StageAccessLogSettingsPtrOutput)
+}
+
+// Where a stage writes its access log: one line per request.
+type StageAccessLogSettingsOutput struct{ *pulumi.OutputState }
+
+func (StageAccessLogSettingsOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*StageAccessLogSettings)(nil)).Elem()
+}
+
+func (o StageAccessLogSettingsOutput) ToStageAccessLogSettingsOutput() StageAccessLogSettingsOutput {
+	return o
+}
+
+func (o StageAccessLogSettingsOutput) ToStageAccessLogSettingsOutputWithContext(ctx context.Context) StageAccessLogSettingsOutput {
+	return o
+}
+
+func (o StageAccessLogSettingsOutput) ToStageAccessLogSettingsPtrOutput() StageAccessLogSettingsPtrOutput {
+	return o.ToStageAccessLogSettingsPtrOutputWithContext(context.Background())
+}
+
+func (o StageAccessLogSettingsOutput) ToStageAccessLogSettingsPtrOutputWithContext(ctx context.Context) StageAccessLogSettingsPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v StageAccessLogSettings) *StageAccessLogSettings {
+		return &v
+	}).(StageAccessLogSettingsPtrOutput)
+}
+
+// The ARN of the log group (or Firehose stream) the lines go to.
+func (o StageAccessLogSettingsOutput) DestinationArn() pulumi.StringOutput {
+	return o.ApplyT(func(v StageAccessLogSettings) string { return v.DestinationArn }).(pulumi.StringOutput)
+}
+
+// The line's format, with `$context` variables (JSON, CLF, XML or CSV).
+func (o StageAccessLogSettingsOutput) Format() pulumi.StringOutput {
+	return o.ApplyT(func(v StageAccessLogSettings) string { return v.Format }).(pulumi.StringOutput)
+}
+
+type StageAccessLogSettingsPtrOutput struct{ *pulumi.OutputState }
+
+func (StageAccessLogSettingsPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**StageAccessLogSettings)(nil)).Elem()
+}
+
+func (o StageAccessLogSettingsPtrOutput) ToStageAccessLogSettingsPtrOutput() StageAccessLogSettingsPtrOutput {
+	return o
+}
+
+func (o StageAccessLogSettingsPtrOutput) ToStageAccessLogSettingsPtrOutputWithContext(ctx context.Context) StageAccessLogSettingsPtrOutput {
+	return o
+}
+
+func (o StageAccessLogSettingsPtrOutput) Elem() StageAccessLogSettingsOutput {
+	return o.ApplyT(func(v *StageAccessLogSettings) StageAccessLogSettings {
+		if v != nil {
+			return *v
+		}
+		var ret StageAccessLogSettings
+		return ret
+	}).(StageAccessLogSettingsOutput)
+}
+
+// The ARN of the log group (or Firehose stream) the lines go to.
+func (o StageAccessLogSettingsPtrOutput) DestinationArn() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *StageAccessLogSettings) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.DestinationArn
+	}).(pulumi.StringPtrOutput)
+}
+
+// The line's format, with `$context` variables (JSON, CLF, XML or CSV).
+func (o StageAccessLogSettingsPtrOutput) Format() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *StageAccessLogSettings) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Format
+	}).(pulumi.StringPtrOutput)
+}
+
 func init() {
+	pulumi.RegisterInputType(reflect.TypeOf((*MethodSettingsSettingsInput)(nil)).Elem(), MethodSettingsSettingsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*RestApiEndpointConfigurationInput)(nil)).Elem(), RestApiEndpointConfigurationArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*RestApiEndpointConfigurationPtrInput)(nil)).Elem(), RestApiEndpointConfigurationArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*StageAccessLogSettingsInput)(nil)).Elem(), StageAccessLogSettingsArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*StageAccessLogSettingsPtrInput)(nil)).Elem(), StageAccessLogSettingsArgs{})
+	pulumi.RegisterOutputType(MethodSettingsSettingsOutput{})
 	pulumi.RegisterOutputType(RestApiEndpointConfigurationOutput{})
 	pulumi.RegisterOutputType(RestApiEndpointConfigurationPtrOutput{})
+	pulumi.RegisterOutputType(StageAccessLogSettingsOutput{})
+	pulumi.RegisterOutputType(StageAccessLogSettingsPtrOutput{})
 }

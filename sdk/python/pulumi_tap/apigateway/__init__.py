@@ -6,6 +6,14 @@ import builtins as _builtins
 from .. import _utilities
 import typing
 # Export this package's modules as members:
+from .account import *
+from .deployment import *
+from .integration import *
+from .integration_response import *
+from .method import *
+from .method_response import *
+from .method_settings import *
 from .rest_api import *
+from .stage import *
 from ._inputs import *
 from . import outputs

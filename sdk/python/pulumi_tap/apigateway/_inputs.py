@@ -15,9 +15,87 @@ else:
 from .. import _utilities
 
 __all__ = [
+    'MethodSettingsSettingsArgs',
+    'MethodSettingsSettingsArgsDict',
     'RestApiEndpointConfigurationArgs',
     'RestApiEndpointConfigurationArgsDict',
+    'StageAccessLogSettingsArgs',
+    'StageAccessLogSettingsArgsDict',
 ]
+
+class MethodSettingsSettingsArgsDict(TypedDict):
+    """
+    The settings of a stage's methods.
+    """
+    data_trace_enabled: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    Whether whole requests and responses are logged (default false: they may hold secrets).
+    """
+    logging_level: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Execution logging: OFF, ERROR or INFO (default OFF).
+    """
+    metrics_enabled: NotRequired[pulumi.Input[Optional[_builtins.bool]]]
+    """
+    Whether CloudWatch metrics are sent (default false).
+    """
+
+@pulumi.input_type
+class MethodSettingsSettingsArgs:
+    def __init__(__self__, *,
+                 data_trace_enabled: pulumi.Input[Optional[_builtins.bool]] = None,
+                 logging_level: pulumi.Input[Optional[_builtins.str]] = None,
+                 metrics_enabled: pulumi.Input[Optional[_builtins.bool]] = None):
+        """
+        The settings of a stage's methods.
+
+        :param pulumi.Input[_builtins.bool] data_trace_enabled: Whether whole requests and responses are logged (default false: they may hold secrets).
+        :param pulumi.Input[_builtins.str] logging_level: Execution logging: OFF, ERROR or INFO (default OFF).
+        :param pulumi.Input[_builtins.bool] metrics_enabled: Whether CloudWatch metrics are sent (default false).
+        """
+        if data_trace_enabled is not None:
+            pulumi.set(__self__, "data_trace_enabled", data_trace_enabled)
+        if logging_level is not None:
+            pulumi.set(__self__, "logging_level", logging_level)
+        if metrics_enabled is not None:
+            pulumi.set(__self__, "metrics_enabled", metrics_enabled)
+
+    @_builtins.property
+    @pulumi.getter(name="dataTraceEnabled")
+    def data_trace_enabled(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Whether whole requests and responses are logged (default false: they may hold secrets).
+        """
+        return pulumi.get(self, "data_trace_enabled")
+
+    @data_trace_enabled.setter
+    def data_trace_enabled(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "data_trace_enabled", value)
+
+    @_builtins.property
+    @pulumi.getter(name="loggingLevel")
+    def logging_level(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Execution logging: OFF, ERROR or INFO (default OFF).
+        """
+        return pulumi.get(self, "logging_level")
+
+    @logging_level.setter
+    def logging_level(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "logging_level", value)
+
+    @_builtins.property
+    @pulumi.getter(name="metricsEnabled")
+    def metrics_enabled(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Whether CloudWatch metrics are sent (default false).
+        """
+        return pulumi.get(self, "metrics_enabled")
+
+    @metrics_enabled.setter
+    def metrics_enabled(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "metrics_enabled", value)
+
 
 class RestApiEndpointConfigurationArgsDict(TypedDict):
     """
@@ -70,5 +148,57 @@ class RestApiEndpointConfigurationArgs:
     @vpc_endpoint_ids.setter
     def vpc_endpoint_ids(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
         pulumi.set(self, "vpc_endpoint_ids", value)
+
+
+class StageAccessLogSettingsArgsDict(TypedDict):
+    """
+    Where a stage writes its access log: one line per request.
+    """
+    destination_arn: pulumi.Input[_builtins.str]
+    """
+    The ARN of the log group (or Firehose stream) the lines go to.
+    """
+    format: pulumi.Input[_builtins.str]
+    """
+    The line's format, with `$context` variables (JSON, CLF, XML or CSV).
+    """
+
+@pulumi.input_type
+class StageAccessLogSettingsArgs:
+    def __init__(__self__, *,
+                 destination_arn: pulumi.Input[_builtins.str],
+                 format: pulumi.Input[_builtins.str]):
+        """
+        Where a stage writes its access log: one line per request.
+
+        :param pulumi.Input[_builtins.str] destination_arn: The ARN of the log group (or Firehose stream) the lines go to.
+        :param pulumi.Input[_builtins.str] format: The line's format, with `$context` variables (JSON, CLF, XML or CSV).
+        """
+        pulumi.set(__self__, "destination_arn", destination_arn)
+        pulumi.set(__self__, "format", format)
+
+    @_builtins.property
+    @pulumi.getter(name="destinationArn")
+    def destination_arn(self) -> pulumi.Input[_builtins.str]:
+        """
+        The ARN of the log group (or Firehose stream) the lines go to.
+        """
+        return pulumi.get(self, "destination_arn")
+
+    @destination_arn.setter
+    def destination_arn(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "destination_arn", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def format(self) -> pulumi.Input[_builtins.str]:
+        """
+        The line's format, with `$context` variables (JSON, CLF, XML or CSV).
+        """
+        return pulumi.get(self, "format")
+
+    @format.setter
+    def format(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "format", value)
 
 

@@ -15,8 +15,79 @@ else:
 from .. import _utilities
 
 __all__ = [
+    'MethodSettingsSettings',
     'RestApiEndpointConfiguration',
+    'StageAccessLogSettings',
 ]
+
+@pulumi.output_type
+class MethodSettingsSettings(dict):
+    """
+    The settings of a stage's methods.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "dataTraceEnabled":
+            suggest = "data_trace_enabled"
+        elif key == "loggingLevel":
+            suggest = "logging_level"
+        elif key == "metricsEnabled":
+            suggest = "metrics_enabled"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in MethodSettingsSettings. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        MethodSettingsSettings.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        MethodSettingsSettings.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 data_trace_enabled: Optional[_builtins.bool] = None,
+                 logging_level: Optional[_builtins.str] = None,
+                 metrics_enabled: Optional[_builtins.bool] = None):
+        """
+        The settings of a stage's methods.
+
+        :param _builtins.bool data_trace_enabled: Whether whole requests and responses are logged (default false: they may hold secrets).
+        :param _builtins.str logging_level: Execution logging: OFF, ERROR or INFO (default OFF).
+        :param _builtins.bool metrics_enabled: Whether CloudWatch metrics are sent (default false).
+        """
+        if data_trace_enabled is not None:
+            pulumi.set(__self__, "data_trace_enabled", data_trace_enabled)
+        if logging_level is not None:
+            pulumi.set(__self__, "logging_level", logging_level)
+        if metrics_enabled is not None:
+            pulumi.set(__self__, "metrics_enabled", metrics_enabled)
+
+    @_builtins.property
+    @pulumi.getter(name="dataTraceEnabled")
+    def data_trace_enabled(self) -> Optional[_builtins.bool]:
+        """
+        Whether whole requests and responses are logged (default false: they may hold secrets).
+        """
+        return pulumi.get(self, "data_trace_enabled")
+
+    @_builtins.property
+    @pulumi.getter(name="loggingLevel")
+    def logging_level(self) -> Optional[_builtins.str]:
+        """
+        Execution logging: OFF, ERROR or INFO (default OFF).
+        """
+        return pulumi.get(self, "logging_level")
+
+    @_builtins.property
+    @pulumi.getter(name="metricsEnabled")
+    def metrics_enabled(self) -> Optional[_builtins.bool]:
+        """
+        Whether CloudWatch metrics are sent (default false).
+        """
+        return pulumi.get(self, "metrics_enabled")
+
 
 @pulumi.output_type
 class RestApiEndpointConfiguration(dict):
@@ -68,5 +139,56 @@ class RestApiEndpointConfiguration(dict):
         The VPC endpoints a PRIVATE API is reachable through.
         """
         return pulumi.get(self, "vpc_endpoint_ids")
+
+
+@pulumi.output_type
+class StageAccessLogSettings(dict):
+    """
+    Where a stage writes its access log: one line per request.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "destinationArn":
+            suggest = "destination_arn"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in StageAccessLogSettings. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        StageAccessLogSettings.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        StageAccessLogSettings.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 destination_arn: _builtins.str,
+                 format: _builtins.str):
+        """
+        Where a stage writes its access log: one line per request.
+
+        :param _builtins.str destination_arn: The ARN of the log group (or Firehose stream) the lines go to.
+        :param _builtins.str format: The line's format, with `$context` variables (JSON, CLF, XML or CSV).
+        """
+        pulumi.set(__self__, "destination_arn", destination_arn)
+        pulumi.set(__self__, "format", format)
+
+    @_builtins.property
+    @pulumi.getter(name="destinationArn")
+    def destination_arn(self) -> _builtins.str:
+        """
+        The ARN of the log group (or Firehose stream) the lines go to.
+        """
+        return pulumi.get(self, "destination_arn")
+
+    @_builtins.property
+    @pulumi.getter
+    def format(self) -> _builtins.str:
+        """
+        The line's format, with `$context` variables (JSON, CLF, XML or CSV).
+        """
+        return pulumi.get(self, "format")
 
 
