@@ -25,6 +25,10 @@ export class SecureRegion extends pulumi.ComponentResource {
     }
 
     /**
+     * The bucket the secure bucket's server access logs go to.
+     */
+    declare public /*out*/ readonly accessLogBucketName: pulumi.Output<string>;
+    /**
      * The API Gateway logging role's ARN.
      */
     declare public /*out*/ readonly apiGatewayRoleArn: pulumi.Output<string>;
@@ -125,6 +129,7 @@ export class SecureRegion extends pulumi.ComponentResource {
             resourceInputs["region"] = args?.region;
             resourceInputs["routeToInternetGateway"] = args?.routeToInternetGateway;
             resourceInputs["tags"] = args?.tags;
+            resourceInputs["accessLogBucketName"] = undefined /*out*/;
             resourceInputs["apiGatewayRoleArn"] = undefined /*out*/;
             resourceInputs["apiStageName"] = undefined /*out*/;
             resourceInputs["bucketArn"] = undefined /*out*/;
@@ -144,6 +149,7 @@ export class SecureRegion extends pulumi.ComponentResource {
             resourceInputs["vpcEndpointId"] = undefined /*out*/;
             resourceInputs["vpcId"] = undefined /*out*/;
         } else {
+            resourceInputs["accessLogBucketName"] = undefined /*out*/;
             resourceInputs["apiGatewayRoleArn"] = undefined /*out*/;
             resourceInputs["apiStageName"] = undefined /*out*/;
             resourceInputs["bucketArn"] = undefined /*out*/;

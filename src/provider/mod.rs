@@ -289,7 +289,10 @@ impl ResourceProvider for Provider {
             if let Some(f) = list.first() {
                 return Err(Error::Config(format!("provider configuration `{}` {}", f.property, f.reason)).into());
             }
-            let aws = Aws::load(&settings, request.get_ref().id.as_deref().unwrap_or_default()).await;
+            let id = request.get_ref().id.as_deref().unwrap_or_default();
+            // A new Configure is a new run of the program: claims of the last one are over.
+            crate::component::secure_region::release_claims(id);
+            let aws = Aws::load(&settings, id).await;
             *self.aws.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(aws));
             Ok(Response::new(rpc::ConfigureResponse {
                 accept_secrets: true,

@@ -51,6 +51,10 @@ impl Registry {
             Box::new(s3::bucket_policy::BucketPolicy),
             Box::new(s3::server_side_encryption::BucketServerSideEncryptionConfiguration),
             Box::new(s3::public_access_block::BucketPublicAccessBlock),
+            Box::new(s3::setting::Setting::<s3::versioning::Versioning>::new()),
+            Box::new(s3::setting::Setting::<s3::ownership_controls::Ownership>::new()),
+            Box::new(s3::setting::Setting::<s3::lifecycle_configuration::Lifecycle>::new()),
+            Box::new(s3::setting::Setting::<s3::logging::Logging>::new()),
         ];
         Registry { resources: all.into_iter().map(|r| (r.token(), r)).collect() }
     }

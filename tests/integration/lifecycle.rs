@@ -92,6 +92,10 @@ pub fn all() -> Vec<fn() -> Lifecycle> {
         s3_bucket_policy,
         s3_encryption,
         s3_public_access_block,
+        s3_versioning,
+        s3_ownership_controls,
+        s3_lifecycle_configuration,
+        s3_logging,
     ]
 }
 
@@ -1614,4 +1618,177 @@ async fn lifecycle_s3_public_access_block() {
 #[tokio::test]
 async fn lost_answers_s3_public_access_block() {
     each_answer_lost(s3_public_access_block).await;
+}
+
+fn on_bucket(n: &Needs, extra: &[(&str, Value)]) -> PropertyMap {
+    let mut p = props([("bucket", id(n, "bucket"))]);
+    p.extend(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
+    p
+}
+
+fn versioning(status: &str) -> (&'static str, Value) {
+    ("versioningConfiguration", obj(&[("status", s(status))]))
+}
+
+fn s3_versioning() -> Lifecycle {
+    Lifecycle {
+        token: "tap:s3:BucketVersioning",
+        region: "us-east-1",
+        setup: Some(with_bucket),
+        steps: vec![
+            step("create", Op::Create, |n, _| on_bucket(n, &[versioning("Enabled")])),
+            calls(step("suspended", Op::Update, |n, _| on_bucket(n, &[versioning("Suspended")])), &["PUT versioning"]),
+        ],
+        drift: Some(Drift {
+            change: |aws, id| {
+                Box::pin(async move {
+                    let config = aws_sdk_s3::types::VersioningConfiguration::builder()
+                        .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                        .build();
+                    aws.s3
+                        .put_bucket_versioning()
+                        .bucket(id)
+                        .versioning_configuration(config)
+                        .send()
+                        .await
+                        .expect("drift");
+                })
+            },
+            key: "versioningConfiguration",
+        }),
+        import: &["bucket", "versioningConfiguration"],
+        // Versioning once on can only be suspended, which still reads as a setting: it is gone
+        // with its bucket.
+        kept: Some(|aws, id| {
+            Box::pin(async move {
+                aws.s3.delete_bucket().bucket(id).send().await.expect("delete the bucket");
+            })
+        }),
+    }
+}
+
+#[tokio::test]
+async fn lifecycle_s3_versioning() {
+    run(s3_versioning()).await;
+}
+
+#[tokio::test]
+async fn lost_answers_s3_versioning() {
+    each_answer_lost(s3_versioning).await;
+}
+
+fn ownership(rule: &str) -> (&'static str, Value) {
+    ("rule", obj(&[("objectOwnership", s(rule))]))
+}
+
+fn s3_ownership_controls() -> Lifecycle {
+    Lifecycle {
+        token: "tap:s3:BucketOwnershipControls",
+        region: "us-east-1",
+        setup: Some(with_bucket),
+        steps: vec![
+            step("create", Op::Create, |n, _| on_bucket(n, &[ownership("BucketOwnerEnforced")])),
+            calls(
+                step("writer owns", Op::Update, |n, _| on_bucket(n, &[ownership("ObjectWriter")])),
+                &["PUT ownershipControls"],
+            ),
+        ],
+        drift: None,
+        import: &["bucket", "rule"],
+        kept: None,
+    }
+}
+
+#[tokio::test]
+async fn lifecycle_s3_ownership_controls() {
+    run(s3_ownership_controls()).await;
+}
+
+#[tokio::test]
+async fn lost_answers_s3_ownership_controls() {
+    each_answer_lost(s3_ownership_controls).await;
+}
+
+fn lifecycle_rules(days: f64) -> (&'static str, Value) {
+    let rule = obj(&[
+        ("id", s("noncurrent")),
+        ("status", s("Enabled")),
+        ("filter", obj(&[("prefix", s(""))])),
+        ("noncurrentVersionExpiration", obj(&[("noncurrentDays", Value::Number(days))])),
+    ]);
+    ("rules", Value::Array(vec![rule]))
+}
+
+fn s3_lifecycle_configuration() -> Lifecycle {
+    Lifecycle {
+        token: "tap:s3:BucketLifecycleConfiguration",
+        region: "us-east-1",
+        setup: Some(with_bucket),
+        steps: vec![
+            step("create", Op::Create, |n, _| on_bucket(n, &[lifecycle_rules(90.0)])),
+            calls(step("sooner", Op::Update, |n, _| on_bucket(n, &[lifecycle_rules(30.0)])), &["PUT lifecycle"]),
+        ],
+        drift: None,
+        import: &["bucket", "rules"],
+        kept: None,
+    }
+}
+
+#[tokio::test]
+async fn lifecycle_s3_lifecycle_configuration() {
+    run(s3_lifecycle_configuration()).await;
+}
+
+#[tokio::test]
+async fn lost_answers_s3_lifecycle_configuration() {
+    each_answer_lost(s3_lifecycle_configuration).await;
+}
+
+/// A bucket and a log bucket whose policy admits S3's logging service (moto checks it).
+fn with_log_target(d: Deployment, name: String) -> Setup {
+    Box::pin(async move {
+        let (d, mut needs) = with_bucket(d, name.clone()).await;
+        let target = format!("{name}-logs");
+        // moto delivers logs into it: destroy empties it.
+        let logs = props([("bucket", s(&target)), ("forceDestroy", Value::Bool(true))]);
+        let logs = need(&d, "tap:s3:Bucket", &target, logs).await;
+        let policy = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "logging.s3.amazonaws.com"},
+                             "Action": "s3:PutObject", "Resource": format!("arn:aws:s3:::{target}/*")}]});
+        let policy = props([("bucket", s(&target)), ("policy", s(&policy.to_string()))]);
+        need(&d, "tap:s3:BucketPolicy", &format!("{name}-logs-policy"), policy).await;
+        needs.insert("logs".into(), logs);
+        (d, needs)
+    })
+}
+
+fn s3_logging() -> Lifecycle {
+    Lifecycle {
+        token: "tap:s3:BucketLogging",
+        region: "us-east-1",
+        setup: Some(with_log_target),
+        steps: vec![
+            step("create", Op::Create, |n, _| {
+                on_bucket(n, &[("targetBucket", id(n, "logs")), ("targetPrefix", s("a/"))])
+            }),
+            calls(
+                step("another prefix", Op::Update, |n, _| {
+                    on_bucket(n, &[("targetBucket", id(n, "logs")), ("targetPrefix", s("b/"))])
+                }),
+                &["PUT logging"],
+            ),
+        ],
+        drift: None,
+        import: &["bucket", "targetBucket", "targetPrefix"],
+        kept: None,
+    }
+}
+
+#[tokio::test]
+async fn lifecycle_s3_logging() {
+    run(s3_logging()).await;
+}
+
+#[tokio::test]
+async fn lost_answers_s3_logging() {
+    each_answer_lost(s3_logging).await;
 }

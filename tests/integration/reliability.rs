@@ -313,8 +313,10 @@ async fn state_from_tap_0_1_0_without_markers_gets_them_on_the_next_up_without_a
         })
         .await;
     for (urn, live) in census(&rig, &state).await {
-        // moto has no UntagResource for REST APIs (it answers an HTML 404): the API keeps its marker.
-        let expected = if token_of(&urn) == "tap:apigateway:RestApi" { 1 } else { 0 };
+        // moto gaps: moto has no UntagResource for API Gateway (it answers an HTML 404) and no
+        // UpdateDeployment, so the REST API, its stage and its deployment keep their markers.
+        let kept = ["tap:apigateway:RestApi", "tap:apigateway:Stage", "tap:apigateway:Deployment"];
+        let expected = if kept.contains(&token_of(&urn)) { 1 } else { 0 };
         assert_eq!(live.len(), expected, "{urn} is unmarked: {live:?}");
     }
 

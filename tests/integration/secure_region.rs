@@ -335,7 +335,7 @@ pub async fn verify_password_policy() {
 }
 
 /// Children of one instance with two zones (a third zone adds a subnet and an association).
-pub const PER_REGION_CHILDREN: usize = 34;
+pub const PER_REGION_CHILDREN: usize = 45;
 
 #[tokio::test]
 async fn secure_region_three_regions_preview_up_noop_update_replace_drift_destroy() {
@@ -411,7 +411,13 @@ async fn secure_region_three_regions_preview_up_noop_update_replace_drift_destro
         "api-stage-settings",
         "secure-bucket-policy",
         "secure-bucket-encryption",
-        "secure-bucket-public-access-block",
+        "-public-access-block",
+        "-versioning",
+        "-ownership",
+        "-lifecycle",
+        "secure-bucket-logging",
+        "access-logs-encryption",
+        "access-logs-policy",
     ];
     for (name, op) in &ops {
         if untagged.iter().any(|u| name.ends_with(u)) || name == "account-password-policy" {

@@ -16,6 +16,8 @@ import (
 type SecureRegion struct {
 	pulumi.ResourceState
 
+	// The bucket the secure bucket's server access logs go to.
+	AccessLogBucketName pulumi.StringOutput `pulumi:"accessLogBucketName"`
 	// The API Gateway logging role's ARN.
 	ApiGatewayRoleArn pulumi.StringOutput `pulumi:"apiGatewayRoleArn"`
 	// The API's stage (`prod`), serving `GET /` (a health check) through the endpoint.
@@ -221,6 +223,11 @@ func (o SecureRegionOutput) ToSecureRegionOutput() SecureRegionOutput {
 
 func (o SecureRegionOutput) ToSecureRegionOutputWithContext(ctx context.Context) SecureRegionOutput {
 	return o
+}
+
+// The bucket the secure bucket's server access logs go to.
+func (o SecureRegionOutput) AccessLogBucketName() pulumi.StringOutput {
+	return o.ApplyT(func(v *SecureRegion) pulumi.StringOutput { return v.AccessLogBucketName }).(pulumi.StringOutput)
 }
 
 // The API Gateway logging role's ARN.

@@ -10,6 +10,21 @@ export type Bucket = import("./bucket").Bucket;
 export const Bucket: typeof import("./bucket").Bucket = null as any;
 utilities.lazyLoad(exports, ["Bucket"], () => require("./bucket"));
 
+export { BucketLifecycleConfigurationArgs } from "./bucketLifecycleConfiguration";
+export type BucketLifecycleConfiguration = import("./bucketLifecycleConfiguration").BucketLifecycleConfiguration;
+export const BucketLifecycleConfiguration: typeof import("./bucketLifecycleConfiguration").BucketLifecycleConfiguration = null as any;
+utilities.lazyLoad(exports, ["BucketLifecycleConfiguration"], () => require("./bucketLifecycleConfiguration"));
+
+export { BucketLoggingArgs } from "./bucketLogging";
+export type BucketLogging = import("./bucketLogging").BucketLogging;
+export const BucketLogging: typeof import("./bucketLogging").BucketLogging = null as any;
+utilities.lazyLoad(exports, ["BucketLogging"], () => require("./bucketLogging"));
+
+export { BucketOwnershipControlsArgs } from "./bucketOwnershipControls";
+export type BucketOwnershipControls = import("./bucketOwnershipControls").BucketOwnershipControls;
+export const BucketOwnershipControls: typeof import("./bucketOwnershipControls").BucketOwnershipControls = null as any;
+utilities.lazyLoad(exports, ["BucketOwnershipControls"], () => require("./bucketOwnershipControls"));
+
 export { BucketPolicyArgs } from "./bucketPolicy";
 export type BucketPolicy = import("./bucketPolicy").BucketPolicy;
 export const BucketPolicy: typeof import("./bucketPolicy").BucketPolicy = null as any;
@@ -25,6 +40,11 @@ export type BucketServerSideEncryptionConfiguration = import("./bucketServerSide
 export const BucketServerSideEncryptionConfiguration: typeof import("./bucketServerSideEncryptionConfiguration").BucketServerSideEncryptionConfiguration = null as any;
 utilities.lazyLoad(exports, ["BucketServerSideEncryptionConfiguration"], () => require("./bucketServerSideEncryptionConfiguration"));
 
+export { BucketVersioningArgs } from "./bucketVersioning";
+export type BucketVersioning = import("./bucketVersioning").BucketVersioning;
+export const BucketVersioning: typeof import("./bucketVersioning").BucketVersioning = null as any;
+utilities.lazyLoad(exports, ["BucketVersioning"], () => require("./bucketVersioning"));
+
 
 const _module = {
     version: utilities.getVersion(),
@@ -32,12 +52,20 @@ const _module = {
         switch (type) {
             case "tap:s3:Bucket":
                 return new Bucket(name, <any>undefined, { urn })
+            case "tap:s3:BucketLifecycleConfiguration":
+                return new BucketLifecycleConfiguration(name, <any>undefined, { urn })
+            case "tap:s3:BucketLogging":
+                return new BucketLogging(name, <any>undefined, { urn })
+            case "tap:s3:BucketOwnershipControls":
+                return new BucketOwnershipControls(name, <any>undefined, { urn })
             case "tap:s3:BucketPolicy":
                 return new BucketPolicy(name, <any>undefined, { urn })
             case "tap:s3:BucketPublicAccessBlock":
                 return new BucketPublicAccessBlock(name, <any>undefined, { urn })
             case "tap:s3:BucketServerSideEncryptionConfiguration":
                 return new BucketServerSideEncryptionConfiguration(name, <any>undefined, { urn })
+            case "tap:s3:BucketVersioning":
+                return new BucketVersioning(name, <any>undefined, { urn })
             default:
                 throw new Error(`unknown resource type ${type}`);
         }

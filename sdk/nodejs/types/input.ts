@@ -176,6 +176,86 @@ export namespace ec2 {
 
 export namespace s3 {
     /**
+     * A lifecycle rule.
+     */
+    export interface LifecycleRuleArgs {
+        /**
+         * When unfinished multipart uploads are aborted.
+         */
+        abortIncompleteMultipartUpload?: pulumi.Input<inputs.s3.LifecycleRuleAbortIncompleteMultipartUploadArgs | undefined>;
+        /**
+         * When current objects expire.
+         */
+        expiration?: pulumi.Input<inputs.s3.LifecycleRuleExpirationArgs | undefined>;
+        /**
+         * Which objects (default: all).
+         */
+        filter?: pulumi.Input<inputs.s3.LifecycleRuleFilterArgs | undefined>;
+        /**
+         * The rule's name, unique in the bucket (up to 255 characters).
+         */
+        id: pulumi.Input<string>;
+        /**
+         * When noncurrent versions are removed.
+         */
+        noncurrentVersionExpiration?: pulumi.Input<inputs.s3.LifecycleRuleNoncurrentVersionExpirationArgs | undefined>;
+        /**
+         * `Enabled` or `Disabled`.
+         */
+        status: pulumi.Input<string>;
+    }
+
+    /**
+     * When unfinished multipart uploads are aborted.
+     */
+    export interface LifecycleRuleAbortIncompleteMultipartUploadArgs {
+        /**
+         * Days after the upload started.
+         */
+        daysAfterInitiation: pulumi.Input<number>;
+    }
+
+    /**
+     * When current objects expire.
+     */
+    export interface LifecycleRuleExpirationArgs {
+        /**
+         * Days after creation.
+         */
+        days: pulumi.Input<number>;
+    }
+
+    /**
+     * Which objects a rule applies to.
+     */
+    export interface LifecycleRuleFilterArgs {
+        /**
+         * Keys starting with this (default: every key).
+         */
+        prefix?: pulumi.Input<string | undefined>;
+    }
+
+    /**
+     * When noncurrent versions are removed.
+     */
+    export interface LifecycleRuleNoncurrentVersionExpirationArgs {
+        /**
+         * Days after a version stops being current.
+         */
+        noncurrentDays: pulumi.Input<number>;
+    }
+
+    /**
+     * The ownership rule.
+     */
+    export interface OwnershipControlsRuleArgs {
+        /**
+         * `BucketOwnerEnforced` (ACLs off: the bucket owner owns everything), `BucketOwnerPreferred` or `ObjectWriter`.
+         */
+        objectOwnership: pulumi.Input<string>;
+    }
+
+    /**
      * How objects are encrypted when a request does not say.
      */
     export interface SseByDefaultArgs {
@@ -201,5 +281,15 @@ export namespace s3 {
          * Whether S3 uses a bucket key for SSE-KMS, cutting KMS calls (default false).
          */
         bucketKeyEnabled?: pulumi.Input<boolean | undefined>;
+    }
+
+    /**
+     * Whether versioning is on.
+     */
+    export interface VersioningConfigurationArgs {
+        /**
+         * `Enabled` or `Suspended`.
+         */
+        status: pulumi.Input<string>;
     }
 }

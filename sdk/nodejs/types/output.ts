@@ -137,6 +137,86 @@ export namespace ec2 {
 
 export namespace s3 {
     /**
+     * A lifecycle rule.
+     */
+    export interface LifecycleRule {
+        /**
+         * When unfinished multipart uploads are aborted.
+         */
+        abortIncompleteMultipartUpload?: outputs.s3.LifecycleRuleAbortIncompleteMultipartUpload;
+        /**
+         * When current objects expire.
+         */
+        expiration?: outputs.s3.LifecycleRuleExpiration;
+        /**
+         * Which objects (default: all).
+         */
+        filter?: outputs.s3.LifecycleRuleFilter;
+        /**
+         * The rule's name, unique in the bucket (up to 255 characters).
+         */
+        id: string;
+        /**
+         * When noncurrent versions are removed.
+         */
+        noncurrentVersionExpiration?: outputs.s3.LifecycleRuleNoncurrentVersionExpiration;
+        /**
+         * `Enabled` or `Disabled`.
+         */
+        status: string;
+    }
+
+    /**
+     * When unfinished multipart uploads are aborted.
+     */
+    export interface LifecycleRuleAbortIncompleteMultipartUpload {
+        /**
+         * Days after the upload started.
+         */
+        daysAfterInitiation: number;
+    }
+
+    /**
+     * When current objects expire.
+     */
+    export interface LifecycleRuleExpiration {
+        /**
+         * Days after creation.
+         */
+        days: number;
+    }
+
+    /**
+     * Which objects a rule applies to.
+     */
+    export interface LifecycleRuleFilter {
+        /**
+         * Keys starting with this (default: every key).
+         */
+        prefix?: string;
+    }
+
+    /**
+     * When noncurrent versions are removed.
+     */
+    export interface LifecycleRuleNoncurrentVersionExpiration {
+        /**
+         * Days after a version stops being current.
+         */
+        noncurrentDays: number;
+    }
+
+    /**
+     * The ownership rule.
+     */
+    export interface OwnershipControlsRule {
+        /**
+         * `BucketOwnerEnforced` (ACLs off: the bucket owner owns everything), `BucketOwnerPreferred` or `ObjectWriter`.
+         */
+        objectOwnership: string;
+    }
+
+    /**
      * How objects are encrypted when a request does not say.
      */
     export interface SseByDefault {
@@ -162,6 +242,16 @@ export namespace s3 {
          * Whether S3 uses a bucket key for SSE-KMS, cutting KMS calls (default false).
          */
         bucketKeyEnabled?: boolean;
+    }
+
+    /**
+     * Whether versioning is on.
+     */
+    export interface VersioningConfiguration {
+        /**
+         * `Enabled` or `Suspended`.
+         */
+        status: string;
     }
 
 }

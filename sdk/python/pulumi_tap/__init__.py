@@ -113,9 +113,13 @@ _utilities.register(
   "fqn": "pulumi_tap.s3",
   "classes": {
    "tap:s3:Bucket": "Bucket",
+   "tap:s3:BucketLifecycleConfiguration": "BucketLifecycleConfiguration",
+   "tap:s3:BucketLogging": "BucketLogging",
+   "tap:s3:BucketOwnershipControls": "BucketOwnershipControls",
    "tap:s3:BucketPolicy": "BucketPolicy",
    "tap:s3:BucketPublicAccessBlock": "BucketPublicAccessBlock",
-   "tap:s3:BucketServerSideEncryptionConfiguration": "BucketServerSideEncryptionConfiguration"
+   "tap:s3:BucketServerSideEncryptionConfiguration": "BucketServerSideEncryptionConfiguration",
+   "tap:s3:BucketVersioning": "BucketVersioning"
   }
  }
 ]

@@ -355,6 +355,7 @@ class SecureRegion(pulumi.ComponentResource):
             __props__.__dict__["region"] = region
             __props__.__dict__["route_to_internet_gateway"] = route_to_internet_gateway
             __props__.__dict__["tags"] = tags
+            __props__.__dict__["access_log_bucket_name"] = None
             __props__.__dict__["api_gateway_role_arn"] = None
             __props__.__dict__["api_stage_name"] = None
             __props__.__dict__["bucket_arn"] = None
@@ -379,6 +380,14 @@ class SecureRegion(pulumi.ComponentResource):
             __props__,
             opts,
             remote=True)
+
+    @_builtins.property
+    @pulumi.getter(name="accessLogBucketName")
+    def access_log_bucket_name(self) -> pulumi.Output[_builtins.str]:
+        """
+        The bucket the secure bucket's server access logs go to.
+        """
+        return pulumi.get(self, "access_log_bucket_name")
 
     @_builtins.property
     @pulumi.getter(name="apiGatewayRoleArn")

@@ -188,17 +188,17 @@ pub fn method_settings_args(r: &Region, stage: &Child) -> Args<MethodSettings> {
         .set("region", r.val())
 }
 
-/// Which component manages each region's settings, per run of a program (the engine's monitor
-/// endpoint is new on every run): two in one stack would undo each other's.
+/// Which component manages each region's settings, per provider instance and run of the program
+/// (Configure starts a run): two in one stack would undo each other's.
 fn owners() -> &'static Mutex<HashMap<(String, String), String>> {
     static OWNERS: OnceLock<Mutex<HashMap<(String, String), String>>> = OnceLock::new();
     OWNERS.get_or_init(Mutex::default)
 }
 
-/// Claims `r`'s region settings for the component `urn` in the run whose monitor is `run`.
-pub fn claim_region_settings(run: &str, r: &Region, urn: &str) -> Result<()> {
+/// Claims `r`'s region settings for the component `urn` under the provider instance `provider`.
+pub fn claim_region_settings(provider: &str, r: &Region, urn: &str) -> Result<()> {
     let mut owners = owners().lock().unwrap_or_else(|e| e.into_inner());
-    let owner = owners.entry((run.to_string(), r.name.clone())).or_insert_with(|| urn.to_string());
+    let owner = owners.entry((provider.to_string(), r.name.clone())).or_insert_with(|| urn.to_string());
     if owner != urn {
         return Err(Error::input(
             "manageRegionSettings",
@@ -212,6 +212,11 @@ pub fn claim_region_settings(run: &str, r: &Region, urn: &str) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Ends the claims of the provider instance `provider` (its program runs again).
+pub fn release_claims(provider: &str) {
+    owners().lock().unwrap_or_else(|e| e.into_inner()).retain(|(p, _), _| p != provider);
 }
 
 /// For an instance that does not manage the region's settings: a CloudWatch role must be set

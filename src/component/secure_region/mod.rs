@@ -30,6 +30,8 @@ use crate::value::{self, PropertyMap, Unknown, Value};
 
 pub const TOKEN: &str = "tap:index:SecureRegion";
 
+pub use api::release_claims;
+
 /// What every concern needs to know about the region being built.
 pub struct Region {
     pub settings: Settings,
@@ -184,7 +186,7 @@ pub async fn construct(
         preview: req.dry_run,
     });
     if region.settings.manage_region_settings.value == Value::Bool(true) {
-        api::claim_region_settings(&req.monitor_endpoint, &region, &urn)?;
+        api::claim_region_settings(&clients.provider, &region, &urn)?;
     }
     let graph = Graph::new(monitor);
     let network = network::build(&graph, &region);
@@ -314,6 +316,13 @@ mod args_tests {
             ("account", api::account_args(&r, &role).undeclared().to_vec()),
             ("stage", api::stage_args(&r, &role, &role).undeclared().to_vec()),
             ("method settings", api::method_settings_args(&r, &role).undeclared().to_vec()),
+            ("log bucket", storage::log_bucket_args(&r).undeclared().to_vec()),
+            ("log bucket policy", storage::log_bucket_policy_args(&r, &bucket, &bucket).undeclared().to_vec()),
+            ("log encryption", storage::log_encryption_args(&r, &bucket).undeclared().to_vec()),
+            ("versioning", storage::versioning_args(&r, &bucket).undeclared().to_vec()),
+            ("ownership", storage::ownership_args(&r, &bucket).undeclared().to_vec()),
+            ("lifecycle", storage::lifecycle_args(&r, &bucket, 30, Some(365)).undeclared().to_vec()),
+            ("logging", storage::logging_args(&r, &bucket, &bucket).undeclared().to_vec()),
         ];
         let wrong: Vec<_> = undeclared.into_iter().filter(|(_, keys)| !keys.is_empty()).collect();
         assert!(wrong.is_empty(), "arguments their resources do not declare: {wrong:?}");
@@ -322,7 +331,7 @@ mod args_tests {
     #[test]
     fn the_component_outputs_are_declared() {
         let names: Vec<&str> = outputs::SecureRegionOutputs::fields().iter().map(|f| f.name).collect();
-        assert!(names.contains(&"vpcId") && names.contains(&"flowLogId") && names.len() == 18, "{names:?}");
+        assert!(names.contains(&"vpcId") && names.contains(&"flowLogId") && names.len() == 19, "{names:?}");
     }
 
     #[test]

@@ -52,6 +52,8 @@ pub struct SecureRegionOutputs {
     pub bucket_name: String,
     /// The bucket's ARN.
     pub bucket_arn: String,
+    /// The bucket the secure bucket's server access logs go to.
+    pub access_log_bucket_name: String,
     /// The VPC flow log's id (absent when enableFlowLogs is false).
     pub flow_log_id: Option<String>,
     /// The flow logs' log group, `/aws/vpc/flow-logs/<prefix>` (absent when enableFlowLogs is
@@ -96,6 +98,7 @@ pub fn collect(
         ("logGroupArn", log_group.out("arn")),
         ("bucketName", bucket.id()),
         ("bucketArn", bucket.out("arn")),
+        ("accessLogBucketName", done(&storage.logs)?.id()),
     ]
     .into_iter()
     .collect();

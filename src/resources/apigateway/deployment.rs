@@ -193,6 +193,24 @@ impl Resource for Deployment {
         Ok(DeploymentOutputs { inputs: news, created_date: olds.created_date })
     }
 
+    /// Writes the description again with the marker, unless it carries it already.
+    async fn mark(&self, ctx: &Ctx, id: &str, state: &DeploymentOutputs) -> Result<()> {
+        let (api, deployment) = id.split_once('/').unwrap_or((id, id));
+        let mut pages = ctx.clients.apigateway.get_deployments().rest_api_id(api).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(aws(ApiGateway, "GetDeployments"))?;
+            if let Some(d) = page.items().iter().find(|d| d.id() == Some(deployment)) {
+                if unmarked(d.description().unwrap_or_default(), ctx.marker()).1 {
+                    return Ok(());
+                }
+            }
+        }
+        let request = ctx.clients.apigateway.update_deployment().rest_api_id(api).deployment_id(deployment);
+        let request = request.patch_operations(description_patch(ctx.marker(), &state.inputs.description));
+        request.send().await.map_err(aws(ApiGateway, "UpdateDeployment"))?;
+        Ok(())
+    }
+
     async fn delete(&self, ctx: &Ctx, id: &str, _olds: DeploymentOutputs) -> Result<()> {
         let Some((api, deployment)) = id.split_once('/') else { return Ok(()) };
         let sent = ctx.clients.apigateway.delete_deployment().rest_api_id(api).deployment_id(deployment).send().await;

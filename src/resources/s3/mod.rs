@@ -1,10 +1,16 @@
-//! S3 resources: the bucket and its policy, default encryption and public access block (each its
-//! own resource, as in pulumi-aws, with the bucket name as id).
+//! S3 resources: the bucket and its settings — policy, default encryption, public access block,
+//! versioning, ownership controls, lifecycle and access logging — each its own resource, as in
+//! pulumi-aws, with the bucket name as id.
 
 pub mod bucket;
 pub mod bucket_policy;
+pub mod lifecycle_configuration;
+pub mod logging;
+pub mod ownership_controls;
 pub mod public_access_block;
 pub mod server_side_encryption;
+pub mod setting;
+pub mod versioning;
 
 use crate::resource::{Checker, Field};
 

@@ -32,7 +32,11 @@ pub fn carrier(token: &str) -> Option<Carrier> {
         | "tap:iam:AccountPasswordPolicy"
         | "tap:s3:BucketPolicy"
         | "tap:s3:BucketServerSideEncryptionConfiguration"
-        | "tap:s3:BucketPublicAccessBlock" => None,
+        | "tap:s3:BucketPublicAccessBlock"
+        | "tap:s3:BucketVersioning"
+        | "tap:s3:BucketOwnershipControls"
+        | "tap:s3:BucketLifecycleConfiguration"
+        | "tap:s3:BucketLogging" => None,
         _ => Some(Carrier::Tag),
     }
 }
@@ -110,13 +114,14 @@ impl Inventory {
                 found(marker, id.clone());
             }
             // Its stages carry tags; its deployments carry the marker at the end of the description.
-            let stages = aws.apigateway.get_stages().rest_api_id(&id).send().await.expect("GetStages");
+            // An API deleted since it was listed (another test's) has none.
+            let Ok(stages) = aws.apigateway.get_stages().rest_api_id(&id).send().await else { continue };
             for stage in stages.item() {
                 if let Some(marker) = stage.tags().and_then(|t| t.get(MARKER_TAG)) {
                     found(marker, format!("ags-{id}-{}", stage.stage_name().unwrap_or_default()));
                 }
             }
-            let deployments = aws.apigateway.get_deployments().rest_api_id(&id).send().await.expect("GetDeployments");
+            let Ok(deployments) = aws.apigateway.get_deployments().rest_api_id(&id).send().await else { continue };
             for d in deployments.items() {
                 let description = d.description().unwrap_or_default();
                 let marker = description.rsplit_once("[tap:").and_then(|(_, m)| m.strip_suffix(']'));

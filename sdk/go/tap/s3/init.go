@@ -23,12 +23,20 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 	switch typ {
 	case "tap:s3:Bucket":
 		r = &Bucket{}
+	case "tap:s3:BucketLifecycleConfiguration":
+		r = &BucketLifecycleConfiguration{}
+	case "tap:s3:BucketLogging":
+		r = &BucketLogging{}
+	case "tap:s3:BucketOwnershipControls":
+		r = &BucketOwnershipControls{}
 	case "tap:s3:BucketPolicy":
 		r = &BucketPolicy{}
 	case "tap:s3:BucketPublicAccessBlock":
 		r = &BucketPublicAccessBlock{}
 	case "tap:s3:BucketServerSideEncryptionConfiguration":
 		r = &BucketServerSideEncryptionConfiguration{}
+	case "tap:s3:BucketVersioning":
+		r = &BucketVersioning{}
 	default:
 		return nil, fmt.Errorf("unknown resource type: %s", typ)
 	}

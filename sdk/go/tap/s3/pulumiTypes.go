@@ -13,6 +13,768 @@ import (
 
 var _ = internal.GetEnvOrDefault
 
+// A lifecycle rule.
+type LifecycleRule struct {
+	// When unfinished multipart uploads are aborted.
+	AbortIncompleteMultipartUpload *LifecycleRuleAbortIncompleteMultipartUpload `pulumi:"abortIncompleteMultipartUpload"`
+	// When current objects expire.
+	Expiration *LifecycleRuleExpiration `pulumi:"expiration"`
+	// Which objects (default: all).
+	Filter *LifecycleRuleFilter `pulumi:"filter"`
+	// The rule's name, unique in the bucket (up to 255 characters).
+	Id string `pulumi:"id"`
+	// When noncurrent versions are removed.
+	NoncurrentVersionExpiration *LifecycleRuleNoncurrentVersionExpiration `pulumi:"noncurrentVersionExpiration"`
+	// `Enabled` or `Disabled`.
+	Status string `pulumi:"status"`
+}
+
+// LifecycleRuleInput is an input type that accepts LifecycleRuleArgs and LifecycleRuleOutput values.
+// You can construct a concrete instance of `LifecycleRuleInput` via:
+//
+//	LifecycleRuleArgs{...}
+type LifecycleRuleInput interface {
+	pulumi.Input
+
+	ToLifecycleRuleOutput() LifecycleRuleOutput
+	ToLifecycleRuleOutputWithContext(context.Context) LifecycleRuleOutput
+}
+
+// A lifecycle rule.
+type LifecycleRuleArgs struct {
+	// When unfinished multipart uploads are aborted.
+	AbortIncompleteMultipartUpload LifecycleRuleAbortIncompleteMultipartUploadPtrInput `pulumi:"abortIncompleteMultipartUpload"`
+	// When current objects expire.
+	Expiration LifecycleRuleExpirationPtrInput `pulumi:"expiration"`
+	// Which objects (default: all).
+	Filter LifecycleRuleFilterPtrInput `pulumi:"filter"`
+	// The rule's name, unique in the bucket (up to 255 characters).
+	Id pulumi.StringInput `pulumi:"id"`
+	// When noncurrent versions are removed.
+	NoncurrentVersionExpiration LifecycleRuleNoncurrentVersionExpirationPtrInput `pulumi:"noncurrentVersionExpiration"`
+	// `Enabled` or `Disabled`.
+	Status pulumi.StringInput `pulumi:"status"`
+}
+
+func (LifecycleRuleArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*LifecycleRule)(nil)).Elem()
+}
+
+func (i LifecycleRuleArgs) ToLifecycleRuleOutput() LifecycleRuleOutput {
+	return i.ToLifecycleRuleOutputWithContext(context.Background())
+}
+
+func (i LifecycleRuleArgs) ToLifecycleRuleOutputWithContext(ctx context.Context) LifecycleRuleOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(LifecycleRuleOutput)
+}
+
+// LifecycleRuleArrayInput is an input type that accepts LifecycleRuleArray and LifecycleRuleArrayOutput values.
+// You can construct a concrete instance of `LifecycleRuleArrayInput` via:
+//
+//	LifecycleRuleArray{ LifecycleRuleArgs{...} }
+type LifecycleRuleArrayInput interface {
+	pulumi.Input
+
+	ToLifecycleRuleArrayOutput() LifecycleRuleArrayOutput
+	ToLifecycleRuleArrayOutputWithContext(context.Context) LifecycleRuleArrayOutput
+}
+
+type LifecycleRuleArray []LifecycleRuleInput
+
+func (LifecycleRuleArray) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]LifecycleRule)(nil)).Elem()
+}
+
+func (i LifecycleRuleArray) ToLifecycleRuleArrayOutput() LifecycleRuleArrayOutput {
+	return i.ToLifecycleRuleArrayOutputWithContext(context.Background())
+}
+
+func (i LifecycleRuleArray) ToLifecycleRuleArrayOutputWithContext(ctx context.Context) LifecycleRuleArrayOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(LifecycleRuleArrayOutput)
+}
+
+// A lifecycle rule.
+type LifecycleRuleOutput struct{ *pulumi.OutputState }
+
+func (LifecycleRuleOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*LifecycleRule)(nil)).Elem()
+}
+
+func (o LifecycleRuleOutput) ToLifecycleRuleOutput() LifecycleRuleOutput {
+	return o
+}
+
+func (o LifecycleRuleOutput) ToLifecycleRuleOutputWithContext(ctx context.Context) LifecycleRuleOutput {
+	return o
+}
+
+// When unfinished multipart uploads are aborted.
+func (o LifecycleRuleOutput) AbortIncompleteMultipartUpload() LifecycleRuleAbortIncompleteMultipartUploadPtrOutput {
+	return o.ApplyT(func(v LifecycleRule) *LifecycleRuleAbortIncompleteMultipartUpload {
+		return v.AbortIncompleteMultipartUpload
+	}).(LifecycleRuleAbortIncompleteMultipartUploadPtrOutput)
+}
+
+// When current objects expire.
+func (o LifecycleRuleOutput) Expiration() LifecycleRuleExpirationPtrOutput {
+	return o.ApplyT(func(v LifecycleRule) *LifecycleRuleExpiration { return v.Expiration }).(LifecycleRuleExpirationPtrOutput)
+}
+
+// Which objects (default: all).
+func (o LifecycleRuleOutput) Filter() LifecycleRuleFilterPtrOutput {
+	return o.ApplyT(func(v LifecycleRule) *LifecycleRuleFilter { return v.Filter }).(LifecycleRuleFilterPtrOutput)
+}
+
+// The rule's name, unique in the bucket (up to 255 characters).
+func (o LifecycleRuleOutput) Id() pulumi.StringOutput {
+	return o.ApplyT(func(v LifecycleRule) string { return v.Id }).(pulumi.StringOutput)
+}
+
+// When noncurrent versions are removed.
+func (o LifecycleRuleOutput) NoncurrentVersionExpiration() LifecycleRuleNoncurrentVersionExpirationPtrOutput {
+	return o.ApplyT(func(v LifecycleRule) *LifecycleRuleNoncurrentVersionExpiration { return v.NoncurrentVersionExpiration }).(LifecycleRuleNoncurrentVersionExpirationPtrOutput)
+}
+
+// `Enabled` or `Disabled`.
+func (o LifecycleRuleOutput) Status() pulumi.StringOutput {
+	return o.ApplyT(func(v LifecycleRule) string { return v.Status }).(pulumi.StringOutput)
+}
+
+type LifecycleRuleArrayOutput struct{ *pulumi.OutputState }
+
+func (LifecycleRuleArrayOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*[]LifecycleRule)(nil)).Elem()
+}
+
+func (o LifecycleRuleArrayOutput) ToLifecycleRuleArrayOutput() LifecycleRuleArrayOutput {
+	return o
+}
+
+func (o LifecycleRuleArrayOutput) ToLifecycleRuleArrayOutputWithContext(ctx context.Context) LifecycleRuleArrayOutput {
+	return o
+}
+
+func (o LifecycleRuleArrayOutput) Index(i pulumi.IntInput) LifecycleRuleOutput {
+	return pulumi.All(o, i).ApplyT(func(vs []interface{}) LifecycleRule {
+		return vs[0].([]LifecycleRule)[vs[1].(int)]
+	}).(LifecycleRuleOutput)
+}
+
+// When unfinished multipart uploads are aborted.
+type LifecycleRuleAbortIncompleteMultipartUpload struct {
+	// Days after the upload started.
+	DaysAfterInitiation int `pulumi:"daysAfterInitiation"`
+}
+
+// LifecycleRuleAbortIncompleteMultipartUploadInput is an input type that accepts LifecycleRuleAbortIncompleteMultipartUploadArgs and LifecycleRuleAbortIncompleteMultipartUploadOutput values.
+// You can construct a concrete instance of `LifecycleRuleAbortIncompleteMultipartUploadInput` via:
+//
+//	LifecycleRuleAbortIncompleteMultipartUploadArgs{...}
+type LifecycleRuleAbortIncompleteMultipartUploadInput interface {
+	pulumi.Input
+
+	ToLifecycleRuleAbortIncompleteMultipartUploadOutput() LifecycleRuleAbortIncompleteMultipartUploadOutput
+	ToLifecycleRuleAbortIncompleteMultipartUploadOutputWithContext(context.Context) LifecycleRuleAbortIncompleteMultipartUploadOutput
+}
+
+// When unfinished multipart uploads are aborted.
+type LifecycleRuleAbortIncompleteMultipartUploadArgs struct {
+	// Days after the upload started.
+	DaysAfterInitiation pulumi.IntInput `pulumi:"daysAfterInitiation"`
+}
+
+func (LifecycleRuleAbortIncompleteMultipartUploadArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*LifecycleRuleAbortIncompleteMultipartUpload)(nil)).Elem()
+}
+
+func (i LifecycleRuleAbortIncompleteMultipartUploadArgs) ToLifecycleRuleAbortIncompleteMultipartUploadOutput() LifecycleRuleAbortIncompleteMultipartUploadOutput {
+	return i.ToLifecycleRuleAbortIncompleteMultipartUploadOutputWithContext(context.Background())
+}
+
+func (i LifecycleRuleAbortIncompleteMultipartUploadArgs) ToLifecycleRuleAbortIncompleteMultipartUploadOutputWithContext(ctx context.Context) LifecycleRuleAbortIncompleteMultipartUploadOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(LifecycleRuleAbortIncompleteMultipartUploadOutput)
+}
+
+func (i LifecycleRuleAbortIncompleteMultipartUploadArgs) ToLifecycleRuleAbortIncompleteMultipartUploadPtrOutput() LifecycleRuleAbortIncompleteMultipartUploadPtrOutput {
+	return i.ToLifecycleRuleAbortIncompleteMultipartUploadPtrOutputWithContext(context.Background())
+}
+
+func (i LifecycleRuleAbortIncompleteMultipartUploadArgs) ToLifecycleRuleAbortIncompleteMultipartUploadPtrOutputWithContext(ctx context.Context) LifecycleRuleAbortIncompleteMultipartUploadPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(LifecycleRuleAbortIncompleteMultipartUploadOutput).ToLifecycleRuleAbortIncompleteMultipartUploadPtrOutputWithContext(ctx)
+}
+
+// LifecycleRuleAbortIncompleteMultipartUploadPtrInput is an input type that accepts LifecycleRuleAbortIncompleteMultipartUploadArgs, LifecycleRuleAbortIncompleteMultipartUploadPtr and LifecycleRuleAbortIncompleteMultipartUploadPtrOutput values.
+// You can construct a concrete instance of `LifecycleRuleAbortIncompleteMultipartUploadPtrInput` via:
+//
+//	        LifecycleRuleAbortIncompleteMultipartUploadArgs{...}
+//
+//	or:
+//
+//	        nil
+type LifecycleRuleAbortIncompleteMultipartUploadPtrInput interface {
+	pulumi.Input
+
+	ToLifecycleRuleAbortIncompleteMultipartUploadPtrOutput() LifecycleRuleAbortIncompleteMultipartUploadPtrOutput
+	ToLifecycleRuleAbortIncompleteMultipartUploadPtrOutputWithContext(context.Context) LifecycleRuleAbortIncompleteMultipartUploadPtrOutput
+}
+
+type lifecycleRuleAbortIncompleteMultipartUploadPtrType LifecycleRuleAbortIncompleteMultipartUploadArgs
+
+func LifecycleRuleAbortIncompleteMultipartUploadPtr(v *LifecycleRuleAbortIncompleteMultipartUploadArgs) LifecycleRuleAbortIncompleteMultipartUploadPtrInput {
+	return (*lifecycleRuleAbortIncompleteMultipartUploadPtrType)(v)
+}
+
+func (*lifecycleRuleAbortIncompleteMultipartUploadPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**LifecycleRuleAbortIncompleteMultipartUpload)(nil)).Elem()
+}
+
+func (i *lifecycleRuleAbortIncompleteMultipartUploadPtrType) ToLifecycleRuleAbortIncompleteMultipartUploadPtrOutput() LifecycleRuleAbortIncompleteMultipartUploadPtrOutput {
+	return i.ToLifecycleRuleAbortIncompleteMultipartUploadPtrOutputWithContext(context.Background())
+}
+
+func (i *lifecycleRuleAbortIncompleteMultipartUploadPtrType) ToLifecycleRuleAbortIncompleteMultipartUploadPtrOutputWithContext(ctx context.Context) LifecycleRuleAbortIncompleteMultipartUploadPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(LifecycleRuleAbortIncompleteMultipartUploadPtrOutput)
+}
+
+// When unfinished multipart uploads are aborted.
+type LifecycleRuleAbortIncompleteMultipartUploadOutput struct{ *pulumi.OutputState }
+
+func (LifecycleRuleAbortIncompleteMultipartUploadOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*LifecycleRuleAbortIncompleteMultipartUpload)(nil)).Elem()
+}
+
+func (o LifecycleRuleAbortIncompleteMultipartUploadOutput) ToLifecycleRuleAbortIncompleteMultipartUploadOutput() LifecycleRuleAbortIncompleteMultipartUploadOutput {
+	return o
+}
+
+func (o LifecycleRuleAbortIncompleteMultipartUploadOutput) ToLifecycleRuleAbortIncompleteMultipartUploadOutputWithContext(ctx context.Context) LifecycleRuleAbortIncompleteMultipartUploadOutput {
+	return o
+}
+
+func (o LifecycleRuleAbortIncompleteMultipartUploadOutput) ToLifecycleRuleAbortIncompleteMultipartUploadPtrOutput() LifecycleRuleAbortIncompleteMultipartUploadPtrOutput {
+	return o.ToLifecycleRuleAbortIncompleteMultipartUploadPtrOutputWithContext(context.Background())
+}
+
+func (o LifecycleRuleAbortIncompleteMultipartUploadOutput) ToLifecycleRuleAbortIncompleteMultipartUploadPtrOutputWithContext(ctx context.Context) LifecycleRuleAbortIncompleteMultipartUploadPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v LifecycleRuleAbortIncompleteMultipartUpload) *LifecycleRuleAbortIncompleteMultipartUpload {
+		return &v
+	}).(LifecycleRuleAbortIncompleteMultipartUploadPtrOutput)
+}
+
+// Days after the upload started.
+func (o LifecycleRuleAbortIncompleteMultipartUploadOutput) DaysAfterInitiation() pulumi.IntOutput {
+	return o.ApplyT(func(v LifecycleRuleAbortIncompleteMultipartUpload) int { return v.DaysAfterInitiation }).(pulumi.IntOutput)
+}
+
+type LifecycleRuleAbortIncompleteMultipartUploadPtrOutput struct{ *pulumi.OutputState }
+
+func (LifecycleRuleAbortIncompleteMultipartUploadPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**LifecycleRuleAbortIncompleteMultipartUpload)(nil)).Elem()
+}
+
+func (o LifecycleRuleAbortIncompleteMultipartUploadPtrOutput) ToLifecycleRuleAbortIncompleteMultipartUploadPtrOutput() LifecycleRuleAbortIncompleteMultipartUploadPtrOutput {
+	return o
+}
+
+func (o LifecycleRuleAbortIncompleteMultipartUploadPtrOutput) ToLifecycleRuleAbortIncompleteMultipartUploadPtrOutputWithContext(ctx context.Context) LifecycleRuleAbortIncompleteMultipartUploadPtrOutput {
+	return o
+}
+
+func (o LifecycleRuleAbortIncompleteMultipartUploadPtrOutput) Elem() LifecycleRuleAbortIncompleteMultipartUploadOutput {
+	return o.ApplyT(func(v *LifecycleRuleAbortIncompleteMultipartUpload) LifecycleRuleAbortIncompleteMultipartUpload {
+		if v != nil {
+			return *v
+		}
+		var ret LifecycleRuleAbortIncompleteMultipartUpload
+		return ret
+	}).(LifecycleRuleAbortIncompleteMultipartUploadOutput)
+}
+
+// Days after the upload started.
+func (o LifecycleRuleAbortIncompleteMultipartUploadPtrOutput) DaysAfterInitiation() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *LifecycleRuleAbortIncompleteMultipartUpload) *int {
+		if v == nil {
+			return nil
+		}
+		return &v.DaysAfterInitiation
+	}).(pulumi.IntPtrOutput)
+}
+
+// When current objects expire.
+type LifecycleRuleExpiration struct {
+	// Days after creation.
+	Days int `pulumi:"days"`
+}
+
+// LifecycleRuleExpirationInput is an input type that accepts LifecycleRuleExpirationArgs and LifecycleRuleExpirationOutput values.
+// You can construct a concrete instance of `LifecycleRuleExpirationInput` via:
+//
+//	LifecycleRuleExpirationArgs{...}
+type LifecycleRuleExpirationInput interface {
+	pulumi.Input
+
+	ToLifecycleRuleExpirationOutput() LifecycleRuleExpirationOutput
+	ToLifecycleRuleExpirationOutputWithContext(context.Context) LifecycleRuleExpirationOutput
+}
+
+// When current objects expire.
+type LifecycleRuleExpirationArgs struct {
+	// Days after creation.
+	Days pulumi.IntInput `pulumi:"days"`
+}
+
+func (LifecycleRuleExpirationArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*LifecycleRuleExpiration)(nil)).Elem()
+}
+
+func (i LifecycleRuleExpirationArgs) ToLifecycleRuleExpirationOutput() LifecycleRuleExpirationOutput {
+	return i.ToLifecycleRuleExpirationOutputWithContext(context.Background())
+}
+
+func (i LifecycleRuleExpirationArgs) ToLifecycleRuleExpirationOutputWithContext(ctx context.Context) LifecycleRuleExpirationOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(LifecycleRuleExpirationOutput)
+}
+
+func (i LifecycleRuleExpirationArgs) ToLifecycleRuleExpirationPtrOutput() LifecycleRuleExpirationPtrOutput {
+	return i.ToLifecycleRuleExpirationPtrOutputWithContext(context.Background())
+}
+
+func (i LifecycleRuleExpirationArgs) ToLifecycleRuleExpirationPtrOutputWithContext(ctx context.Context) LifecycleRuleExpirationPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(LifecycleRuleExpirationOutput).ToLifecycleRuleExpirationPtrOutputWithContext(ctx)
+}
+
+// LifecycleRuleExpirationPtrInput is an input type that accepts LifecycleRuleExpirationArgs, LifecycleRuleExpirationPtr and LifecycleRuleExpirationPtrOutput values.
+// You can construct a concrete instance of `LifecycleRuleExpirationPtrInput` via:
+//
+//	        LifecycleRuleExpirationArgs{...}
+//
+//	or:
+//
+//	        nil
+type LifecycleRuleExpirationPtrInput interface {
+	pulumi.Input
+
+	ToLifecycleRuleExpirationPtrOutput() LifecycleRuleExpirationPtrOutput
+	ToLifecycleRuleExpirationPtrOutputWithContext(context.Context) LifecycleRuleExpirationPtrOutput
+}
+
+type lifecycleRuleExpirationPtrType LifecycleRuleExpirationArgs
+
+func LifecycleRuleExpirationPtr(v *LifecycleRuleExpirationArgs) LifecycleRuleExpirationPtrInput {
+	return (*lifecycleRuleExpirationPtrType)(v)
+}
+
+func (*lifecycleRuleExpirationPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**LifecycleRuleExpiration)(nil)).Elem()
+}
+
+func (i *lifecycleRuleExpirationPtrType) ToLifecycleRuleExpirationPtrOutput() LifecycleRuleExpirationPtrOutput {
+	return i.ToLifecycleRuleExpirationPtrOutputWithContext(context.Background())
+}
+
+func (i *lifecycleRuleExpirationPtrType) ToLifecycleRuleExpirationPtrOutputWithContext(ctx context.Context) LifecycleRuleExpirationPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(LifecycleRuleExpirationPtrOutput)
+}
+
+// When current objects expire.
+type LifecycleRuleExpirationOutput struct{ *pulumi.OutputState }
+
+func (LifecycleRuleExpirationOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*LifecycleRuleExpiration)(nil)).Elem()
+}
+
+func (o LifecycleRuleExpirationOutput) ToLifecycleRuleExpirationOutput() LifecycleRuleExpirationOutput {
+	return o
+}
+
+func (o LifecycleRuleExpirationOutput) ToLifecycleRuleExpirationOutputWithContext(ctx context.Context) LifecycleRuleExpirationOutput {
+	return o
+}
+
+func (o LifecycleRuleExpirationOutput) ToLifecycleRuleExpirationPtrOutput() LifecycleRuleExpirationPtrOutput {
+	return o.ToLifecycleRuleExpirationPtrOutputWithContext(context.Background())
+}
+
+func (o LifecycleRuleExpirationOutput) ToLifecycleRuleExpirationPtrOutputWithContext(ctx context.Context) LifecycleRuleExpirationPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v LifecycleRuleExpiration) *LifecycleRuleExpiration {
+		return &v
+	}).(LifecycleRuleExpirationPtrOutput)
+}
+
+// Days after creation.
+func (o LifecycleRuleExpirationOutput) Days() pulumi.IntOutput {
+	return o.ApplyT(func(v LifecycleRuleExpiration) int { return v.Days }).(pulumi.IntOutput)
+}
+
+type LifecycleRuleExpirationPtrOutput struct{ *pulumi.OutputState }
+
+func (LifecycleRuleExpirationPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**LifecycleRuleExpiration)(nil)).Elem()
+}
+
+func (o LifecycleRuleExpirationPtrOutput) ToLifecycleRuleExpirationPtrOutput() LifecycleRuleExpirationPtrOutput {
+	return o
+}
+
+func (o LifecycleRuleExpirationPtrOutput) ToLifecycleRuleExpirationPtrOutputWithContext(ctx context.Context) LifecycleRuleExpirationPtrOutput {
+	return o
+}
+
+func (o LifecycleRuleExpirationPtrOutput) Elem() LifecycleRuleExpirationOutput {
+	return o.ApplyT(func(v *LifecycleRuleExpiration) LifecycleRuleExpiration {
+		if v != nil {
+			return *v
+		}
+		var ret LifecycleRuleExpiration
+		return ret
+	}).(LifecycleRuleExpirationOutput)
+}
+
+// Days after creation.
+func (o LifecycleRuleExpirationPtrOutput) Days() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *LifecycleRuleExpiration) *int {
+		if v == nil {
+			return nil
+		}
+		return &v.Days
+	}).(pulumi.IntPtrOutput)
+}
+
+// Which objects a rule applies to.
+type LifecycleRuleFilter struct {
+	// Keys starting with this (default: every key).
+	Prefix *string `pulumi:"prefix"`
+}
+
+// LifecycleRuleFilterInput is an input type that accepts LifecycleRuleFilterArgs and LifecycleRuleFilterOutput values.
+// You can construct a concrete instance of `LifecycleRuleFilterInput` via:
+//
+//	LifecycleRuleFilterArgs{...}
+type LifecycleRuleFilterInput interface {
+	pulumi.Input
+
+	ToLifecycleRuleFilterOutput() LifecycleRuleFilterOutput
+	ToLifecycleRuleFilterOutputWithContext(context.Context) LifecycleRuleFilterOutput
+}
+
+// Which objects a rule applies to.
+type LifecycleRuleFilterArgs struct {
+	// Keys starting with this (default: every key).
+	Prefix pulumi.StringPtrInput `pulumi:"prefix"`
+}
+
+func (LifecycleRuleFilterArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*LifecycleRuleFilter)(nil)).Elem()
+}
+
+func (i LifecycleRuleFilterArgs) ToLifecycleRuleFilterOutput() LifecycleRuleFilterOutput {
+	return i.ToLifecycleRuleFilterOutputWithContext(context.Background())
+}
+
+func (i LifecycleRuleFilterArgs) ToLifecycleRuleFilterOutputWithContext(ctx context.Context) LifecycleRuleFilterOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(LifecycleRuleFilterOutput)
+}
+
+func (i LifecycleRuleFilterArgs) ToLifecycleRuleFilterPtrOutput() LifecycleRuleFilterPtrOutput {
+	return i.ToLifecycleRuleFilterPtrOutputWithContext(context.Background())
+}
+
+func (i LifecycleRuleFilterArgs) ToLifecycleRuleFilterPtrOutputWithContext(ctx context.Context) LifecycleRuleFilterPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(LifecycleRuleFilterOutput).ToLifecycleRuleFilterPtrOutputWithContext(ctx)
+}
+
+// LifecycleRuleFilterPtrInput is an input type that accepts LifecycleRuleFilterArgs, LifecycleRuleFilterPtr and LifecycleRuleFilterPtrOutput values.
+// You can construct a concrete instance of `LifecycleRuleFilterPtrInput` via:
+//
+//	        LifecycleRuleFilterArgs{...}
+//
+//	or:
+//
+//	        nil
+type LifecycleRuleFilterPtrInput interface {
+	pulumi.Input
+
+	ToLifecycleRuleFilterPtrOutput() LifecycleRuleFilterPtrOutput
+	ToLifecycleRuleFilterPtrOutputWithContext(context.Context) LifecycleRuleFilterPtrOutput
+}
+
+type lifecycleRuleFilterPtrType LifecycleRuleFilterArgs
+
+func LifecycleRuleFilterPtr(v *LifecycleRuleFilterArgs) LifecycleRuleFilterPtrInput {
+	return (*lifecycleRuleFilterPtrType)(v)
+}
+
+func (*lifecycleRuleFilterPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**LifecycleRuleFilter)(nil)).Elem()
+}
+
+func (i *lifecycleRuleFilterPtrType) ToLifecycleRuleFilterPtrOutput() LifecycleRuleFilterPtrOutput {
+	return i.ToLifecycleRuleFilterPtrOutputWithContext(context.Background())
+}
+
+func (i *lifecycleRuleFilterPtrType) ToLifecycleRuleFilterPtrOutputWithContext(ctx context.Context) LifecycleRuleFilterPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(LifecycleRuleFilterPtrOutput)
+}
+
+// Which objects a rule applies to.
+type LifecycleRuleFilterOutput struct{ *pulumi.OutputState }
+
+func (LifecycleRuleFilterOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*LifecycleRuleFilter)(nil)).Elem()
+}
+
+func (o LifecycleRuleFilterOutput) ToLifecycleRuleFilterOutput() LifecycleRuleFilterOutput {
+	return o
+}
+
+func (o LifecycleRuleFilterOutput) ToLifecycleRuleFilterOutputWithContext(ctx context.Context) LifecycleRuleFilterOutput {
+	return o
+}
+
+func (o LifecycleRuleFilterOutput) ToLifecycleRuleFilterPtrOutput() LifecycleRuleFilterPtrOutput {
+	return o.ToLifecycleRuleFilterPtrOutputWithContext(context.Background())
+}
+
+func (o LifecycleRuleFilterOutput) ToLifecycleRuleFilterPtrOutputWithContext(ctx context.Context) LifecycleRuleFilterPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v LifecycleRuleFilter) *LifecycleRuleFilter {
+		return &v
+	}).(LifecycleRuleFilterPtrOutput)
+}
+
+// Keys starting with this (default: every key).
+func (o LifecycleRuleFilterOutput) Prefix() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v LifecycleRuleFilter) *string { return v.Prefix }).(pulumi.StringPtrOutput)
+}
+
+type LifecycleRuleFilterPtrOutput struct{ *pulumi.OutputState }
+
+func (LifecycleRuleFilterPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**LifecycleRuleFilter)(nil)).Elem()
+}
+
+func (o LifecycleRuleFilterPtrOutput) ToLifecycleRuleFilterPtrOutput() LifecycleRuleFilterPtrOutput {
+	return o
+}
+
+func (o LifecycleRuleFilterPtrOutput) ToLifecycleRuleFilterPtrOutputWithContext(ctx context.Context) LifecycleRuleFilterPtrOutput {
+	return o
+}
+
+func (o LifecycleRuleFilterPtrOutput) Elem() LifecycleRuleFilterOutput {
+	return o.ApplyT(func(v *LifecycleRuleFilter) LifecycleRuleFilter {
+		if v != nil {
+			return *v
+		}
+		var ret LifecycleRuleFilter
+		return ret
+	}).(LifecycleRuleFilterOutput)
+}
+
+// Keys starting with this (default: every key).
+func (o LifecycleRuleFilterPtrOutput) Prefix() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *LifecycleRuleFilter) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Prefix
+	}).(pulumi.StringPtrOutput)
+}
+
+// When noncurrent versions are removed.
+type LifecycleRuleNoncurrentVersionExpiration struct {
+	// Days after a version stops being current.
+	NoncurrentDays int `pulumi:"noncurrentDays"`
+}
+
+// LifecycleRuleNoncurrentVersionExpirationInput is an input type that accepts LifecycleRuleNoncurrentVersionExpirationArgs and LifecycleRuleNoncurrentVersionExpirationOutput values.
+// You can construct a concrete instance of `LifecycleRuleNoncurrentVersionExpirationInput` via:
+//
+//	LifecycleRuleNoncurrentVersionExpirationArgs{...}
+type LifecycleRuleNoncurrentVersionExpirationInput interface {
+	pulumi.Input
+
+	ToLifecycleRuleNoncurrentVersionExpirationOutput() LifecycleRuleNoncurrentVersionExpirationOutput
+	ToLifecycleRuleNoncurrentVersionExpirationOutputWithContext(context.Context) LifecycleRuleNoncurrentVersionExpirationOutput
+}
+
+// When noncurrent versions are removed.
+type LifecycleRuleNoncurrentVersionExpirationArgs struct {
+	// Days after a version stops being current.
+	NoncurrentDays pulumi.IntInput `pulumi:"noncurrentDays"`
+}
+
+func (LifecycleRuleNoncurrentVersionExpirationArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*LifecycleRuleNoncurrentVersionExpiration)(nil)).Elem()
+}
+
+func (i LifecycleRuleNoncurrentVersionExpirationArgs) ToLifecycleRuleNoncurrentVersionExpirationOutput() LifecycleRuleNoncurrentVersionExpirationOutput {
+	return i.ToLifecycleRuleNoncurrentVersionExpirationOutputWithContext(context.Background())
+}
+
+func (i LifecycleRuleNoncurrentVersionExpirationArgs) ToLifecycleRuleNoncurrentVersionExpirationOutputWithContext(ctx context.Context) LifecycleRuleNoncurrentVersionExpirationOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(LifecycleRuleNoncurrentVersionExpirationOutput)
+}
+
+func (i LifecycleRuleNoncurrentVersionExpirationArgs) ToLifecycleRuleNoncurrentVersionExpirationPtrOutput() LifecycleRuleNoncurrentVersionExpirationPtrOutput {
+	return i.ToLifecycleRuleNoncurrentVersionExpirationPtrOutputWithContext(context.Background())
+}
+
+func (i LifecycleRuleNoncurrentVersionExpirationArgs) ToLifecycleRuleNoncurrentVersionExpirationPtrOutputWithContext(ctx context.Context) LifecycleRuleNoncurrentVersionExpirationPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(LifecycleRuleNoncurrentVersionExpirationOutput).ToLifecycleRuleNoncurrentVersionExpirationPtrOutputWithContext(ctx)
+}
+
+// LifecycleRuleNoncurrentVersionExpirationPtrInput is an input type that accepts LifecycleRuleNoncurrentVersionExpirationArgs, LifecycleRuleNoncurrentVersionExpirationPtr and LifecycleRuleNoncurrentVersionExpirationPtrOutput values.
+// You can construct a concrete instance of `LifecycleRuleNoncurrentVersionExpirationPtrInput` via:
+//
+//	        LifecycleRuleNoncurrentVersionExpirationArgs{...}
+//
+//	or:
+//
+//	        nil
+type LifecycleRuleNoncurrentVersionExpirationPtrInput interface {
+	pulumi.Input
+
+	ToLifecycleRuleNoncurrentVersionExpirationPtrOutput() LifecycleRuleNoncurrentVersionExpirationPtrOutput
+	ToLifecycleRuleNoncurrentVersionExpirationPtrOutputWithContext(context.Context) LifecycleRuleNoncurrentVersionExpirationPtrOutput
+}
+
+type lifecycleRuleNoncurrentVersionExpirationPtrType LifecycleRuleNoncurrentVersionExpirationArgs
+
+func LifecycleRuleNoncurrentVersionExpirationPtr(v *LifecycleRuleNoncurrentVersionExpirationArgs) LifecycleRuleNoncurrentVersionExpirationPtrInput {
+	return (*lifecycleRuleNoncurrentVersionExpirationPtrType)(v)
+}
+
+func (*lifecycleRuleNoncurrentVersionExpirationPtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**LifecycleRuleNoncurrentVersionExpiration)(nil)).Elem()
+}
+
+func (i *lifecycleRuleNoncurrentVersionExpirationPtrType) ToLifecycleRuleNoncurrentVersionExpirationPtrOutput() LifecycleRuleNoncurrentVersionExpirationPtrOutput {
+	return i.ToLifecycleRuleNoncurrentVersionExpirationPtrOutputWithContext(context.Background())
+}
+
+func (i *lifecycleRuleNoncurrentVersionExpirationPtrType) ToLifecycleRuleNoncurrentVersionExpirationPtrOutputWithContext(ctx context.Context) LifecycleRuleNoncurrentVersionExpirationPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(LifecycleRuleNoncurrentVersionExpirationPtrOutput)
+}
+
+// When noncurrent versions are removed.
+type LifecycleRuleNoncurrentVersionExpirationOutput struct{ *pulumi.OutputState }
+
+func (LifecycleRuleNoncurrentVersionExpirationOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*LifecycleRuleNoncurrentVersionExpiration)(nil)).Elem()
+}
+
+func (o LifecycleRuleNoncurrentVersionExpirationOutput) ToLifecycleRuleNoncurrentVersionExpirationOutput() LifecycleRuleNoncurrentVersionExpirationOutput {
+	return o
+}
+
+func (o LifecycleRuleNoncurrentVersionExpirationOutput) ToLifecycleRuleNoncurrentVersionExpirationOutputWithContext(ctx context.Context) LifecycleRuleNoncurrentVersionExpirationOutput {
+	return o
+}
+
+func (o LifecycleRuleNoncurrentVersionExpirationOutput) ToLifecycleRuleNoncurrentVersionExpirationPtrOutput() LifecycleRuleNoncurrentVersionExpirationPtrOutput {
+	return o.ToLifecycleRuleNoncurrentVersionExpirationPtrOutputWithContext(context.Background())
+}
+
+func (o LifecycleRuleNoncurrentVersionExpirationOutput) ToLifecycleRuleNoncurrentVersionExpirationPtrOutputWithContext(ctx context.Context) LifecycleRuleNoncurrentVersionExpirationPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v LifecycleRuleNoncurrentVersionExpiration) *LifecycleRuleNoncurrentVersionExpiration {
+		return &v
+	}).(LifecycleRuleNoncurrentVersionExpirationPtrOutput)
+}
+
+// Days after a version stops being current.
+func (o LifecycleRuleNoncurrentVersionExpirationOutput) NoncurrentDays() pulumi.IntOutput {
+	return o.ApplyT(func(v LifecycleRuleNoncurrentVersionExpiration) int { return v.NoncurrentDays }).(pulumi.IntOutput)
+}
+
+type LifecycleRuleNoncurrentVersionExpirationPtrOutput struct{ *pulumi.OutputState }
+
+func (LifecycleRuleNoncurrentVersionExpirationPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**LifecycleRuleNoncurrentVersionExpiration)(nil)).Elem()
+}
+
+func (o LifecycleRuleNoncurrentVersionExpirationPtrOutput) ToLifecycleRuleNoncurrentVersionExpirationPtrOutput() LifecycleRuleNoncurrentVersionExpirationPtrOutput {
+	return o
+}
+
+func (o LifecycleRuleNoncurrentVersionExpirationPtrOutput) ToLifecycleRuleNoncurrentVersionExpirationPtrOutputWithContext(ctx context.Context) LifecycleRuleNoncurrentVersionExpirationPtrOutput {
+	return o
+}
+
+func (o LifecycleRuleNoncurrentVersionExpirationPtrOutput) Elem() LifecycleRuleNoncurrentVersionExpirationOutput {
+	return o.ApplyT(func(v *LifecycleRuleNoncurrentVersionExpiration) LifecycleRuleNoncurrentVersionExpiration {
+		if v != nil {
+			return *v
+		}
+		var ret LifecycleRuleNoncurrentVersionExpiration
+		return ret
+	}).(LifecycleRuleNoncurrentVersionExpirationOutput)
+}
+
+// Days after a version stops being current.
+func (o LifecycleRuleNoncurrentVersionExpirationPtrOutput) NoncurrentDays() pulumi.IntPtrOutput {
+	return o.ApplyT(func(v *LifecycleRuleNoncurrentVersionExpiration) *int {
+		if v == nil {
+			return nil
+		}
+		return &v.NoncurrentDays
+	}).(pulumi.IntPtrOutput)
+}
+
+// The ownership rule.
+type OwnershipControlsRule struct {
+	// `BucketOwnerEnforced` (ACLs off: the bucket owner owns everything), `BucketOwnerPreferred` or `ObjectWriter`.
+	ObjectOwnership string `pulumi:"objectOwnership"`
+}
+
+// OwnershipControlsRuleInput is an input type that accepts OwnershipControlsRuleArgs and OwnershipControlsRuleOutput values.
+// You can construct a concrete instance of `OwnershipControlsRuleInput` via:
+//
+//	OwnershipControlsRuleArgs{...}
+type OwnershipControlsRuleInput interface {
+	pulumi.Input
+
+	ToOwnershipControlsRuleOutput() OwnershipControlsRuleOutput
+	ToOwnershipControlsRuleOutputWithContext(context.Context) OwnershipControlsRuleOutput
+}
+
+// The ownership rule.
+type OwnershipControlsRuleArgs struct {
+	// `BucketOwnerEnforced` (ACLs off: the bucket owner owns everything), `BucketOwnerPreferred` or `ObjectWriter`.
+	ObjectOwnership pulumi.StringInput `pulumi:"objectOwnership"`
+}
+
+func (OwnershipControlsRuleArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*OwnershipControlsRule)(nil)).Elem()
+}
+
+func (i OwnershipControlsRuleArgs) ToOwnershipControlsRuleOutput() OwnershipControlsRuleOutput {
+	return i.ToOwnershipControlsRuleOutputWithContext(context.Background())
+}
+
+func (i OwnershipControlsRuleArgs) ToOwnershipControlsRuleOutputWithContext(ctx context.Context) OwnershipControlsRuleOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(OwnershipControlsRuleOutput)
+}
+
+// The ownership rule.
+type OwnershipControlsRuleOutput struct{ *pulumi.OutputState }
+
+func (OwnershipControlsRuleOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*OwnershipControlsRule)(nil)).Elem()
+}
+
+func (o OwnershipControlsRuleOutput) ToOwnershipControlsRuleOutput() OwnershipControlsRuleOutput {
+	return o
+}
+
+func (o OwnershipControlsRuleOutput) ToOwnershipControlsRuleOutputWithContext(ctx context.Context) OwnershipControlsRuleOutput {
+	return o
+}
+
+// `BucketOwnerEnforced` (ACLs off: the bucket owner owns everything), `BucketOwnerPreferred` or `ObjectWriter`.
+func (o OwnershipControlsRuleOutput) ObjectOwnership() pulumi.StringOutput {
+	return o.ApplyT(func(v OwnershipControlsRule) string { return v.ObjectOwnership }).(pulumi.StringOutput)
+}
+
 // How objects are encrypted when a request does not say.
 type SseByDefault struct {
 	// The KMS key (id or ARN) for `aws:kms`; AWS's managed key when absent.
@@ -186,11 +948,90 @@ func (o SseRuleArrayOutput) Index(i pulumi.IntInput) SseRuleOutput {
 	}).(SseRuleOutput)
 }
 
+// Whether versioning is on.
+type VersioningConfiguration struct {
+	// `Enabled` or `Suspended`.
+	Status string `pulumi:"status"`
+}
+
+// VersioningConfigurationInput is an input type that accepts VersioningConfigurationArgs and VersioningConfigurationOutput values.
+// You can construct a concrete instance of `VersioningConfigurationInput` via:
+//
+//	VersioningConfigurationArgs{...}
+type VersioningConfigurationInput interface {
+	pulumi.Input
+
+	ToVersioningConfigurationOutput() VersioningConfigurationOutput
+	ToVersioningConfigurationOutputWithContext(context.Context) VersioningConfigurationOutput
+}
+
+// Whether versioning is on.
+type VersioningConfigurationArgs struct {
+	// `Enabled` or `Suspended`.
+	Status pulumi.StringInput `pulumi:"status"`
+}
+
+func (VersioningConfigurationArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*VersioningConfiguration)(nil)).Elem()
+}
+
+func (i VersioningConfigurationArgs) ToVersioningConfigurationOutput() VersioningConfigurationOutput {
+	return i.ToVersioningConfigurationOutputWithContext(context.Background())
+}
+
+func (i VersioningConfigurationArgs) ToVersioningConfigurationOutputWithContext(ctx context.Context) VersioningConfigurationOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(VersioningConfigurationOutput)
+}
+
+// Whether versioning is on.
+type VersioningConfigurationOutput struct{ *pulumi.OutputState }
+
+func (VersioningConfigurationOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*VersioningConfiguration)(nil)).Elem()
+}
+
+func (o VersioningConfigurationOutput) ToVersioningConfigurationOutput() VersioningConfigurationOutput {
+	return o
+}
+
+func (o VersioningConfigurationOutput) ToVersioningConfigurationOutputWithContext(ctx context.Context) VersioningConfigurationOutput {
+	return o
+}
+
+// `Enabled` or `Suspended`.
+func (o VersioningConfigurationOutput) Status() pulumi.StringOutput {
+	return o.ApplyT(func(v VersioningConfiguration) string { return v.Status }).(pulumi.StringOutput)
+}
+
 func init() {
+	pulumi.RegisterInputType(reflect.TypeOf((*LifecycleRuleInput)(nil)).Elem(), LifecycleRuleArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*LifecycleRuleArrayInput)(nil)).Elem(), LifecycleRuleArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*LifecycleRuleAbortIncompleteMultipartUploadInput)(nil)).Elem(), LifecycleRuleAbortIncompleteMultipartUploadArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*LifecycleRuleAbortIncompleteMultipartUploadPtrInput)(nil)).Elem(), LifecycleRuleAbortIncompleteMultipartUploadArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*LifecycleRuleExpirationInput)(nil)).Elem(), LifecycleRuleExpirationArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*LifecycleRuleExpirationPtrInput)(nil)).Elem(), LifecycleRuleExpirationArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*LifecycleRuleFilterInput)(nil)).Elem(), LifecycleRuleFilterArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*LifecycleRuleFilterPtrInput)(nil)).Elem(), LifecycleRuleFilterArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*LifecycleRuleNoncurrentVersionExpirationInput)(nil)).Elem(), LifecycleRuleNoncurrentVersionExpirationArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*LifecycleRuleNoncurrentVersionExpirationPtrInput)(nil)).Elem(), LifecycleRuleNoncurrentVersionExpirationArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*OwnershipControlsRuleInput)(nil)).Elem(), OwnershipControlsRuleArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SseByDefaultInput)(nil)).Elem(), SseByDefaultArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SseRuleInput)(nil)).Elem(), SseRuleArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*SseRuleArrayInput)(nil)).Elem(), SseRuleArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*VersioningConfigurationInput)(nil)).Elem(), VersioningConfigurationArgs{})
+	pulumi.RegisterOutputType(LifecycleRuleOutput{})
+	pulumi.RegisterOutputType(LifecycleRuleArrayOutput{})
+	pulumi.RegisterOutputType(LifecycleRuleAbortIncompleteMultipartUploadOutput{})
+	pulumi.RegisterOutputType(LifecycleRuleAbortIncompleteMultipartUploadPtrOutput{})
+	pulumi.RegisterOutputType(LifecycleRuleExpirationOutput{})
+	pulumi.RegisterOutputType(LifecycleRuleExpirationPtrOutput{})
+	pulumi.RegisterOutputType(LifecycleRuleFilterOutput{})
+	pulumi.RegisterOutputType(LifecycleRuleFilterPtrOutput{})
+	pulumi.RegisterOutputType(LifecycleRuleNoncurrentVersionExpirationOutput{})
+	pulumi.RegisterOutputType(LifecycleRuleNoncurrentVersionExpirationPtrOutput{})
+	pulumi.RegisterOutputType(OwnershipControlsRuleOutput{})
 	pulumi.RegisterOutputType(SseByDefaultOutput{})
 	pulumi.RegisterOutputType(SseRuleOutput{})
 	pulumi.RegisterOutputType(SseRuleArrayOutput{})
+	pulumi.RegisterOutputType(VersioningConfigurationOutput{})
 }

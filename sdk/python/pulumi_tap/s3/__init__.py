@@ -7,8 +7,12 @@ from .. import _utilities
 import typing
 # Export this package's modules as members:
 from .bucket import *
+from .bucket_lifecycle_configuration import *
+from .bucket_logging import *
+from .bucket_ownership_controls import *
 from .bucket_policy import *
 from .bucket_public_access_block import *
 from .bucket_server_side_encryption_configuration import *
+from .bucket_versioning import *
 from ._inputs import *
 from . import outputs

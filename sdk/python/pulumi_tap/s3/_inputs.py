@@ -15,11 +15,323 @@ else:
 from .. import _utilities
 
 __all__ = [
+    'LifecycleRuleArgs',
+    'LifecycleRuleArgsDict',
+    'LifecycleRuleAbortIncompleteMultipartUploadArgs',
+    'LifecycleRuleAbortIncompleteMultipartUploadArgsDict',
+    'LifecycleRuleExpirationArgs',
+    'LifecycleRuleExpirationArgsDict',
+    'LifecycleRuleFilterArgs',
+    'LifecycleRuleFilterArgsDict',
+    'LifecycleRuleNoncurrentVersionExpirationArgs',
+    'LifecycleRuleNoncurrentVersionExpirationArgsDict',
+    'OwnershipControlsRuleArgs',
+    'OwnershipControlsRuleArgsDict',
     'SseByDefaultArgs',
     'SseByDefaultArgsDict',
     'SseRuleArgs',
     'SseRuleArgsDict',
+    'VersioningConfigurationArgs',
+    'VersioningConfigurationArgsDict',
 ]
+
+class LifecycleRuleArgsDict(TypedDict):
+    """
+    A lifecycle rule.
+    """
+    id: pulumi.Input[_builtins.str]
+    """
+    The rule's name, unique in the bucket (up to 255 characters).
+    """
+    status: pulumi.Input[_builtins.str]
+    """
+    `Enabled` or `Disabled`.
+    """
+    abort_incomplete_multipart_upload: NotRequired[pulumi.Input[Optional['LifecycleRuleAbortIncompleteMultipartUploadArgsDict']]]
+    """
+    When unfinished multipart uploads are aborted.
+    """
+    expiration: NotRequired[pulumi.Input[Optional['LifecycleRuleExpirationArgsDict']]]
+    """
+    When current objects expire.
+    """
+    filter: NotRequired[pulumi.Input[Optional['LifecycleRuleFilterArgsDict']]]
+    """
+    Which objects (default: all).
+    """
+    noncurrent_version_expiration: NotRequired[pulumi.Input[Optional['LifecycleRuleNoncurrentVersionExpirationArgsDict']]]
+    """
+    When noncurrent versions are removed.
+    """
+
+@pulumi.input_type
+class LifecycleRuleArgs:
+    def __init__(__self__, *,
+                 id: pulumi.Input[_builtins.str],
+                 status: pulumi.Input[_builtins.str],
+                 abort_incomplete_multipart_upload: pulumi.Input[Optional['LifecycleRuleAbortIncompleteMultipartUploadArgs']] = None,
+                 expiration: pulumi.Input[Optional['LifecycleRuleExpirationArgs']] = None,
+                 filter: pulumi.Input[Optional['LifecycleRuleFilterArgs']] = None,
+                 noncurrent_version_expiration: pulumi.Input[Optional['LifecycleRuleNoncurrentVersionExpirationArgs']] = None):
+        """
+        A lifecycle rule.
+
+        :param pulumi.Input[_builtins.str] id: The rule's name, unique in the bucket (up to 255 characters).
+        :param pulumi.Input[_builtins.str] status: `Enabled` or `Disabled`.
+        :param pulumi.Input['LifecycleRuleAbortIncompleteMultipartUploadArgs'] abort_incomplete_multipart_upload: When unfinished multipart uploads are aborted.
+        :param pulumi.Input['LifecycleRuleExpirationArgs'] expiration: When current objects expire.
+        :param pulumi.Input['LifecycleRuleFilterArgs'] filter: Which objects (default: all).
+        :param pulumi.Input['LifecycleRuleNoncurrentVersionExpirationArgs'] noncurrent_version_expiration: When noncurrent versions are removed.
+        """
+        pulumi.set(__self__, "id", id)
+        pulumi.set(__self__, "status", status)
+        if abort_incomplete_multipart_upload is not None:
+            pulumi.set(__self__, "abort_incomplete_multipart_upload", abort_incomplete_multipart_upload)
+        if expiration is not None:
+            pulumi.set(__self__, "expiration", expiration)
+        if filter is not None:
+            pulumi.set(__self__, "filter", filter)
+        if noncurrent_version_expiration is not None:
+            pulumi.set(__self__, "noncurrent_version_expiration", noncurrent_version_expiration)
+
+    @_builtins.property
+    @pulumi.getter
+    def id(self) -> pulumi.Input[_builtins.str]:
+        """
+        The rule's name, unique in the bucket (up to 255 characters).
+        """
+        return pulumi.get(self, "id")
+
+    @id.setter
+    def id(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "id", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def status(self) -> pulumi.Input[_builtins.str]:
+        """
+        `Enabled` or `Disabled`.
+        """
+        return pulumi.get(self, "status")
+
+    @status.setter
+    def status(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "status", value)
+
+    @_builtins.property
+    @pulumi.getter(name="abortIncompleteMultipartUpload")
+    def abort_incomplete_multipart_upload(self) -> pulumi.Input[Optional['LifecycleRuleAbortIncompleteMultipartUploadArgs']]:
+        """
+        When unfinished multipart uploads are aborted.
+        """
+        return pulumi.get(self, "abort_incomplete_multipart_upload")
+
+    @abort_incomplete_multipart_upload.setter
+    def abort_incomplete_multipart_upload(self, value: pulumi.Input[Optional['LifecycleRuleAbortIncompleteMultipartUploadArgs']]):
+        pulumi.set(self, "abort_incomplete_multipart_upload", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def expiration(self) -> pulumi.Input[Optional['LifecycleRuleExpirationArgs']]:
+        """
+        When current objects expire.
+        """
+        return pulumi.get(self, "expiration")
+
+    @expiration.setter
+    def expiration(self, value: pulumi.Input[Optional['LifecycleRuleExpirationArgs']]):
+        pulumi.set(self, "expiration", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def filter(self) -> pulumi.Input[Optional['LifecycleRuleFilterArgs']]:
+        """
+        Which objects (default: all).
+        """
+        return pulumi.get(self, "filter")
+
+    @filter.setter
+    def filter(self, value: pulumi.Input[Optional['LifecycleRuleFilterArgs']]):
+        pulumi.set(self, "filter", value)
+
+    @_builtins.property
+    @pulumi.getter(name="noncurrentVersionExpiration")
+    def noncurrent_version_expiration(self) -> pulumi.Input[Optional['LifecycleRuleNoncurrentVersionExpirationArgs']]:
+        """
+        When noncurrent versions are removed.
+        """
+        return pulumi.get(self, "noncurrent_version_expiration")
+
+    @noncurrent_version_expiration.setter
+    def noncurrent_version_expiration(self, value: pulumi.Input[Optional['LifecycleRuleNoncurrentVersionExpirationArgs']]):
+        pulumi.set(self, "noncurrent_version_expiration", value)
+
+
+class LifecycleRuleAbortIncompleteMultipartUploadArgsDict(TypedDict):
+    """
+    When unfinished multipart uploads are aborted.
+    """
+    days_after_initiation: pulumi.Input[_builtins.int]
+    """
+    Days after the upload started.
+    """
+
+@pulumi.input_type
+class LifecycleRuleAbortIncompleteMultipartUploadArgs:
+    def __init__(__self__, *,
+                 days_after_initiation: pulumi.Input[_builtins.int]):
+        """
+        When unfinished multipart uploads are aborted.
+
+        :param pulumi.Input[_builtins.int] days_after_initiation: Days after the upload started.
+        """
+        pulumi.set(__self__, "days_after_initiation", days_after_initiation)
+
+    @_builtins.property
+    @pulumi.getter(name="daysAfterInitiation")
+    def days_after_initiation(self) -> pulumi.Input[_builtins.int]:
+        """
+        Days after the upload started.
+        """
+        return pulumi.get(self, "days_after_initiation")
+
+    @days_after_initiation.setter
+    def days_after_initiation(self, value: pulumi.Input[_builtins.int]):
+        pulumi.set(self, "days_after_initiation", value)
+
+
+class LifecycleRuleExpirationArgsDict(TypedDict):
+    """
+    When current objects expire.
+    """
+    days: pulumi.Input[_builtins.int]
+    """
+    Days after creation.
+    """
+
+@pulumi.input_type
+class LifecycleRuleExpirationArgs:
+    def __init__(__self__, *,
+                 days: pulumi.Input[_builtins.int]):
+        """
+        When current objects expire.
+
+        :param pulumi.Input[_builtins.int] days: Days after creation.
+        """
+        pulumi.set(__self__, "days", days)
+
+    @_builtins.property
+    @pulumi.getter
+    def days(self) -> pulumi.Input[_builtins.int]:
+        """
+        Days after creation.
+        """
+        return pulumi.get(self, "days")
+
+    @days.setter
+    def days(self, value: pulumi.Input[_builtins.int]):
+        pulumi.set(self, "days", value)
+
+
+class LifecycleRuleFilterArgsDict(TypedDict):
+    """
+    Which objects a rule applies to.
+    """
+    prefix: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Keys starting with this (default: every key).
+    """
+
+@pulumi.input_type
+class LifecycleRuleFilterArgs:
+    def __init__(__self__, *,
+                 prefix: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        Which objects a rule applies to.
+
+        :param pulumi.Input[_builtins.str] prefix: Keys starting with this (default: every key).
+        """
+        if prefix is not None:
+            pulumi.set(__self__, "prefix", prefix)
+
+    @_builtins.property
+    @pulumi.getter
+    def prefix(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Keys starting with this (default: every key).
+        """
+        return pulumi.get(self, "prefix")
+
+    @prefix.setter
+    def prefix(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "prefix", value)
+
+
+class LifecycleRuleNoncurrentVersionExpirationArgsDict(TypedDict):
+    """
+    When noncurrent versions are removed.
+    """
+    noncurrent_days: pulumi.Input[_builtins.int]
+    """
+    Days after a version stops being current.
+    """
+
+@pulumi.input_type
+class LifecycleRuleNoncurrentVersionExpirationArgs:
+    def __init__(__self__, *,
+                 noncurrent_days: pulumi.Input[_builtins.int]):
+        """
+        When noncurrent versions are removed.
+
+        :param pulumi.Input[_builtins.int] noncurrent_days: Days after a version stops being current.
+        """
+        pulumi.set(__self__, "noncurrent_days", noncurrent_days)
+
+    @_builtins.property
+    @pulumi.getter(name="noncurrentDays")
+    def noncurrent_days(self) -> pulumi.Input[_builtins.int]:
+        """
+        Days after a version stops being current.
+        """
+        return pulumi.get(self, "noncurrent_days")
+
+    @noncurrent_days.setter
+    def noncurrent_days(self, value: pulumi.Input[_builtins.int]):
+        pulumi.set(self, "noncurrent_days", value)
+
+
+class OwnershipControlsRuleArgsDict(TypedDict):
+    """
+    The ownership rule.
+    """
+    object_ownership: pulumi.Input[_builtins.str]
+    """
+    `BucketOwnerEnforced` (ACLs off: the bucket owner owns everything), `BucketOwnerPreferred` or `ObjectWriter`.
+    """
+
+@pulumi.input_type
+class OwnershipControlsRuleArgs:
+    def __init__(__self__, *,
+                 object_ownership: pulumi.Input[_builtins.str]):
+        """
+        The ownership rule.
+
+        :param pulumi.Input[_builtins.str] object_ownership: `BucketOwnerEnforced` (ACLs off: the bucket owner owns everything), `BucketOwnerPreferred` or `ObjectWriter`.
+        """
+        pulumi.set(__self__, "object_ownership", object_ownership)
+
+    @_builtins.property
+    @pulumi.getter(name="objectOwnership")
+    def object_ownership(self) -> pulumi.Input[_builtins.str]:
+        """
+        `BucketOwnerEnforced` (ACLs off: the bucket owner owns everything), `BucketOwnerPreferred` or `ObjectWriter`.
+        """
+        return pulumi.get(self, "object_ownership")
+
+    @object_ownership.setter
+    def object_ownership(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "object_ownership", value)
+
 
 class SseByDefaultArgsDict(TypedDict):
     """
@@ -125,5 +437,38 @@ class SseRuleArgs:
     @bucket_key_enabled.setter
     def bucket_key_enabled(self, value: pulumi.Input[Optional[_builtins.bool]]):
         pulumi.set(self, "bucket_key_enabled", value)
+
+
+class VersioningConfigurationArgsDict(TypedDict):
+    """
+    Whether versioning is on.
+    """
+    status: pulumi.Input[_builtins.str]
+    """
+    `Enabled` or `Suspended`.
+    """
+
+@pulumi.input_type
+class VersioningConfigurationArgs:
+    def __init__(__self__, *,
+                 status: pulumi.Input[_builtins.str]):
+        """
+        Whether versioning is on.
+
+        :param pulumi.Input[_builtins.str] status: `Enabled` or `Suspended`.
+        """
+        pulumi.set(__self__, "status", status)
+
+    @_builtins.property
+    @pulumi.getter
+    def status(self) -> pulumi.Input[_builtins.str]:
+        """
+        `Enabled` or `Suspended`.
+        """
+        return pulumi.get(self, "status")
+
+    @status.setter
+    def status(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "status", value)
 
 

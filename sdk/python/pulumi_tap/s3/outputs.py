@@ -16,9 +16,284 @@ from .. import _utilities
 from . import outputs
 
 __all__ = [
+    'LifecycleRule',
+    'LifecycleRuleAbortIncompleteMultipartUpload',
+    'LifecycleRuleExpiration',
+    'LifecycleRuleFilter',
+    'LifecycleRuleNoncurrentVersionExpiration',
+    'OwnershipControlsRule',
     'SseByDefault',
     'SseRule',
+    'VersioningConfiguration',
 ]
+
+@pulumi.output_type
+class LifecycleRule(dict):
+    """
+    A lifecycle rule.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "abortIncompleteMultipartUpload":
+            suggest = "abort_incomplete_multipart_upload"
+        elif key == "noncurrentVersionExpiration":
+            suggest = "noncurrent_version_expiration"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in LifecycleRule. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        LifecycleRule.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        LifecycleRule.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 id: _builtins.str,
+                 status: _builtins.str,
+                 abort_incomplete_multipart_upload: Optional['outputs.LifecycleRuleAbortIncompleteMultipartUpload'] = None,
+                 expiration: Optional['outputs.LifecycleRuleExpiration'] = None,
+                 filter: Optional['outputs.LifecycleRuleFilter'] = None,
+                 noncurrent_version_expiration: Optional['outputs.LifecycleRuleNoncurrentVersionExpiration'] = None):
+        """
+        A lifecycle rule.
+
+        :param _builtins.str id: The rule's name, unique in the bucket (up to 255 characters).
+        :param _builtins.str status: `Enabled` or `Disabled`.
+        :param 'LifecycleRuleAbortIncompleteMultipartUpload' abort_incomplete_multipart_upload: When unfinished multipart uploads are aborted.
+        :param 'LifecycleRuleExpiration' expiration: When current objects expire.
+        :param 'LifecycleRuleFilter' filter: Which objects (default: all).
+        :param 'LifecycleRuleNoncurrentVersionExpiration' noncurrent_version_expiration: When noncurrent versions are removed.
+        """
+        pulumi.set(__self__, "id", id)
+        pulumi.set(__self__, "status", status)
+        if abort_incomplete_multipart_upload is not None:
+            pulumi.set(__self__, "abort_incomplete_multipart_upload", abort_incomplete_multipart_upload)
+        if expiration is not None:
+            pulumi.set(__self__, "expiration", expiration)
+        if filter is not None:
+            pulumi.set(__self__, "filter", filter)
+        if noncurrent_version_expiration is not None:
+            pulumi.set(__self__, "noncurrent_version_expiration", noncurrent_version_expiration)
+
+    @_builtins.property
+    @pulumi.getter
+    def id(self) -> _builtins.str:
+        """
+        The rule's name, unique in the bucket (up to 255 characters).
+        """
+        return pulumi.get(self, "id")
+
+    @_builtins.property
+    @pulumi.getter
+    def status(self) -> _builtins.str:
+        """
+        `Enabled` or `Disabled`.
+        """
+        return pulumi.get(self, "status")
+
+    @_builtins.property
+    @pulumi.getter(name="abortIncompleteMultipartUpload")
+    def abort_incomplete_multipart_upload(self) -> Optional['outputs.LifecycleRuleAbortIncompleteMultipartUpload']:
+        """
+        When unfinished multipart uploads are aborted.
+        """
+        return pulumi.get(self, "abort_incomplete_multipart_upload")
+
+    @_builtins.property
+    @pulumi.getter
+    def expiration(self) -> Optional['outputs.LifecycleRuleExpiration']:
+        """
+        When current objects expire.
+        """
+        return pulumi.get(self, "expiration")
+
+    @_builtins.property
+    @pulumi.getter
+    def filter(self) -> Optional['outputs.LifecycleRuleFilter']:
+        """
+        Which objects (default: all).
+        """
+        return pulumi.get(self, "filter")
+
+    @_builtins.property
+    @pulumi.getter(name="noncurrentVersionExpiration")
+    def noncurrent_version_expiration(self) -> Optional['outputs.LifecycleRuleNoncurrentVersionExpiration']:
+        """
+        When noncurrent versions are removed.
+        """
+        return pulumi.get(self, "noncurrent_version_expiration")
+
+
+@pulumi.output_type
+class LifecycleRuleAbortIncompleteMultipartUpload(dict):
+    """
+    When unfinished multipart uploads are aborted.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "daysAfterInitiation":
+            suggest = "days_after_initiation"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in LifecycleRuleAbortIncompleteMultipartUpload. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        LifecycleRuleAbortIncompleteMultipartUpload.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        LifecycleRuleAbortIncompleteMultipartUpload.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 days_after_initiation: _builtins.int):
+        """
+        When unfinished multipart uploads are aborted.
+
+        :param _builtins.int days_after_initiation: Days after the upload started.
+        """
+        pulumi.set(__self__, "days_after_initiation", days_after_initiation)
+
+    @_builtins.property
+    @pulumi.getter(name="daysAfterInitiation")
+    def days_after_initiation(self) -> _builtins.int:
+        """
+        Days after the upload started.
+        """
+        return pulumi.get(self, "days_after_initiation")
+
+
+@pulumi.output_type
+class LifecycleRuleExpiration(dict):
+    """
+    When current objects expire.
+    """
+    def __init__(__self__, *,
+                 days: _builtins.int):
+        """
+        When current objects expire.
+
+        :param _builtins.int days: Days after creation.
+        """
+        pulumi.set(__self__, "days", days)
+
+    @_builtins.property
+    @pulumi.getter
+    def days(self) -> _builtins.int:
+        """
+        Days after creation.
+        """
+        return pulumi.get(self, "days")
+
+
+@pulumi.output_type
+class LifecycleRuleFilter(dict):
+    """
+    Which objects a rule applies to.
+    """
+    def __init__(__self__, *,
+                 prefix: Optional[_builtins.str] = None):
+        """
+        Which objects a rule applies to.
+
+        :param _builtins.str prefix: Keys starting with this (default: every key).
+        """
+        if prefix is not None:
+            pulumi.set(__self__, "prefix", prefix)
+
+    @_builtins.property
+    @pulumi.getter
+    def prefix(self) -> Optional[_builtins.str]:
+        """
+        Keys starting with this (default: every key).
+        """
+        return pulumi.get(self, "prefix")
+
+
+@pulumi.output_type
+class LifecycleRuleNoncurrentVersionExpiration(dict):
+    """
+    When noncurrent versions are removed.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "noncurrentDays":
+            suggest = "noncurrent_days"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in LifecycleRuleNoncurrentVersionExpiration. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        LifecycleRuleNoncurrentVersionExpiration.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        LifecycleRuleNoncurrentVersionExpiration.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 noncurrent_days: _builtins.int):
+        """
+        When noncurrent versions are removed.
+
+        :param _builtins.int noncurrent_days: Days after a version stops being current.
+        """
+        pulumi.set(__self__, "noncurrent_days", noncurrent_days)
+
+    @_builtins.property
+    @pulumi.getter(name="noncurrentDays")
+    def noncurrent_days(self) -> _builtins.int:
+        """
+        Days after a version stops being current.
+        """
+        return pulumi.get(self, "noncurrent_days")
+
+
+@pulumi.output_type
+class OwnershipControlsRule(dict):
+    """
+    The ownership rule.
+    """
+    @staticmethod
+    def __key_warning(key: str):
+        suggest = None
+        if key == "objectOwnership":
+            suggest = "object_ownership"
+
+        if suggest:
+            pulumi.log.warn(f"Key '{key}' not found in OwnershipControlsRule. Access the value via the '{suggest}' property getter instead.")
+
+    def __getitem__(self, key: str) -> Any:
+        OwnershipControlsRule.__key_warning(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default = None) -> Any:
+        OwnershipControlsRule.__key_warning(key)
+        return super().get(key, default)
+
+    def __init__(__self__, *,
+                 object_ownership: _builtins.str):
+        """
+        The ownership rule.
+
+        :param _builtins.str object_ownership: `BucketOwnerEnforced` (ACLs off: the bucket owner owns everything), `BucketOwnerPreferred` or `ObjectWriter`.
+        """
+        pulumi.set(__self__, "object_ownership", object_ownership)
+
+    @_builtins.property
+    @pulumi.getter(name="objectOwnership")
+    def object_ownership(self) -> _builtins.str:
+        """
+        `BucketOwnerEnforced` (ACLs off: the bucket owner owns everything), `BucketOwnerPreferred` or `ObjectWriter`.
+        """
+        return pulumi.get(self, "object_ownership")
+
 
 @pulumi.output_type
 class SseByDefault(dict):
@@ -126,5 +401,28 @@ class SseRule(dict):
         Whether S3 uses a bucket key for SSE-KMS, cutting KMS calls (default false).
         """
         return pulumi.get(self, "bucket_key_enabled")
+
+
+@pulumi.output_type
+class VersioningConfiguration(dict):
+    """
+    Whether versioning is on.
+    """
+    def __init__(__self__, *,
+                 status: _builtins.str):
+        """
+        Whether versioning is on.
+
+        :param _builtins.str status: `Enabled` or `Suspended`.
+        """
+        pulumi.set(__self__, "status", status)
+
+    @_builtins.property
+    @pulumi.getter
+    def status(self) -> _builtins.str:
+        """
+        `Enabled` or `Suspended`.
+        """
+        return pulumi.get(self, "status")
 
 
