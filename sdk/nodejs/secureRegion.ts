@@ -215,7 +215,7 @@ export interface SecureRegionArgs {
      */
     logRetentionInDays?: pulumi.Input<number | undefined>;
     /**
-     * Whether this instance manages its region's settings: API Gateway's CloudWatch role (one per account and region, restored on destroy). Default true; with several instances in one region, give it to one (the others check that a role is set).
+     * Whether this instance manages its region's settings: API Gateway's CloudWatch role and EBS encryption by default (each one per account and region, restored on destroy). Default true; with several instances in one region, give it to one (the others check that a role is set).
      */
     manageRegionSettings?: pulumi.Input<boolean | undefined>;
     /**

@@ -31,6 +31,7 @@ impl Registry {
             Box::new(ec2::default_security_group::DefaultSecurityGroup),
             Box::new(ec2::default_network_acl::DefaultNetworkAcl),
             Box::new(ec2::flow_log::FlowLog),
+            Box::new(ec2::ebs_encryption_by_default::EbsEncryptionByDefault),
             Box::new(kms::key::Key),
             Box::new(kms::alias::Alias),
             Box::new(iam::role::Role),

@@ -87,6 +87,7 @@ pub fn all() -> Vec<fn() -> Lifecycle> {
         api_stage,
         api_method_settings,
         api_account,
+        ebs_encryption_by_default,
         log_group,
         s3_bucket,
         s3_bucket_policy,
@@ -1791,4 +1792,28 @@ async fn lifecycle_s3_logging() {
 #[tokio::test]
 async fn lost_answers_s3_logging() {
     each_answer_lost(s3_logging).await;
+}
+
+/// One setting per region of a moto: its own moto. There is nothing to update, and no drift that
+/// is not "gone" (off is the region without the resource).
+fn ebs_encryption_by_default() -> Lifecycle {
+    Lifecycle {
+        token: "tap:ec2:EbsEncryptionByDefault",
+        region: "eu-central-1",
+        setup: None,
+        steps: vec![step("create", Op::Create, |_, _| props([("enabled", Value::Bool(true))]))],
+        drift: None,
+        import: &["enabled"],
+        kept: None,
+    }
+}
+
+#[tokio::test]
+async fn lifecycle_ebs_encryption_by_default() {
+    run(ebs_encryption_by_default()).await;
+}
+
+#[tokio::test]
+async fn lost_answers_ebs_encryption_by_default() {
+    each_answer_lost(ebs_encryption_by_default).await;
 }

@@ -320,6 +320,9 @@ async fn api(scan: &mut Scan, aws: &Clients, i: &Instance, state: &PropertyMap) 
     let encrypted =
         groups.log_groups().iter().any(|g| g.log_group_name() == Some(exec.as_str()) && g.kms_key_id().is_some());
     scan.pass_if("execution log group KMS-encrypted", region, &exec, encrypted, "missing or unencrypted");
+    let ebs = aws.ec2.get_ebs_encryption_by_default().send().await.expect("ebs");
+    let on = ebs.ebs_encryption_by_default() == Some(true);
+    scan.pass_if("EC2.7 EBS encryption by default", region, "ebs-encryption-by-default", on, "off");
     let account = aws.apigateway.get_account().send().await.expect("account");
     let role = account.cloudwatch_role_arn().unwrap_or_default();
     scan.pass_if(
@@ -444,6 +447,13 @@ async fn posture_every_control_passes_on_what_secure_region_creates() {
         let account = aws.apigateway.get_account().send().await.expect("account");
         let role = account.cloudwatch_role_arn().unwrap_or_default().to_string();
         assert!(role.is_empty(), "{}: API Gateway's role after destroy: {role}", instance.region);
+        let ebs = aws.ec2.get_ebs_encryption_by_default().send().await.expect("ebs");
+        assert_eq!(
+            ebs.ebs_encryption_by_default(),
+            Some(false),
+            "{}: EBS default encryption is back off",
+            instance.region
+        );
     }
 }
 

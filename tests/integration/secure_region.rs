@@ -335,7 +335,7 @@ pub async fn verify_password_policy() {
 }
 
 /// Children of one instance with two zones (a third zone adds a subnet and an association).
-pub const PER_REGION_CHILDREN: usize = 45;
+pub const PER_REGION_CHILDREN: usize = 46;
 
 #[tokio::test]
 async fn secure_region_three_regions_preview_up_noop_update_replace_drift_destroy() {
@@ -416,6 +416,7 @@ async fn secure_region_three_regions_preview_up_noop_update_replace_drift_destro
         "-ownership",
         "-lifecycle",
         "secure-bucket-logging",
+        "ebs-encryption",
         "access-logs-encryption",
         "access-logs-policy",
     ];

@@ -94,7 +94,7 @@ type secureRegionArgs struct {
 	KmsDeletionWindowInDays *int `pulumi:"kmsDeletionWindowInDays"`
 	// Retention of the API Gateway log group: one of CloudWatch's allowed values (default 90).
 	LogRetentionInDays *int `pulumi:"logRetentionInDays"`
-	// Whether this instance manages its region's settings: API Gateway's CloudWatch role (one per account and region, restored on destroy). Default true; with several instances in one region, give it to one (the others check that a role is set).
+	// Whether this instance manages its region's settings: API Gateway's CloudWatch role and EBS encryption by default (each one per account and region, restored on destroy). Default true; with several instances in one region, give it to one (the others check that a role is set).
 	ManageRegionSettings *bool `pulumi:"manageRegionSettings"`
 	// When given, this instance manages the account's IAM password policy (one instance per account).
 	PasswordPolicy *PasswordPolicy `pulumi:"passwordPolicy"`
@@ -126,7 +126,7 @@ type SecureRegionArgs struct {
 	KmsDeletionWindowInDays pulumi.IntPtrInput
 	// Retention of the API Gateway log group: one of CloudWatch's allowed values (default 90).
 	LogRetentionInDays pulumi.IntPtrInput
-	// Whether this instance manages its region's settings: API Gateway's CloudWatch role (one per account and region, restored on destroy). Default true; with several instances in one region, give it to one (the others check that a role is set).
+	// Whether this instance manages its region's settings: API Gateway's CloudWatch role and EBS encryption by default (each one per account and region, restored on destroy). Default true; with several instances in one region, give it to one (the others check that a role is set).
 	ManageRegionSettings pulumi.BoolPtrInput
 	// When given, this instance manages the account's IAM password policy (one instance per account).
 	PasswordPolicy PasswordPolicyPtrInput

@@ -15,6 +15,11 @@ export type DefaultSecurityGroup = import("./defaultSecurityGroup").DefaultSecur
 export const DefaultSecurityGroup: typeof import("./defaultSecurityGroup").DefaultSecurityGroup = null as any;
 utilities.lazyLoad(exports, ["DefaultSecurityGroup"], () => require("./defaultSecurityGroup"));
 
+export { EbsEncryptionByDefaultArgs } from "./ebsEncryptionByDefault";
+export type EbsEncryptionByDefault = import("./ebsEncryptionByDefault").EbsEncryptionByDefault;
+export const EbsEncryptionByDefault: typeof import("./ebsEncryptionByDefault").EbsEncryptionByDefault = null as any;
+utilities.lazyLoad(exports, ["EbsEncryptionByDefault"], () => require("./ebsEncryptionByDefault"));
+
 export { FlowLogArgs } from "./flowLog";
 export type FlowLog = import("./flowLog").FlowLog;
 export const FlowLog: typeof import("./flowLog").FlowLog = null as any;
@@ -64,6 +69,8 @@ const _module = {
                 return new DefaultNetworkAcl(name, <any>undefined, { urn })
             case "tap:ec2:DefaultSecurityGroup":
                 return new DefaultSecurityGroup(name, <any>undefined, { urn })
+            case "tap:ec2:EbsEncryptionByDefault":
+                return new EbsEncryptionByDefault(name, <any>undefined, { urn })
             case "tap:ec2:FlowLog":
                 return new FlowLog(name, <any>undefined, { urn })
             case "tap:ec2:InternetGateway":

@@ -69,6 +69,7 @@ _utilities.register(
   "classes": {
    "tap:ec2:DefaultNetworkAcl": "DefaultNetworkAcl",
    "tap:ec2:DefaultSecurityGroup": "DefaultSecurityGroup",
+   "tap:ec2:EbsEncryptionByDefault": "EbsEncryptionByDefault",
    "tap:ec2:FlowLog": "FlowLog",
    "tap:ec2:InternetGateway": "InternetGateway",
    "tap:ec2:RouteTable": "RouteTable",

@@ -47,7 +47,7 @@ class SecureRegionArgs:
         :param pulumi.Input[_builtins.str] environment: The `Environment` tag on every child (default `Production`).
         :param pulumi.Input[_builtins.int] kms_deletion_window_in_days: Days the KMS key waits before deletion once scheduled, 7-30 (default 30).
         :param pulumi.Input[_builtins.int] log_retention_in_days: Retention of the API Gateway log group: one of CloudWatch's allowed values (default 90).
-        :param pulumi.Input[_builtins.bool] manage_region_settings: Whether this instance manages its region's settings: API Gateway's CloudWatch role (one per account and region, restored on destroy). Default true; with several instances in one region, give it to one (the others check that a role is set).
+        :param pulumi.Input[_builtins.bool] manage_region_settings: Whether this instance manages its region's settings: API Gateway's CloudWatch role and EBS encryption by default (each one per account and region, restored on destroy). Default true; with several instances in one region, give it to one (the others check that a role is set).
         :param pulumi.Input['PasswordPolicyArgs'] password_policy: When given, this instance manages the account's IAM password policy (one instance per account).
         :param pulumi.Input[_builtins.bool] route_to_internet_gateway: Whether the route table sends 0.0.0.0/0 to the internet gateway (default false: the subnets are private by routing too); the gateway is created and attached either way.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags merged under the per-child tags of every taggable child.
@@ -204,7 +204,7 @@ class SecureRegionArgs:
     @pulumi.getter(name="manageRegionSettings")
     def manage_region_settings(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        Whether this instance manages its region's settings: API Gateway's CloudWatch role (one per account and region, restored on destroy). Default true; with several instances in one region, give it to one (the others check that a role is set).
+        Whether this instance manages its region's settings: API Gateway's CloudWatch role and EBS encryption by default (each one per account and region, restored on destroy). Default true; with several instances in one region, give it to one (the others check that a role is set).
         """
         return pulumi.get(self, "manage_region_settings")
 
@@ -284,7 +284,7 @@ class SecureRegion(pulumi.ComponentResource):
         :param pulumi.Input[_builtins.str] environment: The `Environment` tag on every child (default `Production`).
         :param pulumi.Input[_builtins.int] kms_deletion_window_in_days: Days the KMS key waits before deletion once scheduled, 7-30 (default 30).
         :param pulumi.Input[_builtins.int] log_retention_in_days: Retention of the API Gateway log group: one of CloudWatch's allowed values (default 90).
-        :param pulumi.Input[_builtins.bool] manage_region_settings: Whether this instance manages its region's settings: API Gateway's CloudWatch role (one per account and region, restored on destroy). Default true; with several instances in one region, give it to one (the others check that a role is set).
+        :param pulumi.Input[_builtins.bool] manage_region_settings: Whether this instance manages its region's settings: API Gateway's CloudWatch role and EBS encryption by default (each one per account and region, restored on destroy). Default true; with several instances in one region, give it to one (the others check that a role is set).
         :param pulumi.Input[Union['PasswordPolicyArgs', 'PasswordPolicyArgsDict']] password_policy: When given, this instance manages the account's IAM password policy (one instance per account).
         :param pulumi.Input[_builtins.str] region: The AWS region to build, e.g. `us-east-1`.
         :param pulumi.Input[_builtins.bool] route_to_internet_gateway: Whether the route table sends 0.0.0.0/0 to the internet gateway (default false: the subnets are private by routing too); the gateway is created and attached either way.

@@ -203,7 +203,7 @@ pub fn claim_region_settings(provider: &str, r: &Region, urn: &str) -> Result<()
         return Err(Error::input(
             "manageRegionSettings",
             format!(
-                "{} already manages the settings of {} in this stack (API Gateway's CloudWatch role is one per region): \
+                "{} already manages the settings of {} in this stack (API Gateway's CloudWatch role and EBS encryption by default are one per region): \
                  set manageRegionSettings: false on every other SecureRegion in {}",
                 owner.rsplit("::").next().unwrap_or(owner),
                 r.name,

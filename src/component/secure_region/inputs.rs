@@ -53,8 +53,8 @@ pub struct SecureRegionArgs {
     /// group, delivered by a role of its own (default true; EC2.6).
     #[field(default = true)]
     pub enable_flow_logs: bool,
-    /// Whether this instance manages its region's settings: API Gateway's CloudWatch role (one
-    /// per account and region, restored on destroy). Default true; with several instances in one
+    /// Whether this instance manages its region's settings: API Gateway's CloudWatch role and EBS
+    /// encryption by default (each one per account and region, restored on destroy). Default true; with several instances in one
     /// region, give it to one (the others check that a role is set).
     #[field(default = true)]
     pub manage_region_settings: bool,

@@ -317,6 +317,7 @@ mod args_tests {
             ("stage", api::stage_args(&r, &role, &role).undeclared().to_vec()),
             ("method settings", api::method_settings_args(&r, &role).undeclared().to_vec()),
             ("log bucket", storage::log_bucket_args(&r).undeclared().to_vec()),
+            ("ebs", network::ebs_encryption_args(&r).undeclared().to_vec()),
             ("log bucket policy", storage::log_bucket_policy_args(&r, &bucket, &bucket).undeclared().to_vec()),
             ("log encryption", storage::log_encryption_args(&r, &bucket).undeclared().to_vec()),
             ("versioning", storage::versioning_args(&r, &bucket).undeclared().to_vec()),

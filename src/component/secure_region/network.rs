@@ -10,8 +10,9 @@ use super::Region;
 use crate::component::graph::{ready, Args, Child, Graph, Pending, Val};
 use crate::resources::ec2::{
     default_network_acl::DefaultNetworkAcl, default_security_group::DefaultSecurityGroup,
-    internet_gateway::InternetGateway, route_table::RouteTable, route_table_association::RouteTableAssociation,
-    security_group::SecurityGroup, subnet::Subnet, vpc::Vpc, vpc_endpoint::VpcEndpoint,
+    ebs_encryption_by_default::EbsEncryptionByDefault, internet_gateway::InternetGateway, route_table::RouteTable,
+    route_table_association::RouteTableAssociation, security_group::SecurityGroup, subnet::Subnet, vpc::Vpc,
+    vpc_endpoint::VpcEndpoint,
 };
 use crate::value::Value;
 
@@ -136,6 +137,13 @@ pub fn default_acl_args(r: &Region, vpc: &Child) -> Args<DefaultNetworkAcl> {
         .set("tags", r.tags("default-nacl", &[]))
 }
 
+/// EBS encryption by default for the region (EC2.7), with the key the region uses for it
+/// (AWS's `aws/ebs`): making the component's key the default would break every new volume once
+/// that key is replaced or destroyed.
+pub fn ebs_encryption_args(r: &Region) -> Args<EbsEncryptionByDefault> {
+    Args::new().known("enabled", Value::Bool(true)).set("region", r.val())
+}
+
 /// The interface endpoint service of `service` in `region` (China's names start with `cn.`).
 pub fn endpoint_service(region: &str, service: &str) -> String {
     let base = format!("com.amazonaws.{region}.{service}");
@@ -211,6 +219,10 @@ pub fn build(g: &Graph, r: &Arc<Region>) -> Network {
     {
         let (r, vpc) = (r.clone(), vpc.clone());
         g.child("default-nacl", async move { Ok(default_acl_args(&r, &ready(&vpc).await?)) });
+    }
+    if r.settings.manage_region_settings.value != Value::Bool(false) {
+        let r = r.clone();
+        g.child("ebs-encryption", async move { Ok(ebs_encryption_args(&r)) });
     }
     let endpoint = {
         let (r, vpc, sg, subnets) = (r.clone(), vpc.clone(), security_group.clone(), subnets.clone());

@@ -2,6 +2,7 @@
 
 pub mod default_network_acl;
 pub mod default_security_group;
+pub mod ebs_encryption_by_default;
 pub mod flow_log;
 pub mod internet_gateway;
 pub mod route_table;

@@ -28,6 +28,7 @@ pub fn carrier(token: &str) -> Option<Carrier> {
         | "tap:apigateway:IntegrationResponse"
         | "tap:apigateway:MethodSettings"
         | "tap:apigateway:Account"
+        | "tap:ec2:EbsEncryptionByDefault"
         | "tap:iam:RolePolicyAttachment"
         | "tap:iam:AccountPasswordPolicy"
         | "tap:s3:BucketPolicy"

@@ -93,7 +93,7 @@ async fn marked(rig: &Rig, urn: &str, token: &str) -> Option<Vec<String>> {
 /// Whether `token`'s state is one per account and region of a moto (so its lifecycle needs a
 /// moto of its own).
 fn isolated(token: &str) -> bool {
-    token == "tap:apigateway:Account"
+    matches!(token, "tap:apigateway:Account" | "tap:ec2:EbsEncryptionByDefault")
 }
 
 /// The rig a lifecycle runs on (and the moto of its own it may need, kept alive with it).

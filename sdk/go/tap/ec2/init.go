@@ -25,6 +25,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 		r = &DefaultNetworkAcl{}
 	case "tap:ec2:DefaultSecurityGroup":
 		r = &DefaultSecurityGroup{}
+	case "tap:ec2:EbsEncryptionByDefault":
+		r = &EbsEncryptionByDefault{}
 	case "tap:ec2:FlowLog":
 		r = &FlowLog{}
 	case "tap:ec2:InternetGateway":

@@ -8,6 +8,7 @@ import typing
 # Export this package's modules as members:
 from .default_network_acl import *
 from .default_security_group import *
+from .ebs_encryption_by_default import *
 from .flow_log import *
 from .internet_gateway import *
 from .route_table import *
