@@ -122,7 +122,9 @@ const MARKED_PER_REGION: usize = 20;
 /// The example's resources: the stack, three components, their children (a third zone adds a
 /// subnet and an association) and the password policy.
 fn example_total() -> usize {
-    1 + 3 + 3 * crate::secure_region::PER_REGION_CHILDREN + 2 + 1
+    use crate::secure_region::{PER_REGION_CHILDREN, REGION_SETTINGS_CHILDREN};
+    // Each instance of the example manages its region's settings.
+    1 + 3 + 3 * (PER_REGION_CHILDREN + REGION_SETTINGS_CHILDREN) + 2 + 1
 }
 
 fn example_instances(retention: f64) -> Vec<(Instance, u8, usize)> {
@@ -298,6 +300,7 @@ async fn cli_bad_inputs_fail_with_the_check_message_shown_to_the_user() {
 
 #[tokio::test]
 async fn cli_explicit_provider_per_region_is_followed_by_the_children() {
+    crate::harness::seed_shared_moto().await;
     let endpoint = moto::moto().url();
     let mut program = String::from("name: tap-providers\nruntime: yaml\nresources:\n");
     for (name, region, cidr) in [
@@ -306,7 +309,7 @@ async fn cli_explicit_provider_per_region_is_followed_by_the_children() {
         ("pe-central", "eu-central-1", "10.2.0.0/16"),
     ] {
         program.push_str(&format!(
-            "  {name}-provider:\n    type: pulumi:providers:tap\n    properties:\n      region: {region}\n      endpoint: {endpoint}\n  {name}:\n    type: tap:index:SecureRegion\n    properties:\n      region: {region}\n      cidrBlock: {cidr}\n    options:\n      provider: ${{{name}-provider}}\n"
+            "  {name}-provider:\n    type: pulumi:providers:tap\n    properties:\n      region: {region}\n      endpoint: {endpoint}\n  {name}:\n    type: tap:index:SecureRegion\n    properties:\n      region: {region}\n      cidrBlock: {cidr}\n      manageRegionSettings: false\n    options:\n      provider: ${{{name}-provider}}\n"
         ));
     }
     let ws = Workspace::new(&program);
@@ -570,7 +573,8 @@ async fn cli_killed_with_its_plugins_then_cancel_refresh_and_up_finish_the_deplo
 #[tokio::test]
 async fn cli_secret_config_never_shows_in_state_or_output() {
     let proxy = CountingProxy::start(moto::moto().url(), std::time::Duration::ZERO).await;
-    let program = "name: tap-secrets\nruntime: yaml\nconfig:\n  vpcCidr:\n    type: string\n  adminCidr:\n    type: string\n  owner:\n    type: string\nresources:\n  sec:\n    type: tap:index:SecureRegion\n    properties:\n      region: us-east-1\n      cidrBlock: ${vpcCidr}\n      adminCidrBlock: ${adminCidr}\n      kmsDeletionWindowInDays: 7\n      tags:\n        Owner: ${owner}\noutputs:\n  vpcId: ${sec.vpcId}\n  securityGroupId: ${sec.securityGroupId}\n";
+    crate::harness::seed_shared_moto().await;
+    let program = "name: tap-secrets\nruntime: yaml\nconfig:\n  vpcCidr:\n    type: string\n  adminCidr:\n    type: string\n  owner:\n    type: string\nresources:\n  sec:\n    type: tap:index:SecureRegion\n    properties:\n      region: us-east-1\n      cidrBlock: ${vpcCidr}\n      adminCidrBlock: ${adminCidr}\n      kmsDeletionWindowInDays: 7\n      manageRegionSettings: false\n      tags:\n        Owner: ${owner}\noutputs:\n  vpcId: ${sec.vpcId}\n  securityGroupId: ${sec.securityGroupId}\n";
     let ws = Workspace::new(program);
     ws.init(&proxy.url()).await;
     let secrets = [("vpcCidr", "10.214.0.0/16"), ("adminCidr", "10.214.7.0/24"), ("owner", "owner-cli-secret-9")];

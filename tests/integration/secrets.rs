@@ -419,8 +419,6 @@ async fn component_inputs_stay_secret(cases: Vec<ComponentCase>, region: &str) -
         .enumerate()
         .map(|(i, c)| {
             let mut inputs = props([("region", s(region)), ("kmsDeletionWindowInDays", Value::Number(7.0))]);
-            // One instance manages the region's settings; the others check them.
-            inputs.insert("manageRegionSettings".into(), Value::Bool(i == 0));
             inputs.insert(c.key.to_string(), secret(c.value.clone()));
             (format!("{base}-{i}"), inputs, c)
         })

@@ -334,8 +334,12 @@ pub async fn verify_password_policy() {
     assert_eq!((p.hard_expiry(), p.password_reuse_prevention(), p.max_password_age()), (Some(true), Some(5), Some(90)));
 }
 
-/// Children of one instance with two zones (a third zone adds a subnet and an association).
-pub const PER_REGION_CHILDREN: usize = 46;
+/// Children of one instance with two zones (a third zone adds a subnet and an association) that
+/// does not manage the region's settings (as on the shared moto).
+pub const PER_REGION_CHILDREN: usize = 44;
+
+/// The children of the region's settings (API Gateway's account, EBS encryption by default).
+pub const REGION_SETTINGS_CHILDREN: usize = 2;
 
 #[tokio::test]
 async fn secure_region_three_regions_preview_up_noop_update_replace_drift_destroy() {

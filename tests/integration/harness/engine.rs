@@ -222,6 +222,9 @@ pub struct Engine {
     /// The provider resource's id, as the engine keeps it for the life of a stack: each engine
     /// here is its own stack (markers, which include it, never match another test's).
     pub provider_id: String,
+    /// Inputs every component Construct gets unless it gives them (a rig on the shared moto
+    /// leaves the region's settings to no component).
+    pub component_defaults: PropertyMap,
     /// Stops an in-process provider when the engine is dropped.
     _stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -270,7 +273,15 @@ impl Engine {
                 .serve_with_incoming(tap::no_delay(listener)),
         );
         let provider_id = super::unique("provider");
-        let mut engine = Engine { core, provider, address, config: PropertyMap::new(), provider_id, _stop: stop };
+        let mut engine = Engine {
+            core,
+            provider,
+            address,
+            config: PropertyMap::new(),
+            provider_id,
+            component_defaults: PropertyMap::new(),
+            _stop: stop,
+        };
         engine.configure(config).await.expect("configure the provider");
         engine
     }
@@ -514,6 +525,10 @@ impl Engine {
         inputs: PropertyMap,
         options: rpc::ConstructRequest,
     ) -> EResult<rpc::ConstructResponse> {
+        let mut inputs = inputs;
+        for (k, v) in &self.component_defaults {
+            inputs.entry(k.clone()).or_insert_with(|| v.clone());
+        }
         let mut client = self.client();
         let response = client
             .construct(rpc::ConstructRequest {

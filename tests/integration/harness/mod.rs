@@ -37,7 +37,8 @@ impl Rig {
 
     pub async fn with_delay(region: &str, delay: Duration) -> Rig {
         let proxy = CountingProxy::start(moto::moto().url(), delay).await;
-        let engine = Engine::in_process(provider_config(region, &proxy.url())).await;
+        let mut engine = Engine::in_process(provider_config(region, &proxy.url())).await;
+        shared_settings(&mut engine).await;
         Rig { engine, proxy, region: region.to_string(), moto_url: moto::moto().url() }
     }
 
@@ -53,7 +54,8 @@ impl Rig {
         let proxy = CountingProxy::start(moto::moto().url(), Duration::ZERO).await;
         let mut config = provider_config(region, &proxy.url());
         config.insert("maxRetries".into(), Value::Number(10.0));
-        let engine = Engine::in_process(config).await;
+        let mut engine = Engine::in_process(config).await;
+        shared_settings(&mut engine).await;
         Rig { engine, proxy, region: region.to_string(), moto_url: moto::moto().url() }
     }
 
@@ -61,6 +63,34 @@ impl Rig {
     pub async fn aws(&self) -> Arc<Clients> {
         aws_at(&self.moto_url, &self.region).await
     }
+}
+
+/// The regions' own settings (API Gateway's CloudWatch role, EBS encryption by default) are one
+/// per region of a moto: on the shared moto no component manages them (tests running side by
+/// side would undo each other's), and API Gateway has a role set once, so stages can log. The
+/// flows about the settings (posture.rs, the Account and EBS lifecycles, the CLI's) run on a
+/// moto of their own, or are the only ones managing them here (the CLI's YAML example).
+async fn shared_settings(engine: &mut Engine) {
+    engine.component_defaults.insert("manageRegionSettings".into(), Value::Bool(false));
+    seed_shared_moto().await;
+}
+
+/// Sets API Gateway's CloudWatch role on the shared moto, once.
+pub async fn seed_shared_moto() {
+    static SEEDED: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    SEEDED
+        .get_or_init(|| async {
+            for region in ["us-east-1", "us-west-2", "eu-central-1"] {
+                let op = aws_sdk_apigateway::types::PatchOperation::builder()
+                    .op(aws_sdk_apigateway::types::Op::Replace)
+                    .path("/cloudwatchRoleArn")
+                    .value("arn:aws:iam::123456789012:role/shared-moto-apigateway-logs")
+                    .build();
+                let aws = aws(region).await;
+                aws.apigateway.update_account().patch_operations(op).send().await.expect("seed API Gateway's role");
+            }
+        })
+        .await;
 }
 
 pub fn provider_config(region: &str, endpoint: &str) -> PropertyMap {
