@@ -272,15 +272,7 @@ impl Resource for RestApi {
                 },
             )
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_gone() => Ok(()),
-            // Some endpoints (moto) fail oddly for an API that is already gone: check before failing.
-            Err(e) => match read_api(ctx, id).await {
-                Ok(None) => Ok(()),
-                _ => Err(e),
-            },
-        }
+        super::settle_delete(result, async { Ok(read_api(ctx, id).await?.is_none()) }).await
     }
 }
 

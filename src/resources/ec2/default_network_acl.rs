@@ -200,7 +200,7 @@ impl Resource for DefaultNetworkAcl {
         inputs: &DefaultNetworkAclInputs,
         state: &mut DefaultNetworkAclOutputs,
     ) -> Result<()> {
-        *state = converge(ctx, id, state.clone(), inputs).await?;
+        *state = converge(ctx, id, inputs).await?;
         Ok(())
     }
 
@@ -221,8 +221,7 @@ impl Resource for DefaultNetworkAcl {
         news: DefaultNetworkAclInputs,
     ) -> Result<DefaultNetworkAclOutputs> {
         // From what AWS holds now, not what was recorded: the ACL may have been changed.
-        let current = still_there("default network ACL", id, self.read(ctx, id, None).await?)?;
-        converge(ctx, id, current, &news).await
+        converge(ctx, id, &news).await
     }
 
     /// AWS cannot delete a VPC's default ACL: it stays as it is and goes with its VPC.
@@ -231,15 +230,10 @@ impl Resource for DefaultNetworkAcl {
     }
 }
 
-/// Brings the ACL's entries from `current` to `wanted` by rule number (changed entries are
+/// Brings the ACL's entries from what AWS holds to `wanted` by rule number (changed entries are
 /// replaced in place, so no moment lets more through than either side), then the tags. Entries
 /// tap cannot express (IPv6) are replaced or deleted like any other.
-async fn converge(
-    ctx: &Ctx,
-    id: &str,
-    current: DefaultNetworkAclOutputs,
-    wanted: &DefaultNetworkAclInputs,
-) -> Result<DefaultNetworkAclOutputs> {
+async fn converge(ctx: &Ctx, id: &str, wanted: &DefaultNetworkAclInputs) -> Result<DefaultNetworkAclOutputs> {
     let acl = describe(ctx, id)
         .await?
         .ok_or_else(|| Error::Internal(format!("network ACL {id} is gone; run pulumi refresh")))?;
@@ -287,7 +281,7 @@ async fn converge(
             }
         }
     }
-    update_tags(&ctx.clients.ec2, id, &current.inputs.tags, &wanted.tags).await?;
+    update_tags(&ctx.clients.ec2, id, &from_tags(acl.tags()), &wanted.tags).await?;
     let acl = describe(ctx, id).await?;
     still_there("default network ACL", id, acl.map(|a| outputs_of(ctx, id, &a)))
 }
