@@ -38,17 +38,18 @@ moto:
 check-protos:
 	../shared/tools/check-protos proto --allow-missing-rpcs
 
-## pulumi: the pinned Pulumi CLI, YAML language host and SDK generator, built from Go modules into bin/
+## pulumi: the pinned Pulumi CLI, YAML language host and SDK generator, built from Go modules once per
+## machine (kept in $(TAP_CACHE)/go-bin) and linked into bin/
 pulumi: $(BIN)/pulumi $(BIN)/pulumi-language-yaml $(BIN)/gensdk
 
 $(BIN)/pulumi: tools/pulumi/go.mod tools/pulumi/go.sum
-	cd tools/pulumi && go build -trimpath -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$(PULUMI_VERSION)" -o $@ github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+	bash scripts/go-tool.sh tools/pulumi $@ github.com/pulumi/pulumi/pkg/v3/cmd/pulumi "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$(PULUMI_VERSION)"
 
 $(BIN)/pulumi-language-yaml: tools/pulumi-language-yaml/go.mod tools/pulumi-language-yaml/go.sum
-	cd tools/pulumi-language-yaml && go build -trimpath -ldflags "-X github.com/pulumi/pulumi-yaml/pkg/version.Version=$(PULUMI_YAML_VERSION)" -o $@ github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml
+	bash scripts/go-tool.sh tools/pulumi-language-yaml $@ github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml "-X github.com/pulumi/pulumi-yaml/pkg/version.Version=$(PULUMI_YAML_VERSION)"
 
 $(BIN)/gensdk: tools/pulumi/go.mod tools/pulumi/go.sum tools/pulumi/gensdk/main.go
-	cd tools/pulumi && go build -trimpath -o $@ ./gensdk
+	bash scripts/go-tool.sh tools/pulumi $@ ./gensdk
 
 ## schema: regenerate schema.json from the declarations in the code and src/metadata.json
 ## (a unit test fails when the committed file differs)
@@ -74,10 +75,10 @@ bench: pulumi
 	cargo bench --bench tap
 
 ## demo: deploy the three-region YAML example into a local moto with the real CLI (left running)
-demo: pulumi build
+demo: $(BIN)/pulumi $(BIN)/pulumi-language-yaml build
 	bash scripts/demo.sh up
 
-demo-destroy: pulumi
+demo-destroy: $(BIN)/pulumi $(BIN)/pulumi-language-yaml
 	bash scripts/demo.sh destroy
 
 clean:
