@@ -10,6 +10,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider as TlsProvider};
 use aws_smithy_runtime::client::retries::{RetryPartition, TokenBucket};
+use aws_smithy_runtime_api::client::dns::{DnsFuture, ResolveDns, ResolveDnsError};
 
 use crate::error::{aws, Error, Result, Service};
 
@@ -64,6 +65,8 @@ pub struct Clients {
     pub kms: aws_sdk_kms::Client,
     pub apigateway: aws_sdk_apigateway::Client,
     pub s3: aws_sdk_s3::Client,
+    /// S3 Control (the account's public access block): it sends to `<account>.<endpoint host>`.
+    pub s3control: aws_sdk_s3control::Client,
     pub iam: aws_sdk_iam::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub sts: aws_sdk_sts::Client,
@@ -146,9 +149,41 @@ pub fn dns_suffix(region: &str) -> &'static str {
     }
 }
 
-/// The HTTP client for every AWS call: hyper with rustls on ring (no C toolchain needed).
+/// The HTTP client for every AWS call: hyper with rustls on ring (no C toolchain needed), with
+/// the system's resolver except for names under a loopback address (`LoopbackNames`).
 pub fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
-    aws_smithy_http_client::Builder::new().tls_provider(TlsProvider::Rustls(CryptoMode::Ring)).build_https()
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(TlsProvider::Rustls(CryptoMode::Ring))
+        .build_with_resolver(LoopbackNames)
+}
+
+/// The system's resolver, except that a name made of labels in front of a loopback IPv4 address
+/// (`123456789012.127.0.0.1`) is that address. S3 Control puts the account id in front of the
+/// endpoint's host, so with an endpoint override on loopback (moto, LocalStack) its requests go to
+/// a name no DNS answers; nothing else resolves differently, and nothing leaves loopback this way.
+#[derive(Debug, Clone)]
+pub struct LoopbackNames;
+
+/// The loopback address `name` ends in, after at least one label.
+pub fn loopback_suffix(name: &str) -> Option<std::net::IpAddr> {
+    let labels: Vec<&str> = name.split('.').collect();
+    if labels.len() <= 4 || labels[..labels.len() - 4].iter().any(|l| l.is_empty()) {
+        return None;
+    }
+    let ip: std::net::Ipv4Addr = labels[labels.len() - 4..].join(".").parse().ok()?;
+    ip.is_loopback().then_some(std::net::IpAddr::V4(ip))
+}
+
+impl ResolveDns for LoopbackNames {
+    fn resolve_dns<'a>(&'a self, name: &'a str) -> DnsFuture<'a> {
+        if let Some(ip) = loopback_suffix(name) {
+            return DnsFuture::ready(Ok(vec![ip]));
+        }
+        DnsFuture::new(async move {
+            let addrs = tokio::net::lookup_host((name, 0)).await.map_err(ResolveDnsError::new)?;
+            Ok(addrs.map(|a| a.ip()).collect())
+        })
+    }
 }
 
 #[derive(Debug)]
@@ -247,6 +282,7 @@ impl Aws {
             kms: client!(aws_sdk_kms),
             apigateway: client!(aws_sdk_apigateway),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
+            s3control: client!(aws_sdk_s3control),
             iam: client!(aws_sdk_iam),
             logs: client!(aws_sdk_cloudwatchlogs),
             sts: client!(aws_sdk_sts),
@@ -274,5 +310,18 @@ mod tests {
         );
         assert_eq!(arn("aws", "s3", "", "", "b"), "arn:aws:s3:::b");
         assert_eq!(dns_suffix("cn-northwest-1"), "amazonaws.com.cn");
+    }
+
+    #[test]
+    fn only_names_under_a_loopback_address_resolve_to_it() {
+        let lo = Some(std::net::IpAddr::from([127, 0, 0, 1]));
+        assert_eq!(loopback_suffix("123456789012.127.0.0.1"), lo);
+        assert_eq!(loopback_suffix("a.b.127.0.0.1"), lo);
+        assert_eq!(loopback_suffix("1.127.0.0.9"), Some(std::net::IpAddr::from([127, 0, 0, 9])));
+        for other in
+            ["127.0.0.1", ".127.0.0.1", "123456789012.10.0.0.1", "s3-control.us-east-1.amazonaws.com", "x.127.0.0"]
+        {
+            assert_eq!(loopback_suffix(other), None, "{other}");
+        }
     }
 }

@@ -80,6 +80,7 @@ pub enum Service {
     Iam,
     Logs,
     S3,
+    S3Control,
     ApiGateway,
     Sts,
     Tagging,
@@ -96,6 +97,8 @@ impl Service {
             Service::Logs => code == "ResourceNotFoundException",
             // HeadBucket answers a bare 404 `NotFound`.
             Service::S3 => matches!(code, "NoSuchBucket" | "NotFound"),
+            // The account has no public access block.
+            Service::S3Control => code == "NoSuchPublicAccessBlockConfiguration",
             Service::Sts | Service::Tagging => false,
         }
     }
@@ -107,7 +110,7 @@ impl Service {
             Service::Iam => code == "DeleteConflict",
             Service::ApiGateway => code == "ConflictException",
             Service::S3 => code == "BucketNotEmpty",
-            Service::Kms | Service::Logs | Service::Sts | Service::Tagging => false,
+            Service::Kms | Service::Logs | Service::S3Control | Service::Sts | Service::Tagging => false,
         }
     }
 }

@@ -8,6 +8,7 @@ const east = new tap.SecureRegion("east", {
     region: "us-east-1",
     logRetentionInDays,
     passwordPolicy: {},
+    manageAccountSettings: true,
 });
 const west = new tap.SecureRegion("west", {
     region: "us-west-2",
@@ -33,6 +34,7 @@ function outputsOf(r: tap.SecureRegion) {
         kmsAliasName: r.kmsAliasName,
         apiGatewayRoleArn: r.apiGatewayRoleArn,
         vpcEndpointId: r.vpcEndpointId,
+        s3VpcEndpointId: r.s3VpcEndpointId,
         restApiId: r.restApiId,
         logGroupName: r.logGroupName,
         logGroupArn: r.logGroupArn,

@@ -85,6 +85,10 @@ export class SecureRegion extends pulumi.ComponentResource {
      */
     declare public /*out*/ readonly routeTableId: pulumi.Output<string>;
     /**
+     * The S3 gateway endpoint's id (on the route table; this account's buckets only).
+     */
+    declare public /*out*/ readonly s3VpcEndpointId: pulumi.Output<string>;
+    /**
      * The security group's id.
      */
     declare public /*out*/ readonly securityGroupId: pulumi.Output<string>;
@@ -124,6 +128,7 @@ export class SecureRegion extends pulumi.ComponentResource {
             resourceInputs["environment"] = args?.environment;
             resourceInputs["kmsDeletionWindowInDays"] = args?.kmsDeletionWindowInDays;
             resourceInputs["logRetentionInDays"] = args?.logRetentionInDays;
+            resourceInputs["manageAccountSettings"] = args?.manageAccountSettings;
             resourceInputs["manageRegionSettings"] = args?.manageRegionSettings;
             resourceInputs["passwordPolicy"] = args?.passwordPolicy;
             resourceInputs["region"] = args?.region;
@@ -144,6 +149,7 @@ export class SecureRegion extends pulumi.ComponentResource {
             resourceInputs["logGroupName"] = undefined /*out*/;
             resourceInputs["restApiId"] = undefined /*out*/;
             resourceInputs["routeTableId"] = undefined /*out*/;
+            resourceInputs["s3VpcEndpointId"] = undefined /*out*/;
             resourceInputs["securityGroupId"] = undefined /*out*/;
             resourceInputs["subnetIds"] = undefined /*out*/;
             resourceInputs["vpcEndpointId"] = undefined /*out*/;
@@ -164,6 +170,7 @@ export class SecureRegion extends pulumi.ComponentResource {
             resourceInputs["logGroupName"] = undefined /*out*/;
             resourceInputs["restApiId"] = undefined /*out*/;
             resourceInputs["routeTableId"] = undefined /*out*/;
+            resourceInputs["s3VpcEndpointId"] = undefined /*out*/;
             resourceInputs["securityGroupId"] = undefined /*out*/;
             resourceInputs["subnetIds"] = undefined /*out*/;
             resourceInputs["vpcEndpointId"] = undefined /*out*/;
@@ -214,6 +221,10 @@ export interface SecureRegionArgs {
      * Retention of the API Gateway log group: one of CloudWatch's allowed values (default 90).
      */
     logRetentionInDays?: pulumi.Input<number | undefined>;
+    /**
+     * Whether this instance manages the account's settings: S3 Block Public Access for the whole account (S3.1), restored on destroy. One instance per account (default false; the examples give it to us-east-1's).
+     */
+    manageAccountSettings?: pulumi.Input<boolean | undefined>;
     /**
      * Whether this instance manages its region's settings: API Gateway's CloudWatch role and EBS encryption by default (each one per account and region, restored on destroy). Default true; with several instances in one region, give it to one (the others check that a role is set).
      */

@@ -13,7 +13,7 @@ use tap::value::{PropertyMap, Value};
 
 use crate::harness::proxy::CountingProxy;
 use crate::harness::{moto, unique, ACCOUNT};
-use crate::secure_region::{verify_password_policy, verify_region, Instance};
+use crate::secure_region::{account_block, verify_password_policy, verify_region, Instance};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -114,17 +114,17 @@ fn text(out: &Output) -> String {
 }
 
 /// The marked resources of one region with two subnets: VPC, gateway, 2 subnets, route table,
-/// security group, endpoint, key, alias (its key's tag), role, REST API, log group, bucket,
+/// security group, two endpoints, key, alias (its key's tag), role, REST API, log group, bucket,
 /// access-log bucket, flow-log group, flow-log role, flow log, execution-log group, deployment
 /// and stage.
-const MARKED_PER_REGION: usize = 20;
+const MARKED_PER_REGION: usize = 21;
 
 /// The example's resources: the stack, three components, their children (a third zone adds a
-/// subnet and an association) and the password policy.
+/// subnet and an association), the password policy and the account's public access block.
 fn example_total() -> usize {
     use crate::secure_region::{PER_REGION_CHILDREN, REGION_SETTINGS_CHILDREN};
     // Each instance of the example manages its region's settings.
-    1 + 3 + 3 * (PER_REGION_CHILDREN + REGION_SETTINGS_CHILDREN) + 2 + 1
+    1 + 3 + 3 * (PER_REGION_CHILDREN + REGION_SETTINGS_CHILDREN) + 2 + 1 + 1
 }
 
 fn example_instances(retention: f64) -> Vec<(Instance, u8, usize)> {
@@ -148,6 +148,12 @@ async fn verify_example(ws: &Workspace, retention: i32) {
         verify_region(&instance, &state, octet, zones, retention).await;
     }
     verify_password_policy().await;
+    let east = crate::harness::aws("us-east-1").await;
+    assert_eq!(
+        account_block(&east).await,
+        Some([Some(true); 4]),
+        "us-east-1's instance blocks public access for the account"
+    );
 }
 
 /// Nothing of the example is left in moto but its keys, pending deletion.
@@ -192,6 +198,7 @@ async fn verify_example_gone() {
     }
     let east = crate::harness::aws("us-east-1").await;
     assert!(east.iam.get_account_password_policy().send().await.is_err());
+    assert_eq!(account_block(&east).await, None, "the account's public access block is gone (none before)");
 }
 
 #[tokio::test]

@@ -663,6 +663,7 @@ async fn vpc_endpoint_retried_create_adopts_the_first_moto_ignores_client_token(
         vpc_endpoint_type: "Gateway".into(),
         subnet_ids: vec![],
         security_group_ids: vec![],
+        route_table_ids: vec![],
         private_dns_enabled: false,
         policy: None,
         region: "us-east-1".into(),

@@ -956,6 +956,9 @@ async fn platform_bad_inputs_are_rejected_by_check_with_no_aws_call() {
             props([("bucket", s("ok-bucket")), ("blockPublicAcls", s("maybe"))]),
             "blockPublicAcls",
         ),
+        ("tap:s3:AccountPublicAccessBlock", props([("accountId", s("1234"))]), "accountId"),
+        ("tap:s3:AccountPublicAccessBlock", props([("restrictPublicBuckets", s("yes"))]), "restrictPublicBuckets"),
+        ("tap:ec2:EbsEncryptionByDefault", props([("enabled", Value::Bool(false))]), "enabled"),
     ];
     for (t, inputs, property) in table {
         let d = engine.run(false).await;

@@ -11,9 +11,11 @@ use tap::aws::Clients;
 use tap::testing::{admits, AclRule};
 use tap::value::{PropertyMap, Value};
 
+use crate::harness::engine::Registration;
 use crate::harness::moto::Moto;
-use crate::harness::{aws_at, unique, url_decode, Rig};
-use crate::secure_region::{out_str, run, three_regions, Instance};
+use crate::harness::program::reg;
+use crate::harness::{aws_at, props, unique, url_decode, Rig};
+use crate::secure_region::{account_block, out_str, run, three_regions, Instance};
 
 /// One row of the scan.
 struct Row {
@@ -227,24 +229,36 @@ async fn network(scan: &mut Scan, aws: &Clients, i: &Instance, state: &PropertyM
         scan.pass_if("NACL keeps the endpoint working", region, id, ok, "HTTPS from inside or replies are blocked");
     }
 
-    // The endpoint trust boundary: Principal * only with an account condition.
-    let endpoint = out_str(state, "vpcEndpointId");
-    let found = ec2.describe_vpc_endpoints().vpc_endpoint_ids(&endpoint).send().await.expect("endpoint");
-    let doc = json(found.vpc_endpoints()[0].policy_document().unwrap_or_default());
-    let unbounded: Vec<Json> = statements(&doc)
-        .into_iter()
-        .filter(|s| anyone(s) && s["Effect"] == "Allow")
-        .filter(|s| {
-            !condition_keys(s).iter().any(|k| ["aws:ResourceAccount", "aws:PrincipalAccount"].contains(&k.as_str()))
-        })
-        .collect();
-    scan.pass_if(
-        "endpoint trust boundary",
-        region,
-        &endpoint,
-        unbounded.is_empty() && !statements(&doc).is_empty(),
-        format!("statements for anyone without an account condition: {unbounded:?}"),
-    );
+    // The endpoints' trust boundary: Principal * only with an account condition.
+    for key in ["vpcEndpointId", "s3VpcEndpointId"] {
+        let endpoint = out_str(state, key);
+        let found = ec2.describe_vpc_endpoints().vpc_endpoint_ids(&endpoint).send().await.expect("endpoint");
+        let doc = json(found.vpc_endpoints()[0].policy_document().unwrap_or_default());
+        let unbounded: Vec<Json> = statements(&doc)
+            .into_iter()
+            .filter(|s| anyone(s) && s["Effect"] == "Allow")
+            .filter(|s| {
+                !condition_keys(s).iter().any(|k| ["aws:ResourceAccount", "aws:PrincipalAccount"].contains(&k.as_str()))
+            })
+            .collect();
+        scan.pass_if(
+            "endpoint trust boundary",
+            region,
+            &endpoint,
+            unbounded.is_empty() && !statements(&doc).is_empty(),
+            format!("statements for anyone without an account condition: {unbounded:?}"),
+        );
+    }
+
+    // S3 without the internet: the route table sends S3's prefix list to the gateway endpoint.
+    let s3_endpoint = out_str(state, "s3VpcEndpointId");
+    let table = out_str(state, "routeTableId");
+    let tables = ec2.describe_route_tables().route_table_ids(&table).send().await.expect("route table");
+    let routed = tables.route_tables()[0]
+        .routes()
+        .iter()
+        .any(|r| r.gateway_id() == Some(s3_endpoint.as_str()) && r.destination_prefix_list_id().is_some());
+    scan.pass_if("S3 reached through a gateway endpoint", region, &s3_endpoint, routed, "no prefix-list route to it");
 }
 
 /// Keys, logs and IAM of one region: KMS.4, log groups encrypted, trust policies with
@@ -425,7 +439,9 @@ async fn storage(scan: &mut Scan, aws: &Clients, i: &Instance, state: &PropertyM
 async fn posture_every_control_passes_on_what_secure_region_creates() {
     let moto = Moto::start();
     let rig = Rig::on(moto.url(), "us-east-1").await;
-    let program = three_regions(&unique("scan"), 90.0, false, "10.1.0.0/16");
+    let mut program = three_regions(&unique("scan"), 90.0, false, "10.1.0.0/16");
+    // The seed's layout: us-east-1's instance owns the account's settings.
+    program[0].inputs.insert("manageAccountSettings".into(), Value::Bool(true));
     let (states, _, _) = run(&rig, false, &program).await;
 
     let mut scan = Scan::default();
@@ -436,6 +452,7 @@ async fn posture_every_control_passes_on_what_secure_region_creates() {
         api(&mut scan, &aws, instance, state).await;
         storage(&mut scan, &aws, instance, state).await;
     }
+    account(&mut scan, &*aws_at(&moto.url(), "us-east-1").await).await;
     let report = scan.report();
     println!("{report}");
     assert_eq!(scan.failures(), 0, "controls failed:\n{report}");
@@ -455,7 +472,76 @@ async fn posture_every_control_passes_on_what_secure_region_creates() {
             instance.region
         );
     }
+    let east = aws_at(&moto.url(), "us-east-1").await;
+    assert_eq!(account_block(&east).await, None, "the account's public access block is gone again (none before)");
 }
+
+/// S3.1: the account blocks public access, all four ways (one row for the account).
+async fn account(scan: &mut Scan, aws: &Clients) {
+    let block = account_block(aws).await;
+    let all = block.is_some_and(|b| b.iter().all(|f| *f == Some(true)));
+    scan.pass_if(
+        "S3.1 account public access blocked",
+        "account",
+        "account-public-access-block",
+        all,
+        format!("{block:?}"),
+    );
+}
+
+/// The account's settings have one owner (two in one stack is tap's error naming the input), are
+/// set for the caller's account only, and return to what they were on destroy.
+#[tokio::test]
+async fn posture_account_settings_have_one_owner_and_are_restored() {
+    let moto = Moto::start();
+    let rig = Rig::on(moto.url(), "us-east-1").await;
+    let base = unique("acct");
+    let d = rig.engine.run(true).await;
+    let mut failures = Vec::new();
+    for (name, region) in [(format!("{base}-a"), "us-east-1"), (format!("{base}-b"), "us-west-2")] {
+        let mut i = instance(&name, region, false);
+        i.inputs.insert("manageAccountSettings".into(), Value::Bool(true));
+        if let Err(e) = rig.engine.construct(&d, crate::secure_region::COMPONENT, &i.name, i.inputs).await {
+            failures.push(e.to_string());
+        }
+    }
+    d.finish().await.expect("finish");
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert!(
+        failures[0].contains("manageAccountSettings") && failures[0].contains("already manages the account's settings"),
+        "{failures:?}"
+    );
+
+    // What the account had before tap comes back on destroy.
+    let aws = aws_at(&moto.url(), "us-east-1").await;
+    let before = aws_sdk_s3control::types::PublicAccessBlockConfiguration::builder().block_public_acls(true).build();
+    let account = aws.account_id().await.expect("account");
+    let put = aws.s3control.put_public_access_block().account_id(&account);
+    put.public_access_block_configuration(before).send().await.expect("the account's own setting");
+    let all = props([
+        ("blockPublicAcls", Value::Bool(true)),
+        ("blockPublicPolicy", Value::Bool(true)),
+        ("ignorePublicAcls", Value::Bool(true)),
+        ("restrictPublicBuckets", Value::Bool(true)),
+    ]);
+    let d = rig.engine.run(false).await;
+    let mut other = all.clone();
+    other.insert("accountId".into(), Value::str("999999999999"));
+    let refused = d.register(Registration::new(TOKEN, "elsewhere", other)).await.expect_err("another account");
+    assert!(refused.to_string().contains("accountId") && refused.to_string().contains(&account), "{refused}");
+    let block = reg(&d, TOKEN, "account", all).await;
+    assert_eq!(block.id, account);
+    let _ = d.finish().await;
+    assert_eq!(account_block(&aws).await, Some([Some(true); 4]));
+    rig.engine.destroy().await.expect("destroy");
+    assert_eq!(
+        account_block(&aws).await,
+        Some([Some(true), Some(false), Some(false), Some(false)]),
+        "destroy sets back what the account had"
+    );
+}
+
+const TOKEN: &str = "tap:s3:AccountPublicAccessBlock";
 
 fn instance(name: &str, region: &'static str, manage: bool) -> Instance {
     let inputs = [("region", Value::str(region)), ("manageRegionSettings", Value::Bool(manage))];

@@ -272,6 +272,13 @@ pub async fn verify_region(
     assert_eq!(e.groups()[0].group_id(), Some(sg_id.as_str()));
     assert_eq!(e.private_dns_enabled(), Some(true));
     assert!(e.policy_document().is_some_and(|p| p.contains("execute-api:Invoke")));
+    let s3_vpce = out_str(state, "s3VpcEndpointId");
+    let endpoint = ec2.describe_vpc_endpoints().vpc_endpoint_ids(&s3_vpce).send().await.expect("s3 vpce");
+    let e = &endpoint.vpc_endpoints()[0];
+    assert_eq!(e.service_name(), Some(format!("com.amazonaws.{region}.s3").as_str()));
+    assert_eq!(e.vpc_endpoint_type().map(|t| t.as_str()), Some("Gateway"));
+    assert_eq!(e.route_table_ids(), [out_str(state, "routeTableId")]);
+    assert!(e.policy_document().is_some_and(|p| p.contains("aws:ResourceAccount")));
     // REST API.
     let api = aws.apigateway.get_rest_api().rest_api_id(out_str(state, "restApiId")).send().await.expect("api");
     assert_eq!(api.name(), Some(format!("{prefix}-private-api").as_str()));
@@ -334,9 +341,22 @@ pub async fn verify_password_policy() {
     assert_eq!((p.hard_expiry(), p.password_reuse_prevention(), p.max_password_age()), (Some(true), Some(5), Some(90)));
 }
 
+/// The account's public access block as S3 Control reports it (`None`: none).
+pub async fn account_block(aws: &tap::aws::Clients) -> Option<[Option<bool>; 4]> {
+    use aws_sdk_s3control::error::ProvideErrorMetadata;
+    let account = aws.account_id().await.expect("account");
+    match aws.s3control.get_public_access_block().account_id(&account).send().await {
+        Ok(out) => out.public_access_block_configuration().map(|c| {
+            [c.block_public_acls(), c.block_public_policy(), c.ignore_public_acls(), c.restrict_public_buckets()]
+        }),
+        Err(e) if e.code() == Some("NoSuchPublicAccessBlockConfiguration") => None,
+        Err(e) => panic!("GetPublicAccessBlock: {e:?}"),
+    }
+}
+
 /// Children of one instance with two zones (a third zone adds a subnet and an association) that
 /// does not manage the region's settings (as on the shared moto).
-pub const PER_REGION_CHILDREN: usize = 44;
+pub const PER_REGION_CHILDREN: usize = 45;
 
 /// The children of the region's settings (API Gateway's account, EBS encryption by default).
 pub const REGION_SETTINGS_CHILDREN: usize = 2;
@@ -456,7 +476,7 @@ async fn secure_region_three_regions_preview_up_noop_update_replace_drift_destro
         let expected = match name.strip_prefix(&west) {
             Some(
                 "vpc" | "private-subnet-a" | "private-subnet-b" | "rt" | "rta-0" | "rta-1" | "sg" | "apigw-vpce"
-                | "default-sg" | "default-nacl" | "flow-log" | "api-deployment",
+                | "s3-vpce" | "default-sg" | "default-nacl" | "flow-log" | "api-deployment",
             ) => Op::Replace,
             // The new endpoint is in the API's policy, which takes effect once deployed again.
             Some("igw" | "private-api" | "api-stage") => Op::Update,
@@ -464,7 +484,7 @@ async fn secure_region_three_regions_preview_up_noop_update_replace_drift_destro
         };
         assert_eq!(*op, expected, "{name}");
     }
-    assert_eq!(deleted.len(), 12, "{deleted:?}");
+    assert_eq!(deleted.len(), 13, "{deleted:?}");
     let west_state = &states[1];
     let west_aws = crate::harness::aws("us-west-2").await;
     let vpc = west_aws.ec2.describe_vpcs().vpc_ids(out_str(west_state, "vpcId")).send().await.expect("vpc");

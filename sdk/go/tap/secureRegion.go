@@ -46,6 +46,8 @@ type SecureRegion struct {
 	RestApiId pulumi.StringOutput `pulumi:"restApiId"`
 	// The route table's id.
 	RouteTableId pulumi.StringOutput `pulumi:"routeTableId"`
+	// The S3 gateway endpoint's id (on the route table; this account's buckets only).
+	S3VpcEndpointId pulumi.StringOutput `pulumi:"s3VpcEndpointId"`
 	// The security group's id.
 	SecurityGroupId pulumi.StringOutput `pulumi:"securityGroupId"`
 	// The private subnets' ids, one per availability zone.
@@ -94,6 +96,8 @@ type secureRegionArgs struct {
 	KmsDeletionWindowInDays *int `pulumi:"kmsDeletionWindowInDays"`
 	// Retention of the API Gateway log group: one of CloudWatch's allowed values (default 90).
 	LogRetentionInDays *int `pulumi:"logRetentionInDays"`
+	// Whether this instance manages the account's settings: S3 Block Public Access for the whole account (S3.1), restored on destroy. One instance per account (default false; the examples give it to us-east-1's).
+	ManageAccountSettings *bool `pulumi:"manageAccountSettings"`
 	// Whether this instance manages its region's settings: API Gateway's CloudWatch role and EBS encryption by default (each one per account and region, restored on destroy). Default true; with several instances in one region, give it to one (the others check that a role is set).
 	ManageRegionSettings *bool `pulumi:"manageRegionSettings"`
 	// When given, this instance manages the account's IAM password policy (one instance per account).
@@ -126,6 +130,8 @@ type SecureRegionArgs struct {
 	KmsDeletionWindowInDays pulumi.IntPtrInput
 	// Retention of the API Gateway log group: one of CloudWatch's allowed values (default 90).
 	LogRetentionInDays pulumi.IntPtrInput
+	// Whether this instance manages the account's settings: S3 Block Public Access for the whole account (S3.1), restored on destroy. One instance per account (default false; the examples give it to us-east-1's).
+	ManageAccountSettings pulumi.BoolPtrInput
 	// Whether this instance manages its region's settings: API Gateway's CloudWatch role and EBS encryption by default (each one per account and region, restored on destroy). Default true; with several instances in one region, give it to one (the others check that a role is set).
 	ManageRegionSettings pulumi.BoolPtrInput
 	// When given, this instance manages the account's IAM password policy (one instance per account).
@@ -298,6 +304,11 @@ func (o SecureRegionOutput) RestApiId() pulumi.StringOutput {
 // The route table's id.
 func (o SecureRegionOutput) RouteTableId() pulumi.StringOutput {
 	return o.ApplyT(func(v *SecureRegion) pulumi.StringOutput { return v.RouteTableId }).(pulumi.StringOutput)
+}
+
+// The S3 gateway endpoint's id (on the route table; this account's buckets only).
+func (o SecureRegionOutput) S3VpcEndpointId() pulumi.StringOutput {
+	return o.ApplyT(func(v *SecureRegion) pulumi.StringOutput { return v.S3VpcEndpointId }).(pulumi.StringOutput)
 }
 
 // The security group's id.

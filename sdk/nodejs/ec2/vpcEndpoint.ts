@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "../utilities";
 
 /**
- * A VPC endpoint. Subnets, security groups, the policy, private DNS and tags update in place; changing vpcId, serviceName or vpcEndpointType replaces it. Import with the endpoint id, or `<vpce id>@<region>`.
+ * A VPC endpoint. Subnets, security groups, route tables, the policy, private DNS and tags update in place; changing vpcId, serviceName or vpcEndpointType replaces it. Import with the endpoint id, or `<vpce id>@<region>`.
  */
 export class VpcEndpoint extends pulumi.CustomResource {
     /**
@@ -69,6 +69,10 @@ export class VpcEndpoint extends pulumi.CustomResource {
      */
     declare public readonly region: pulumi.Output<string>;
     /**
+     * The route tables a Gateway endpoint adds its route (the service's prefix list) to.
+     */
+    declare public readonly routeTableIds: pulumi.Output<string[]>;
+    /**
      * The security groups of an Interface endpoint's network interfaces.
      */
     declare public readonly securityGroupIds: pulumi.Output<string[]>;
@@ -117,6 +121,7 @@ export class VpcEndpoint extends pulumi.CustomResource {
             resourceInputs["policy"] = args?.policy;
             resourceInputs["privateDnsEnabled"] = args?.privateDnsEnabled;
             resourceInputs["region"] = args?.region;
+            resourceInputs["routeTableIds"] = args?.routeTableIds;
             resourceInputs["securityGroupIds"] = args?.securityGroupIds;
             resourceInputs["serviceName"] = args?.serviceName;
             resourceInputs["subnetIds"] = args?.subnetIds;
@@ -134,6 +139,7 @@ export class VpcEndpoint extends pulumi.CustomResource {
             resourceInputs["policy"] = undefined /*out*/;
             resourceInputs["privateDnsEnabled"] = undefined /*out*/;
             resourceInputs["region"] = undefined /*out*/;
+            resourceInputs["routeTableIds"] = undefined /*out*/;
             resourceInputs["securityGroupIds"] = undefined /*out*/;
             resourceInputs["serviceName"] = undefined /*out*/;
             resourceInputs["state"] = undefined /*out*/;
@@ -165,6 +171,10 @@ export interface VpcEndpointArgs {
      * The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
      */
     region?: pulumi.Input<string | undefined>;
+    /**
+     * The route tables a Gateway endpoint adds its route (the service's prefix list) to.
+     */
+    routeTableIds?: pulumi.Input<pulumi.Input<string>[] | undefined>;
     /**
      * The security groups of an Interface endpoint's network interfaces.
      */

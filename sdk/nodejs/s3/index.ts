@@ -5,6 +5,11 @@ import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "../utilities";
 
 // Export members:
+export { AccountPublicAccessBlockArgs } from "./accountPublicAccessBlock";
+export type AccountPublicAccessBlock = import("./accountPublicAccessBlock").AccountPublicAccessBlock;
+export const AccountPublicAccessBlock: typeof import("./accountPublicAccessBlock").AccountPublicAccessBlock = null as any;
+utilities.lazyLoad(exports, ["AccountPublicAccessBlock"], () => require("./accountPublicAccessBlock"));
+
 export { BucketArgs } from "./bucket";
 export type Bucket = import("./bucket").Bucket;
 export const Bucket: typeof import("./bucket").Bucket = null as any;
@@ -50,6 +55,8 @@ const _module = {
     version: utilities.getVersion(),
     construct: (name: string, type: string, urn: string): pulumi.Resource => {
         switch (type) {
+            case "tap:s3:AccountPublicAccessBlock":
+                return new AccountPublicAccessBlock(name, <any>undefined, { urn })
             case "tap:s3:Bucket":
                 return new Bucket(name, <any>undefined, { urn })
             case "tap:s3:BucketLifecycleConfiguration":

@@ -113,6 +113,7 @@ _utilities.register(
   "mod": "s3",
   "fqn": "pulumi_tap.s3",
   "classes": {
+   "tap:s3:AccountPublicAccessBlock": "AccountPublicAccessBlock",
    "tap:s3:Bucket": "Bucket",
    "tap:s3:BucketLifecycleConfiguration": "BucketLifecycleConfiguration",
    "tap:s3:BucketLogging": "BucketLogging",

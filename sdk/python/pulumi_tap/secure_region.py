@@ -30,6 +30,7 @@ class SecureRegionArgs:
                  environment: pulumi.Input[Optional[_builtins.str]] = None,
                  kms_deletion_window_in_days: pulumi.Input[Optional[_builtins.int]] = None,
                  log_retention_in_days: pulumi.Input[Optional[_builtins.int]] = None,
+                 manage_account_settings: pulumi.Input[Optional[_builtins.bool]] = None,
                  manage_region_settings: pulumi.Input[Optional[_builtins.bool]] = None,
                  password_policy: pulumi.Input[Optional['PasswordPolicyArgs']] = None,
                  route_to_internet_gateway: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -47,6 +48,7 @@ class SecureRegionArgs:
         :param pulumi.Input[_builtins.str] environment: The `Environment` tag on every child (default `Production`).
         :param pulumi.Input[_builtins.int] kms_deletion_window_in_days: Days the KMS key waits before deletion once scheduled, 7-30 (default 30).
         :param pulumi.Input[_builtins.int] log_retention_in_days: Retention of the API Gateway log group: one of CloudWatch's allowed values (default 90).
+        :param pulumi.Input[_builtins.bool] manage_account_settings: Whether this instance manages the account's settings: S3 Block Public Access for the whole account (S3.1), restored on destroy. One instance per account (default false; the examples give it to us-east-1's).
         :param pulumi.Input[_builtins.bool] manage_region_settings: Whether this instance manages its region's settings: API Gateway's CloudWatch role and EBS encryption by default (each one per account and region, restored on destroy). Default true; with several instances in one region, give it to one (the others check that a role is set).
         :param pulumi.Input['PasswordPolicyArgs'] password_policy: When given, this instance manages the account's IAM password policy (one instance per account).
         :param pulumi.Input[_builtins.bool] route_to_internet_gateway: Whether the route table sends 0.0.0.0/0 to the internet gateway (default false: the subnets are private by routing too); the gateway is created and attached either way.
@@ -71,6 +73,8 @@ class SecureRegionArgs:
             pulumi.set(__self__, "kms_deletion_window_in_days", kms_deletion_window_in_days)
         if log_retention_in_days is not None:
             pulumi.set(__self__, "log_retention_in_days", log_retention_in_days)
+        if manage_account_settings is not None:
+            pulumi.set(__self__, "manage_account_settings", manage_account_settings)
         if manage_region_settings is not None:
             pulumi.set(__self__, "manage_region_settings", manage_region_settings)
         if password_policy is not None:
@@ -201,6 +205,18 @@ class SecureRegionArgs:
         pulumi.set(self, "log_retention_in_days", value)
 
     @_builtins.property
+    @pulumi.getter(name="manageAccountSettings")
+    def manage_account_settings(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Whether this instance manages the account's settings: S3 Block Public Access for the whole account (S3.1), restored on destroy. One instance per account (default false; the examples give it to us-east-1's).
+        """
+        return pulumi.get(self, "manage_account_settings")
+
+    @manage_account_settings.setter
+    def manage_account_settings(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "manage_account_settings", value)
+
+    @_builtins.property
     @pulumi.getter(name="manageRegionSettings")
     def manage_region_settings(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
@@ -264,6 +280,7 @@ class SecureRegion(pulumi.ComponentResource):
                  environment: pulumi.Input[Optional[_builtins.str]] = None,
                  kms_deletion_window_in_days: pulumi.Input[Optional[_builtins.int]] = None,
                  log_retention_in_days: pulumi.Input[Optional[_builtins.int]] = None,
+                 manage_account_settings: pulumi.Input[Optional[_builtins.bool]] = None,
                  manage_region_settings: pulumi.Input[Optional[_builtins.bool]] = None,
                  password_policy: pulumi.Input[Optional[Union['PasswordPolicyArgs', 'PasswordPolicyArgsDict']]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
@@ -284,6 +301,7 @@ class SecureRegion(pulumi.ComponentResource):
         :param pulumi.Input[_builtins.str] environment: The `Environment` tag on every child (default `Production`).
         :param pulumi.Input[_builtins.int] kms_deletion_window_in_days: Days the KMS key waits before deletion once scheduled, 7-30 (default 30).
         :param pulumi.Input[_builtins.int] log_retention_in_days: Retention of the API Gateway log group: one of CloudWatch's allowed values (default 90).
+        :param pulumi.Input[_builtins.bool] manage_account_settings: Whether this instance manages the account's settings: S3 Block Public Access for the whole account (S3.1), restored on destroy. One instance per account (default false; the examples give it to us-east-1's).
         :param pulumi.Input[_builtins.bool] manage_region_settings: Whether this instance manages its region's settings: API Gateway's CloudWatch role and EBS encryption by default (each one per account and region, restored on destroy). Default true; with several instances in one region, give it to one (the others check that a role is set).
         :param pulumi.Input[Union['PasswordPolicyArgs', 'PasswordPolicyArgsDict']] password_policy: When given, this instance manages the account's IAM password policy (one instance per account).
         :param pulumi.Input[_builtins.str] region: The AWS region to build, e.g. `us-east-1`.
@@ -323,6 +341,7 @@ class SecureRegion(pulumi.ComponentResource):
                  environment: pulumi.Input[Optional[_builtins.str]] = None,
                  kms_deletion_window_in_days: pulumi.Input[Optional[_builtins.int]] = None,
                  log_retention_in_days: pulumi.Input[Optional[_builtins.int]] = None,
+                 manage_account_settings: pulumi.Input[Optional[_builtins.bool]] = None,
                  manage_region_settings: pulumi.Input[Optional[_builtins.bool]] = None,
                  password_policy: pulumi.Input[Optional[Union['PasswordPolicyArgs', 'PasswordPolicyArgsDict']]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
@@ -348,6 +367,7 @@ class SecureRegion(pulumi.ComponentResource):
             __props__.__dict__["environment"] = environment
             __props__.__dict__["kms_deletion_window_in_days"] = kms_deletion_window_in_days
             __props__.__dict__["log_retention_in_days"] = log_retention_in_days
+            __props__.__dict__["manage_account_settings"] = manage_account_settings
             __props__.__dict__["manage_region_settings"] = manage_region_settings
             __props__.__dict__["password_policy"] = password_policy
             if region is None and not opts.urn:
@@ -370,6 +390,7 @@ class SecureRegion(pulumi.ComponentResource):
             __props__.__dict__["log_group_name"] = None
             __props__.__dict__["rest_api_id"] = None
             __props__.__dict__["route_table_id"] = None
+            __props__.__dict__["s3_vpc_endpoint_id"] = None
             __props__.__dict__["security_group_id"] = None
             __props__.__dict__["subnet_ids"] = None
             __props__.__dict__["vpc_endpoint_id"] = None
@@ -500,6 +521,14 @@ class SecureRegion(pulumi.ComponentResource):
         The route table's id.
         """
         return pulumi.get(self, "route_table_id")
+
+    @_builtins.property
+    @pulumi.getter(name="s3VpcEndpointId")
+    def s3_vpc_endpoint_id(self) -> pulumi.Output[_builtins.str]:
+        """
+        The S3 gateway endpoint's id (on the route table; this account's buckets only).
+        """
+        return pulumi.get(self, "s3_vpc_endpoint_id")
 
     @_builtins.property
     @pulumi.getter(name="securityGroupId")

@@ -4,8 +4,7 @@
 //! encrypted API log group, and logs execution (INFO) with metrics to its own encrypted group;
 //! and, on the instance that manages the region's settings, API Gateway's CloudWatch role.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::json;
@@ -188,37 +187,6 @@ pub fn method_settings_args(r: &Region, stage: &Child) -> Args<MethodSettings> {
         .set("region", r.val())
 }
 
-/// Which component manages each region's settings, per provider instance and run of the program
-/// (Configure starts a run): two in one stack would undo each other's.
-fn owners() -> &'static Mutex<HashMap<(String, String), String>> {
-    static OWNERS: OnceLock<Mutex<HashMap<(String, String), String>>> = OnceLock::new();
-    OWNERS.get_or_init(Mutex::default)
-}
-
-/// Claims `r`'s region settings for the component `urn` under the provider instance `provider`.
-pub fn claim_region_settings(provider: &str, r: &Region, urn: &str) -> Result<()> {
-    let mut owners = owners().lock().unwrap_or_else(|e| e.into_inner());
-    let owner = owners.entry((provider.to_string(), r.name.clone())).or_insert_with(|| urn.to_string());
-    if owner != urn {
-        return Err(Error::input(
-            "manageRegionSettings",
-            format!(
-                "{} already manages the settings of {} in this stack (API Gateway's CloudWatch role and EBS encryption by default are one per region): \
-                 set manageRegionSettings: false on every other SecureRegion in {}",
-                owner.rsplit("::").next().unwrap_or(owner),
-                r.name,
-                r.name
-            ),
-        ));
-    }
-    Ok(())
-}
-
-/// Ends the claims of the provider instance `provider` (its program runs again).
-pub fn release_claims(provider: &str) {
-    owners().lock().unwrap_or_else(|e| e.into_inner()).retain(|(p, _), _| p != provider);
-}
-
 /// For an instance that does not manage the region's settings: a CloudWatch role must be set
 /// before its stage logs (the managing instance may be setting it in this very run: waited for).
 async fn require_cloudwatch_role(r: &Region) -> Result<()> {
@@ -283,7 +251,9 @@ pub fn build(g: &Graph, r: &Arc<Region>, network: &Network, keys: &Keys, iam: &I
         Value::Bool(false) => None,
         _ => {
             let (r, role, attachment) = (r.clone(), iam.role.clone(), iam.attachment.clone());
-            Some(g.child("api-account", async move {
+            // A fixed name per region: two owners under different provider instances collide on
+            // its URN (one provider refuses the second owner itself: `owners`).
+            Some(g.named(&format!("api-gateway-account-{}", r.name), async move {
                 let role = ready(&role).await?;
                 // The role can write logs before API Gateway is told to use it.
                 ready(&attachment).await?;

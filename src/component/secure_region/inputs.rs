@@ -58,6 +58,11 @@ pub struct SecureRegionArgs {
     /// region, give it to one (the others check that a role is set).
     #[field(default = true)]
     pub manage_region_settings: bool,
+    /// Whether this instance manages the account's settings: S3 Block Public Access for the whole
+    /// account (S3.1), restored on destroy. One instance per account (default false; the examples
+    /// give it to us-east-1's).
+    #[field(default = false)]
+    pub manage_account_settings: bool,
     /// The `Environment` tag on every child (default `Production`).
     #[field(default = "Production")]
     pub environment: String,
@@ -129,6 +134,7 @@ pub struct Settings {
     pub route_to_igw: Val,
     pub flow_logs: Val,
     pub manage_region_settings: Val,
+    pub manage_account_settings: Val,
     pub environment: Val,
     pub tags: Val,
     pub log_retention: Val,
@@ -269,6 +275,7 @@ pub fn validate(
         route_to_igw: get("routeToInternetGateway"),
         flow_logs: get("enableFlowLogs"),
         manage_region_settings: get("manageRegionSettings"),
+        manage_account_settings: get("manageAccountSettings"),
         environment: get("environment"),
         tags: get("tags"),
         log_retention: get("logRetentionInDays"),

@@ -16,6 +16,7 @@ pub mod inputs;
 mod keys;
 mod network;
 pub mod outputs;
+mod owners;
 mod storage;
 
 use std::sync::Arc;
@@ -30,7 +31,7 @@ use crate::value::{self, PropertyMap, Unknown, Value};
 
 pub const TOKEN: &str = "tap:index:SecureRegion";
 
-pub use api::release_claims;
+pub use owners::release_claims;
 
 /// What every concern needs to know about the region being built.
 pub struct Region {
@@ -186,7 +187,10 @@ pub async fn construct(
         preview: req.dry_run,
     });
     if region.settings.manage_region_settings.value == Value::Bool(true) {
-        api::claim_region_settings(&clients.provider, &region, &urn)?;
+        owners::claim_region_settings(&clients.provider, &region, &urn)?;
+    }
+    if region.settings.manage_account_settings.value == Value::Bool(true) {
+        owners::claim_account_settings(&clients.provider, &urn)?;
     }
     let graph = Graph::new(monitor);
     let network = network::build(&graph, &region);
@@ -284,6 +288,7 @@ mod args_tests {
             ("rta", network::association_args(&r, &subnet, &table).undeclared().to_vec()),
             ("sg", network::security_group_args(&r, &vpc).undeclared().to_vec()),
             ("vpce", network::endpoint_args(&r, &vpc, &sg, std::slice::from_ref(&subnet)).undeclared().to_vec()),
+            ("s3 vpce", network::s3_endpoint_args(&r, &vpc, &table).undeclared().to_vec()),
             ("kms", keys::key_args(&r).undeclared().to_vec()),
             ("alias", keys::alias_args(&r, &key).undeclared().to_vec()),
             ("logs", keys::log_group_args(&r, &key).undeclared().to_vec()),
@@ -301,6 +306,7 @@ mod args_tests {
             ("policy", storage::policy_args(&r, &bucket).undeclared().to_vec()),
             ("encryption", storage::encryption_args(&r, &bucket, &key).undeclared().to_vec()),
             ("pab", storage::public_access_block_args(&r, &bucket).undeclared().to_vec()),
+            ("account pab", storage::account_public_access_block_args().undeclared().to_vec()),
             ("default sg", network::default_security_group_args(&r, &vpc).undeclared().to_vec()),
             ("default acl", network::default_acl_args(&r, &vpc).undeclared().to_vec()),
             ("flow logs", flow_logs::log_group_args(&r, &key).undeclared().to_vec()),
@@ -332,7 +338,7 @@ mod args_tests {
     #[test]
     fn the_component_outputs_are_declared() {
         let names: Vec<&str> = outputs::SecureRegionOutputs::fields().iter().map(|f| f.name).collect();
-        assert!(names.contains(&"vpcId") && names.contains(&"flowLogId") && names.len() == 19, "{names:?}");
+        assert!(names.contains(&"vpcId") && names.contains(&"flowLogId") && names.len() == 20, "{names:?}");
     }
 
     #[test]

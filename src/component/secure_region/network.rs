@@ -1,5 +1,6 @@
 //! The region's network: VPC, internet gateway, one private subnet per zone, the route table and
-//! its associations, the restrictive security group, and the execute-api interface endpoint.
+//! its associations, the restrictive security group, the execute-api interface endpoint, and the
+//! S3 gateway endpoint on the route table (the private subnets reach S3 without the internet).
 
 use std::sync::Arc;
 
@@ -23,6 +24,7 @@ pub struct Network {
     pub route_table: Pending,
     pub security_group: Pending,
     pub endpoint: Pending,
+    pub s3_endpoint: Pending,
 }
 
 pub fn vpc_args(r: &Region) -> Args<Vpc> {
@@ -179,6 +181,27 @@ pub fn endpoint_args(r: &Region, vpc: &Child, sg: &Child, subnets: &[Child]) -> 
         .set("tags", r.tags("apigw-vpce", &[("Purpose", Val::str("Private API Gateway Access"))]))
 }
 
+/// The S3 gateway endpoint's policy: any caller in the VPC, this account's buckets only (data
+/// cannot be copied out to another account's bucket through it).
+pub fn s3_endpoint_policy(r: &Region) -> serde_json::Value {
+    json!({"Version": "2012-10-17", "Statement": [{
+        "Sid": "ThisAccountsBucketsOnly", "Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:ResourceAccount": r.account}}}]})
+}
+
+/// S3 for the private subnets without the internet: a Gateway endpoint routed to from the
+/// route table.
+pub fn s3_endpoint_args(r: &Region, vpc: &Child, table: &Child) -> Args<VpcEndpoint> {
+    Args::new()
+        .set("vpcId", vpc.id())
+        .known("serviceName", Value::str(endpoint_service(&r.name, "s3")))
+        .known("vpcEndpointType", Value::str("Gateway"))
+        .set("routeTableIds", table.id().map(|id| Value::Array(vec![id.clone()])))
+        .known("policy", Value::str(s3_endpoint_policy(r).to_string()))
+        .set("region", r.val())
+        .set("tags", r.tags("s3-vpce", &[("Purpose", Val::str("Private S3 access"))]))
+}
+
 pub fn build(g: &Graph, r: &Arc<Region>) -> Network {
     let vpc = {
         let r = r.clone();
@@ -222,7 +245,8 @@ pub fn build(g: &Graph, r: &Arc<Region>) -> Network {
     }
     if r.settings.manage_region_settings.value != Value::Bool(false) {
         let r = r.clone();
-        g.child("ebs-encryption", async move { Ok(ebs_encryption_args(&r)) });
+        // A fixed name per region, as API Gateway's account has.
+        g.named(&format!("ebs-encryption-by-default-{}", r.name), async move { Ok(ebs_encryption_args(&r)) });
     }
     let endpoint = {
         let (r, vpc, sg, subnets) = (r.clone(), vpc.clone(), security_group.clone(), subnets.clone());
@@ -242,7 +266,11 @@ pub fn build(g: &Graph, r: &Arc<Region>) -> Network {
             async move { Ok(association_args(&r, &ready(&subnet).await?, &ready(&table).await?)) },
         );
     }
-    Network { vpc, igw, subnets, route_table, security_group, endpoint }
+    let s3_endpoint = {
+        let (r, vpc, table) = (r.clone(), vpc.clone(), route_table.clone());
+        g.child("s3-vpce", async move { Ok(s3_endpoint_args(&r, &ready(&vpc).await?, &ready(&table).await?)) })
+    };
+    Network { vpc, igw, subnets, route_table, security_group, endpoint, s3_endpoint }
 }
 
 #[cfg(test)]

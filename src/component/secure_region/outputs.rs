@@ -40,6 +40,8 @@ pub struct SecureRegionOutputs {
     pub api_gateway_role_arn: String,
     /// The execute-api interface endpoint's id.
     pub vpc_endpoint_id: String,
+    /// The S3 gateway endpoint's id (on the route table; this account's buckets only).
+    pub s3_vpc_endpoint_id: String,
     /// The private REST API's id.
     pub rest_api_id: String,
     /// The API's stage (`prod`), serving `GET /` (a health check) through the endpoint.
@@ -92,6 +94,7 @@ pub fn collect(
         ("kmsAliasName", alias.out("name")),
         ("apiGatewayRoleArn", role.out("arn")),
         ("vpcEndpointId", endpoint.id()),
+        ("s3VpcEndpointId", done(&network.s3_endpoint)?.id()),
         ("restApiId", rest_api.id()),
         ("apiStageName", done(&api.stage)?.out("stageName")),
         ("logGroupName", log_group.out("name")),

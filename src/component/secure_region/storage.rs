@@ -2,7 +2,8 @@
 //! default SSE-KMS encryption with the region's key, its public access block, versioning,
 //! enforced ownership, lifecycle and access logging; and the region's access-log bucket, locked
 //! down the same way (SSE-S3, which log delivery needs; a policy admitting only S3's logging
-//! service for the secure bucket).
+//! service for the secure bucket); and, on the instance that manages the account's settings, S3
+//! Block Public Access for the whole account.
 
 use std::sync::Arc;
 
@@ -12,9 +13,10 @@ use super::keys::Keys;
 use super::Region;
 use crate::component::graph::{ready, Args, Child, Graph, Pending, Val};
 use crate::resources::s3::{
-    bucket::Bucket, bucket_policy::BucketPolicy, lifecycle_configuration::Lifecycle, logging::Logging,
-    ownership_controls::Ownership, public_access_block::BucketPublicAccessBlock,
-    server_side_encryption::BucketServerSideEncryptionConfiguration, setting::Setting, versioning::Versioning,
+    account_public_access_block::AccountPublicAccessBlock, bucket::Bucket, bucket_policy::BucketPolicy,
+    lifecycle_configuration::Lifecycle, logging::Logging, ownership_controls::Ownership,
+    public_access_block::BucketPublicAccessBlock, server_side_encryption::BucketServerSideEncryptionConfiguration,
+    setting::Setting, versioning::Versioning,
 };
 use crate::value::Value;
 
@@ -106,14 +108,24 @@ pub fn log_encryption_args(r: &Region, logs: &Child) -> Args<BucketServerSideEnc
     Args::new().set("bucket", logs.id()).known("rules", rules).set("region", r.val())
 }
 
+/// All four switches of a public access block on.
+fn block_all<R: crate::resource::Resource>(args: Args<R>) -> Args<R> {
+    ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"]
+        .into_iter()
+        .fold(args, |args, switch| args.known(switch, Value::Bool(true)))
+}
+
 pub fn public_access_block_args(r: &Region, bucket: &Child) -> Args<BucketPublicAccessBlock> {
-    Args::new()
-        .set("bucket", bucket.id())
-        .known("blockPublicAcls", Value::Bool(true))
-        .known("blockPublicPolicy", Value::Bool(true))
-        .known("ignorePublicAcls", Value::Bool(true))
-        .known("restrictPublicBuckets", Value::Bool(true))
-        .set("region", r.val())
+    block_all(Args::new().set("bucket", bucket.id())).set("region", r.val())
+}
+
+/// The account's public access block's child name: fixed, so two instances given
+/// manageAccountSettings collide.
+pub const ACCOUNT_PUBLIC_ACCESS_BLOCK_NAME: &str = "account-public-access-block";
+
+/// S3 Block Public Access for the whole account (S3.1), for the caller's account.
+pub fn account_public_access_block_args() -> Args<AccountPublicAccessBlock> {
+    block_all(Args::new())
 }
 
 pub fn versioning_args(r: &Region, bucket: &Child) -> Args<Setting<Versioning>> {
@@ -222,6 +234,9 @@ pub fn build(g: &Graph, r: &Arc<Region>, keys: &Keys) -> Storage {
             ready(&log_policy).await?;
             Ok(logging_args(&r, &bucket, &logs))
         });
+    }
+    if r.settings.manage_account_settings.value == Value::Bool(true) {
+        g.named(ACCOUNT_PUBLIC_ACCESS_BLOCK_NAME, async move { Ok(account_public_access_block_args()) });
     }
     Storage { bucket, logs }
 }

@@ -246,7 +246,8 @@ async fn read_table(ctx: &Ctx, id: &str) -> Result<Option<RouteTableOutputs>> {
             .iter()
             .filter_map(|r| {
                 let gateway = r.gateway_id().filter(|g| *g != "local")?;
-                // The local route belongs to the VPC, not to the program.
+                // The local route belongs to the VPC, not to the program; a gateway endpoint's
+                // route (to a prefix list, no CIDR) belongs to the endpoint.
                 Some(Route { cidr_block: r.destination_cidr_block()?.to_string(), gateway_id: gateway.to_string() })
             })
             .collect();

@@ -7,12 +7,16 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use tap_macros::Fields;
 
-use super::{check_bucket_name, BUCKET_HINT};
-use crate::error::{aws, Error, Result, Service::S3};
-use crate::resource::{deleted, Checker, Created, Ctx, Resource};
+use super::setting::{none_when, BucketSetting, Setting};
+use super::BUCKET_HINT;
+use crate::error::{aws, Result, Service::S3};
+use crate::resource::{Checker, Ctx};
 use crate::resources::policy;
 
-pub struct BucketPolicy;
+pub struct Policy;
+
+/// The resource.
+pub type BucketPolicy = Setting<Policy>;
 
 /// A bucket's policy. The policy updates in place; changing bucket replaces it. Import with the
 /// bucket name, or `<name>@<region>`.
@@ -30,68 +34,37 @@ pub struct BucketPolicyArgs {
 }
 
 #[async_trait]
-impl Resource for BucketPolicy {
+impl BucketSetting for Policy {
     const TOKEN: &'static str = "tap:s3:BucketPolicy";
-    type Inputs = BucketPolicyArgs;
-    type State = BucketPolicyArgs;
-    /// Untagged, and its create is safe to repeat: no marker.
-    const MARKED: bool = false;
+    type Args = BucketPolicyArgs;
 
-    /// One per bucket: a replacement on the same bucket deletes the old one first (else the
-    /// old one's delete would remove the new one).
-    fn replace_conflicts(&self, _name: &str, olds: &Self::State, news: &Self::Inputs) -> bool {
-        olds.bucket == news.bucket
+    fn bucket(args: &BucketPolicyArgs) -> &str {
+        &args.bucket
     }
 
-    fn check(&self, c: &mut Checker<'_>) {
-        check_bucket_name(c, "bucket");
+    fn check(c: &mut Checker<'_>) {
         policy::check(c, "policy");
     }
 
-    async fn create(&self, ctx: &Ctx, inputs: &BucketPolicyArgs) -> Result<Created<BucketPolicyArgs>> {
-        put(ctx, inputs).await?;
-        Ok(Created { id: inputs.bucket.clone(), state: inputs.clone() })
+    async fn put(ctx: &Ctx, args: &BucketPolicyArgs) -> Result<()> {
+        let request = ctx.clients.s3.put_bucket_policy().bucket(&args.bucket).policy(policy::compact(&args.policy));
+        request.send().await.map_err(aws(S3, "PutBucketPolicy"))?;
+        Ok(())
     }
 
-    async fn read(&self, ctx: &Ctx, id: &str, _prior: Option<BucketPolicyArgs>) -> Result<Option<BucketPolicyArgs>> {
-        match ctx.clients.s3.get_bucket_policy().bucket(id).send().await.map_err(aws(S3, "GetBucketPolicy")) {
-            Ok(out) => Ok(Some(BucketPolicyArgs {
-                bucket: id.to_string(),
-                policy: policy::compact(out.policy().unwrap_or_default()),
-                region: ctx.region().to_string(),
-            })),
-            Err(e) if e.is_gone() || e.is_code(&["NoSuchBucketPolicy"]) => Ok(None),
-            Err(e) => Err(e),
-        }
+    async fn get(ctx: &Ctx, bucket: &str) -> Result<Option<BucketPolicyArgs>> {
+        let out = ctx.clients.s3.get_bucket_policy().bucket(bucket).send().await;
+        let out = none_when(out.map_err(aws(S3, "GetBucketPolicy")), &["NoSuchBucketPolicy"])?;
+        Ok(out.map(|o| BucketPolicyArgs {
+            bucket: bucket.to_string(),
+            policy: policy::compact(o.policy().unwrap_or_default()),
+            region: ctx.region().to_string(),
+        }))
     }
 
-    async fn update(
-        &self,
-        ctx: &Ctx,
-        _id: &str,
-        _olds: BucketPolicyArgs,
-        news: BucketPolicyArgs,
-    ) -> Result<BucketPolicyArgs> {
-        put(ctx, &news).await?;
-        Ok(news)
+    async fn remove(ctx: &Ctx, bucket: &str) -> Result<()> {
+        let out = ctx.clients.s3.delete_bucket_policy().bucket(bucket).send().await;
+        none_when(out.map_err(aws(S3, "DeleteBucketPolicy")), &["NoSuchBucketPolicy"])?;
+        Ok(())
     }
-
-    async fn delete(&self, ctx: &Ctx, id: &str, _olds: BucketPolicyArgs) -> Result<()> {
-        deleted(
-            ctx.clients.s3.delete_bucket_policy().bucket(id).send().await.map_err(aws(S3, "DeleteBucketPolicy")),
-            Error::is_gone,
-        )
-    }
-}
-
-async fn put(ctx: &Ctx, args: &BucketPolicyArgs) -> Result<()> {
-    ctx.clients
-        .s3
-        .put_bucket_policy()
-        .bucket(&args.bucket)
-        .policy(policy::compact(&args.policy))
-        .send()
-        .await
-        .map_err(aws(S3, "PutBucketPolicy"))?;
-    Ok(())
 }

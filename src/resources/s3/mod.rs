@@ -1,7 +1,8 @@
 //! S3 resources: the bucket and its settings — policy, default encryption, public access block,
 //! versioning, ownership controls, lifecycle and access logging — each its own resource, as in
-//! pulumi-aws, with the bucket name as id.
+//! pulumi-aws, with the bucket name as id; and the account's public access block (S3 Control).
 
+pub mod account_public_access_block;
 pub mod bucket;
 pub mod bucket_policy;
 pub mod lifecycle_configuration;

@@ -8,20 +8,24 @@ use aws_sdk_s3::types::PublicAccessBlockConfiguration;
 use serde::{Deserialize, Serialize};
 use tap_macros::Fields;
 
-use super::{check_bucket_name, BUCKET_HINT};
-use crate::error::{aws, Error, Result, Service::S3};
-use crate::resource::{deleted, Checker, Created, Ctx, Resource};
+use super::setting::{none_when, BucketSetting, Setting};
+use super::BUCKET_HINT;
+use crate::error::{aws, Result, Service::S3};
+use crate::resource::Ctx;
 
-pub struct BucketPublicAccessBlock;
+pub struct PublicAccessBlock;
 
-/// A bucket's public access block. The four flags update in place; changing bucket replaces it.
-/// Import with the bucket name, or `<name>@<region>`.
-#[derive(Debug, Clone, Serialize, Deserialize, Fields)]
+/// The resource.
+pub type BucketPublicAccessBlock = Setting<PublicAccessBlock>;
+
+/// What S3 answers for a bucket without one.
+const NONE: &str = "NoSuchPublicAccessBlockConfiguration";
+
+/// The four switches of a public access block, a bucket's or the account's.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
-pub struct PublicAccessBlockArgs {
-    /// The bucket's name.
-    #[field(replace, identity, required = BUCKET_HINT)]
-    pub bucket: String,
+#[field(token = "tap:s3:PublicAccessBlockFlags")]
+pub struct PublicAccessFlags {
     /// Reject requests that grant public access through ACLs (default false).
     #[field(default = false)]
     pub block_public_acls: bool,
@@ -34,93 +38,82 @@ pub struct PublicAccessBlockArgs {
     /// Allow only AWS services and the account itself under a public policy (default false).
     #[field(default = false)]
     pub restrict_public_buckets: bool,
+}
+
+/// Conversions between the flags and an SDK's configuration (S3's and S3 Control's are distinct
+/// types of one shape).
+macro_rules! configuration {
+    ($config:ty) => {
+        impl From<PublicAccessFlags> for $config {
+            fn from(f: PublicAccessFlags) -> $config {
+                <$config>::builder()
+                    .block_public_acls(f.block_public_acls)
+                    .block_public_policy(f.block_public_policy)
+                    .ignore_public_acls(f.ignore_public_acls)
+                    .restrict_public_buckets(f.restrict_public_buckets)
+                    .build()
+            }
+        }
+
+        impl From<&$config> for PublicAccessFlags {
+            fn from(c: &$config) -> PublicAccessFlags {
+                PublicAccessFlags {
+                    block_public_acls: c.block_public_acls().unwrap_or(false),
+                    block_public_policy: c.block_public_policy().unwrap_or(false),
+                    ignore_public_acls: c.ignore_public_acls().unwrap_or(false),
+                    restrict_public_buckets: c.restrict_public_buckets().unwrap_or(false),
+                }
+            }
+        }
+    };
+}
+
+configuration!(PublicAccessBlockConfiguration);
+configuration!(aws_sdk_s3control::types::PublicAccessBlockConfiguration);
+
+/// A bucket's public access block. The four flags update in place; changing bucket replaces it.
+/// Import with the bucket name, or `<name>@<region>`.
+#[derive(Debug, Clone, Serialize, Deserialize, Fields)]
+#[serde(rename_all = "camelCase")]
+pub struct PublicAccessBlockArgs {
+    /// The bucket's name.
+    #[field(replace, identity, required = BUCKET_HINT)]
+    pub bucket: String,
+    #[serde(flatten)]
+    pub flags: PublicAccessFlags,
     #[field(region)]
     pub region: String,
 }
 
 #[async_trait]
-impl Resource for BucketPublicAccessBlock {
+impl BucketSetting for PublicAccessBlock {
     const TOKEN: &'static str = "tap:s3:BucketPublicAccessBlock";
-    type Inputs = PublicAccessBlockArgs;
-    type State = PublicAccessBlockArgs;
-    /// Untagged, and its create is safe to repeat: no marker.
-    const MARKED: bool = false;
+    type Args = PublicAccessBlockArgs;
 
-    /// One per bucket: a replacement on the same bucket deletes the old one first (else the
-    /// old one's delete would remove the new one).
-    fn replace_conflicts(&self, _name: &str, olds: &Self::State, news: &Self::Inputs) -> bool {
-        olds.bucket == news.bucket
+    fn bucket(args: &PublicAccessBlockArgs) -> &str {
+        &args.bucket
     }
 
-    fn check(&self, c: &mut Checker<'_>) {
-        check_bucket_name(c, "bucket");
+    async fn put(ctx: &Ctx, args: &PublicAccessBlockArgs) -> Result<()> {
+        let config = PublicAccessBlockConfiguration::from(args.flags);
+        let request = ctx.clients.s3.put_public_access_block().bucket(&args.bucket);
+        request.public_access_block_configuration(config).send().await.map_err(aws(S3, "PutPublicAccessBlock"))?;
+        Ok(())
     }
 
-    async fn create(&self, ctx: &Ctx, inputs: &PublicAccessBlockArgs) -> Result<Created<PublicAccessBlockArgs>> {
-        put(ctx, inputs).await?;
-        Ok(Created { id: inputs.bucket.clone(), state: inputs.clone() })
+    async fn get(ctx: &Ctx, bucket: &str) -> Result<Option<PublicAccessBlockArgs>> {
+        let out = ctx.clients.s3.get_public_access_block().bucket(bucket).send().await;
+        let out = none_when(out.map_err(aws(S3, "GetPublicAccessBlock")), &[NONE])?;
+        Ok(out.as_ref().and_then(|o| o.public_access_block_configuration()).map(|c| PublicAccessBlockArgs {
+            bucket: bucket.to_string(),
+            flags: c.into(),
+            region: ctx.region().to_string(),
+        }))
     }
 
-    async fn read(
-        &self,
-        ctx: &Ctx,
-        id: &str,
-        _prior: Option<PublicAccessBlockArgs>,
-    ) -> Result<Option<PublicAccessBlockArgs>> {
-        match ctx.clients.s3.get_public_access_block().bucket(id).send().await.map_err(aws(S3, "GetPublicAccessBlock"))
-        {
-            Ok(out) => Ok(out.public_access_block_configuration().map(|c| PublicAccessBlockArgs {
-                bucket: id.to_string(),
-                block_public_acls: c.block_public_acls().unwrap_or(false),
-                block_public_policy: c.block_public_policy().unwrap_or(false),
-                ignore_public_acls: c.ignore_public_acls().unwrap_or(false),
-                restrict_public_buckets: c.restrict_public_buckets().unwrap_or(false),
-                region: ctx.region().to_string(),
-            })),
-            Err(e) if e.is_gone() || e.is_code(&["NoSuchPublicAccessBlockConfiguration"]) => Ok(None),
-            Err(e) => Err(e),
-        }
+    async fn remove(ctx: &Ctx, bucket: &str) -> Result<()> {
+        let out = ctx.clients.s3.delete_public_access_block().bucket(bucket).send().await;
+        none_when(out.map_err(aws(S3, "DeletePublicAccessBlock")), &[NONE])?;
+        Ok(())
     }
-
-    async fn update(
-        &self,
-        ctx: &Ctx,
-        _id: &str,
-        _olds: PublicAccessBlockArgs,
-        news: PublicAccessBlockArgs,
-    ) -> Result<PublicAccessBlockArgs> {
-        put(ctx, &news).await?;
-        Ok(news)
-    }
-
-    async fn delete(&self, ctx: &Ctx, id: &str, _olds: PublicAccessBlockArgs) -> Result<()> {
-        deleted(
-            ctx.clients
-                .s3
-                .delete_public_access_block()
-                .bucket(id)
-                .send()
-                .await
-                .map_err(aws(S3, "DeletePublicAccessBlock")),
-            Error::is_gone,
-        )
-    }
-}
-
-async fn put(ctx: &Ctx, args: &PublicAccessBlockArgs) -> Result<()> {
-    let config = PublicAccessBlockConfiguration::builder()
-        .block_public_acls(args.block_public_acls)
-        .block_public_policy(args.block_public_policy)
-        .ignore_public_acls(args.ignore_public_acls)
-        .restrict_public_buckets(args.restrict_public_buckets)
-        .build();
-    ctx.clients
-        .s3
-        .put_public_access_block()
-        .bucket(&args.bucket)
-        .public_access_block_configuration(config)
-        .send()
-        .await
-        .map_err(aws(S3, "PutPublicAccessBlock"))?;
-    Ok(())
 }

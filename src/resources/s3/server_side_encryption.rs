@@ -10,11 +10,18 @@ use aws_sdk_s3::types::{
 use serde::{Deserialize, Serialize};
 use tap_macros::Fields;
 
-use super::{check_bucket_name, BUCKET_HINT};
+use super::setting::{none_when, BucketSetting, Setting};
+use super::BUCKET_HINT;
 use crate::error::{aws, Error, Result, Service::S3};
-use crate::resource::{deleted, Checker, Created, Ctx, Field, Resource};
+use crate::resource::{Checker, Ctx, Field};
 
-pub struct BucketServerSideEncryptionConfiguration;
+pub struct Encryption;
+
+/// The resource.
+pub type BucketServerSideEncryptionConfiguration = Setting<Encryption>;
+
+/// What S3 answers for a bucket without one.
+const NONE: &str = "ServerSideEncryptionConfigurationNotFoundError";
 
 /// How objects are encrypted when a request does not say.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Fields)]
@@ -61,21 +68,15 @@ pub struct EncryptionArgs {
 const ALGORITHMS: [&str; 3] = ["AES256", "aws:kms", "aws:kms:dsse"];
 
 #[async_trait]
-impl Resource for BucketServerSideEncryptionConfiguration {
+impl BucketSetting for Encryption {
     const TOKEN: &'static str = "tap:s3:BucketServerSideEncryptionConfiguration";
-    type Inputs = EncryptionArgs;
-    type State = EncryptionArgs;
-    /// Untagged, and its create is safe to repeat: no marker.
-    const MARKED: bool = false;
+    type Args = EncryptionArgs;
 
-    /// One per bucket: a replacement on the same bucket deletes the old one first (else the
-    /// old one's delete would remove the new one).
-    fn replace_conflicts(&self, _name: &str, olds: &Self::State, news: &Self::Inputs) -> bool {
-        olds.bucket == news.bucket
+    fn bucket(args: &EncryptionArgs) -> &str {
+        &args.bucket
     }
 
-    fn check(&self, c: &mut Checker<'_>) {
-        check_bucket_name(c, "bucket");
+    fn check(c: &mut Checker<'_>) {
         let Field::Known(rules) = c.get::<Vec<Rule>>("rules") else { return };
         if rules.is_empty() {
             c.fail("rules", "give one rule, e.g. {applyServerSideEncryptionByDefault: {sseAlgorithm: \"aws:kms\", kmsMasterKeyId: <key arn>}, bucketKeyEnabled: true}");
@@ -90,90 +91,66 @@ impl Resource for BucketServerSideEncryptionConfiguration {
         }
     }
 
-    async fn create(&self, ctx: &Ctx, inputs: &EncryptionArgs) -> Result<Created<EncryptionArgs>> {
-        put(ctx, inputs).await?;
-        Ok(Created { id: inputs.bucket.clone(), state: inputs.clone() })
-    }
-
-    async fn read(&self, ctx: &Ctx, id: &str, _prior: Option<EncryptionArgs>) -> Result<Option<EncryptionArgs>> {
-        match ctx.clients.s3.get_bucket_encryption().bucket(id).send().await.map_err(aws(S3, "GetBucketEncryption")) {
-            Ok(out) => Ok(out.server_side_encryption_configuration().map(|c| EncryptionArgs {
-                bucket: id.to_string(),
-                rules: c
-                    .rules()
-                    .iter()
-                    .map(|r| Rule {
-                        apply_server_side_encryption_by_default: ByDefault {
-                            sse_algorithm: r
-                                .apply_server_side_encryption_by_default()
-                                .map(|d| d.sse_algorithm().as_str().to_string())
-                                .unwrap_or_default(),
-                            kms_master_key_id: r
-                                .apply_server_side_encryption_by_default()
-                                .and_then(|d| d.kms_master_key_id())
-                                .map(str::to_string),
-                        },
-                        bucket_key_enabled: r.bucket_key_enabled().unwrap_or(false),
-                    })
-                    .collect(),
-                region: ctx.region().to_string(),
-            })),
-            Err(e) if e.is_gone() || e.is_code(&["ServerSideEncryptionConfigurationNotFoundError"]) => Ok(None),
-            Err(e) => Err(e),
+    async fn put(ctx: &Ctx, args: &EncryptionArgs) -> Result<()> {
+        let mut rules = Vec::new();
+        for r in &args.rules {
+            let by_default = ServerSideEncryptionByDefault::builder()
+                .sse_algorithm(ServerSideEncryption::from(
+                    r.apply_server_side_encryption_by_default.sse_algorithm.as_str(),
+                ))
+                .set_kms_master_key_id(r.apply_server_side_encryption_by_default.kms_master_key_id.clone())
+                .build()
+                .map_err(|e| Error::Internal(e.to_string()))?;
+            rules.push(
+                ServerSideEncryptionRule::builder()
+                    .apply_server_side_encryption_by_default(by_default)
+                    .bucket_key_enabled(r.bucket_key_enabled)
+                    .build(),
+            );
         }
-    }
-
-    async fn update(
-        &self,
-        ctx: &Ctx,
-        _id: &str,
-        _olds: EncryptionArgs,
-        news: EncryptionArgs,
-    ) -> Result<EncryptionArgs> {
-        put(ctx, &news).await?;
-        Ok(news)
-    }
-
-    async fn delete(&self, ctx: &Ctx, id: &str, _olds: EncryptionArgs) -> Result<()> {
-        deleted(
-            ctx.clients
-                .s3
-                .delete_bucket_encryption()
-                .bucket(id)
-                .send()
-                .await
-                .map_err(aws(S3, "DeleteBucketEncryption")),
-            Error::is_gone,
-        )
-    }
-}
-
-async fn put(ctx: &Ctx, args: &EncryptionArgs) -> Result<()> {
-    let mut rules = Vec::new();
-    for r in &args.rules {
-        let by_default = ServerSideEncryptionByDefault::builder()
-            .sse_algorithm(ServerSideEncryption::from(r.apply_server_side_encryption_by_default.sse_algorithm.as_str()))
-            .set_kms_master_key_id(r.apply_server_side_encryption_by_default.kms_master_key_id.clone())
+        let config = ServerSideEncryptionConfiguration::builder()
+            .set_rules(Some(rules))
             .build()
             .map_err(|e| Error::Internal(e.to_string()))?;
-        rules.push(
-            ServerSideEncryptionRule::builder()
-                .apply_server_side_encryption_by_default(by_default)
-                .bucket_key_enabled(r.bucket_key_enabled)
-                .build(),
-        );
+        ctx.clients
+            .s3
+            .put_bucket_encryption()
+            .bucket(&args.bucket)
+            .server_side_encryption_configuration(config)
+            .send()
+            .await
+            .map_err(aws(S3, "PutBucketEncryption"))?;
+        Ok(())
     }
-    let config = ServerSideEncryptionConfiguration::builder()
-        .set_rules(Some(rules))
-        .build()
-        .map_err(|e| Error::Internal(e.to_string()))?;
-    ctx.clients
-        .s3
-        .put_bucket_encryption()
-        .bucket(&args.bucket)
-        .server_side_encryption_configuration(config)
-        .send()
-        .await
-        .map_err(aws(S3, "PutBucketEncryption"))?;
-    Ok(())
+
+    async fn get(ctx: &Ctx, bucket: &str) -> Result<Option<EncryptionArgs>> {
+        let out = ctx.clients.s3.get_bucket_encryption().bucket(bucket).send().await;
+        let out = none_when(out.map_err(aws(S3, "GetBucketEncryption")), &[NONE])?;
+        Ok(out.as_ref().and_then(|o| o.server_side_encryption_configuration()).map(|c| EncryptionArgs {
+            bucket: bucket.to_string(),
+            rules: c
+                .rules()
+                .iter()
+                .map(|r| {
+                    let by_default = r.apply_server_side_encryption_by_default();
+                    Rule {
+                        apply_server_side_encryption_by_default: ByDefault {
+                            sse_algorithm: by_default
+                                .map(|d| d.sse_algorithm().as_str().to_string())
+                                .unwrap_or_default(),
+                            kms_master_key_id: by_default.and_then(|d| d.kms_master_key_id()).map(str::to_string),
+                        },
+                        bucket_key_enabled: r.bucket_key_enabled().unwrap_or(false),
+                    }
+                })
+                .collect(),
+            region: ctx.region().to_string(),
+        }))
+    }
+
+    async fn remove(ctx: &Ctx, bucket: &str) -> Result<()> {
+        let out = ctx.clients.s3.delete_bucket_encryption().bucket(bucket).send().await;
+        none_when(out.map_err(aws(S3, "DeleteBucketEncryption")), &[NONE])?;
+        Ok(())
+    }
 }

@@ -1,5 +1,5 @@
 //! What every per-bucket setting resource shares (versioning, ownership controls, lifecycle,
-//! logging, public access block): the bucket name is the id, one per bucket, a create and an
+//! logging, public access block, policy, default encryption): the bucket name is the id, one per bucket, a create and an
 //! update write the whole setting (safe to repeat), a read is `None` when the bucket has none,
 //! and a delete returns the bucket to having none.
 

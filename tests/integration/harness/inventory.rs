@@ -34,6 +34,7 @@ pub fn carrier(token: &str) -> Option<Carrier> {
         | "tap:s3:BucketPolicy"
         | "tap:s3:BucketServerSideEncryptionConfiguration"
         | "tap:s3:BucketPublicAccessBlock"
+        | "tap:s3:AccountPublicAccessBlock"
         | "tap:s3:BucketVersioning"
         | "tap:s3:BucketOwnershipControls"
         | "tap:s3:BucketLifecycleConfiguration"

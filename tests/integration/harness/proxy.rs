@@ -145,6 +145,11 @@ impl CountingProxy {
         self.plan().lose_first.push(operation.to_string());
     }
 
+    /// Whether an answer `lose_first_answer` asked to lose is still to be lost.
+    pub fn losing(&self) -> bool {
+        !self.plan().lose_first.is_empty()
+    }
+
     /// Holds every call of `operation` for `delay` before forwarding it.
     pub fn delay_operation(&self, operation: &str, delay: Duration) {
         self.plan().delays.insert(operation.to_string(), delay);
@@ -395,7 +400,8 @@ fn classify(parts: &hyper::http::request::Parts, body: &[u8]) -> Call {
             .split('=')
             .next()
             .unwrap_or_default();
-        let what = if service == "s3" { sub.to_string() } else { path.to_string() };
+        // S3 Control signs as `s3`; its paths name the operation.
+        let what = if service == "s3" && !path.starts_with("/v20180820/") { sub.to_string() } else { path.to_string() };
         (format!("{method} {what}"), !matches!(method.as_str(), "GET" | "HEAD"))
     };
     Call { service, region, operation, mutating, upstream_ms: 0.0 }

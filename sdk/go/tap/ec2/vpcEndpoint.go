@@ -12,7 +12,7 @@ import (
 	"github.com/tap/pulumi-tap/sdk/go/tap/internal"
 )
 
-// A VPC endpoint. Subnets, security groups, the policy, private DNS and tags update in place; changing vpcId, serviceName or vpcEndpointType replaces it. Import with the endpoint id, or `<vpce id>@<region>`.
+// A VPC endpoint. Subnets, security groups, route tables, the policy, private DNS and tags update in place; changing vpcId, serviceName or vpcEndpointType replaces it. Import with the endpoint id, or `<vpce id>@<region>`.
 type VpcEndpoint struct {
 	pulumi.CustomResourceState
 
@@ -28,6 +28,8 @@ type VpcEndpoint struct {
 	PrivateDnsEnabled pulumi.BoolOutput `pulumi:"privateDnsEnabled"`
 	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region pulumi.StringOutput `pulumi:"region"`
+	// The route tables a Gateway endpoint adds its route (the service's prefix list) to.
+	RouteTableIds pulumi.StringArrayOutput `pulumi:"routeTableIds"`
 	// The security groups of an Interface endpoint's network interfaces.
 	SecurityGroupIds pulumi.StringArrayOutput `pulumi:"securityGroupIds"`
 	// The service, e.g. `com.amazonaws.us-east-1.execute-api`.
@@ -109,6 +111,8 @@ type vpcEndpointArgs struct {
 	PrivateDnsEnabled *bool `pulumi:"privateDnsEnabled"`
 	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region *string `pulumi:"region"`
+	// The route tables a Gateway endpoint adds its route (the service's prefix list) to.
+	RouteTableIds []string `pulumi:"routeTableIds"`
 	// The security groups of an Interface endpoint's network interfaces.
 	SecurityGroupIds []string `pulumi:"securityGroupIds"`
 	// The service, e.g. `com.amazonaws.us-east-1.execute-api`.
@@ -131,6 +135,8 @@ type VpcEndpointArgs struct {
 	PrivateDnsEnabled pulumi.BoolPtrInput
 	// The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 	Region pulumi.StringPtrInput
+	// The route tables a Gateway endpoint adds its route (the service's prefix list) to.
+	RouteTableIds pulumi.StringArrayInput
 	// The security groups of an Interface endpoint's network interfaces.
 	SecurityGroupIds pulumi.StringArrayInput
 	// The service, e.g. `com.amazonaws.us-east-1.execute-api`.
@@ -260,6 +266,11 @@ func (o VpcEndpointOutput) PrivateDnsEnabled() pulumi.BoolOutput {
 // The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
 func (o VpcEndpointOutput) Region() pulumi.StringOutput {
 	return o.ApplyT(func(v *VpcEndpoint) pulumi.StringOutput { return v.Region }).(pulumi.StringOutput)
+}
+
+// The route tables a Gateway endpoint adds its route (the service's prefix list) to.
+func (o VpcEndpointOutput) RouteTableIds() pulumi.StringArrayOutput {
+	return o.ApplyT(func(v *VpcEndpoint) pulumi.StringArrayOutput { return v.RouteTableIds }).(pulumi.StringArrayOutput)
 }
 
 // The security groups of an Interface endpoint's network interfaces.

@@ -21,6 +21,8 @@ func (m *module) Version() semver.Version {
 
 func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi.Resource, err error) {
 	switch typ {
+	case "tap:s3:AccountPublicAccessBlock":
+		r = &AccountPublicAccessBlock{}
 	case "tap:s3:Bucket":
 		r = &Bucket{}
 	case "tap:s3:BucketLifecycleConfiguration":

@@ -24,6 +24,7 @@ class VpcEndpointArgs:
                  policy: pulumi.Input[Optional[_builtins.str]] = None,
                  private_dns_enabled: pulumi.Input[Optional[_builtins.bool]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
+                 route_table_ids: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  security_group_ids: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  subnet_ids: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
@@ -36,6 +37,7 @@ class VpcEndpointArgs:
         :param pulumi.Input[_builtins.str] policy: The endpoint policy (JSON); AWS's full-access default when absent.
         :param pulumi.Input[_builtins.bool] private_dns_enabled: Whether an Interface endpoint answers for the service's public DNS name in the VPC (default false).
         :param pulumi.Input[_builtins.str] region: The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] route_table_ids: The route tables a Gateway endpoint adds its route (the service's prefix list) to.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] security_group_ids: The security groups of an Interface endpoint's network interfaces.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] subnet_ids: The subnets an Interface endpoint has network interfaces in.
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] tags: Tags, set at creation and updated in place: at most 50 (with tap's own), keys of 1-128 characters not starting with `aws:`, values of up to 256.
@@ -49,6 +51,8 @@ class VpcEndpointArgs:
             pulumi.set(__self__, "private_dns_enabled", private_dns_enabled)
         if region is not None:
             pulumi.set(__self__, "region", region)
+        if route_table_ids is not None:
+            pulumi.set(__self__, "route_table_ids", route_table_ids)
         if security_group_ids is not None:
             pulumi.set(__self__, "security_group_ids", security_group_ids)
         if subnet_ids is not None:
@@ -119,6 +123,18 @@ class VpcEndpointArgs:
         pulumi.set(self, "region", value)
 
     @_builtins.property
+    @pulumi.getter(name="routeTableIds")
+    def route_table_ids(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
+        """
+        The route tables a Gateway endpoint adds its route (the service's prefix list) to.
+        """
+        return pulumi.get(self, "route_table_ids")
+
+    @route_table_ids.setter
+    def route_table_ids(self, value: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]):
+        pulumi.set(self, "route_table_ids", value)
+
+    @_builtins.property
     @pulumi.getter(name="securityGroupIds")
     def security_group_ids(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
@@ -176,6 +192,7 @@ class VpcEndpoint(pulumi.CustomResource):
                  policy: pulumi.Input[Optional[_builtins.str]] = None,
                  private_dns_enabled: pulumi.Input[Optional[_builtins.bool]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
+                 route_table_ids: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  security_group_ids: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  service_name: pulumi.Input[Optional[_builtins.str]] = None,
                  subnet_ids: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
@@ -184,13 +201,14 @@ class VpcEndpoint(pulumi.CustomResource):
                  vpc_id: pulumi.Input[Optional[_builtins.str]] = None,
                  __props__=None):
         """
-        A VPC endpoint. Subnets, security groups, the policy, private DNS and tags update in place; changing vpcId, serviceName or vpcEndpointType replaces it. Import with the endpoint id, or `<vpce id>@<region>`.
+        A VPC endpoint. Subnets, security groups, route tables, the policy, private DNS and tags update in place; changing vpcId, serviceName or vpcEndpointType replaces it. Import with the endpoint id, or `<vpce id>@<region>`.
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.str] policy: The endpoint policy (JSON); AWS's full-access default when absent.
         :param pulumi.Input[_builtins.bool] private_dns_enabled: Whether an Interface endpoint answers for the service's public DNS name in the VPC (default false).
         :param pulumi.Input[_builtins.str] region: The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
+        :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] route_table_ids: The route tables a Gateway endpoint adds its route (the service's prefix list) to.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] security_group_ids: The security groups of an Interface endpoint's network interfaces.
         :param pulumi.Input[_builtins.str] service_name: The service, e.g. `com.amazonaws.us-east-1.execute-api`.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] subnet_ids: The subnets an Interface endpoint has network interfaces in.
@@ -205,7 +223,7 @@ class VpcEndpoint(pulumi.CustomResource):
                  args: VpcEndpointArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        A VPC endpoint. Subnets, security groups, the policy, private DNS and tags update in place; changing vpcId, serviceName or vpcEndpointType replaces it. Import with the endpoint id, or `<vpce id>@<region>`.
+        A VPC endpoint. Subnets, security groups, route tables, the policy, private DNS and tags update in place; changing vpcId, serviceName or vpcEndpointType replaces it. Import with the endpoint id, or `<vpce id>@<region>`.
 
         :param str resource_name: The name of the resource.
         :param VpcEndpointArgs args: The arguments to use to populate this resource's properties.
@@ -225,6 +243,7 @@ class VpcEndpoint(pulumi.CustomResource):
                  policy: pulumi.Input[Optional[_builtins.str]] = None,
                  private_dns_enabled: pulumi.Input[Optional[_builtins.bool]] = None,
                  region: pulumi.Input[Optional[_builtins.str]] = None,
+                 route_table_ids: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  security_group_ids: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  service_name: pulumi.Input[Optional[_builtins.str]] = None,
                  subnet_ids: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
@@ -243,6 +262,7 @@ class VpcEndpoint(pulumi.CustomResource):
             __props__.__dict__["policy"] = policy
             __props__.__dict__["private_dns_enabled"] = private_dns_enabled
             __props__.__dict__["region"] = region
+            __props__.__dict__["route_table_ids"] = route_table_ids
             __props__.__dict__["security_group_ids"] = security_group_ids
             if service_name is None and not opts.urn:
                 raise TypeError("Missing required property 'service_name'")
@@ -287,6 +307,7 @@ class VpcEndpoint(pulumi.CustomResource):
         __props__.__dict__["policy"] = None
         __props__.__dict__["private_dns_enabled"] = None
         __props__.__dict__["region"] = None
+        __props__.__dict__["route_table_ids"] = None
         __props__.__dict__["security_group_ids"] = None
         __props__.__dict__["service_name"] = None
         __props__.__dict__["state"] = None
@@ -349,6 +370,14 @@ class VpcEndpoint(pulumi.CustomResource):
         The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
         """
         return pulumi.get(self, "region")
+
+    @_builtins.property
+    @pulumi.getter(name="routeTableIds")
+    def route_table_ids(self) -> pulumi.Output[Sequence[_builtins.str]]:
+        """
+        The route tables a Gateway endpoint adds its route (the service's prefix list) to.
+        """
+        return pulumi.get(self, "route_table_ids")
 
     @_builtins.property
     @pulumi.getter(name="securityGroupIds")

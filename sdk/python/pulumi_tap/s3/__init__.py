@@ -6,6 +6,7 @@ import builtins as _builtins
 from .. import _utilities
 import typing
 # Export this package's modules as members:
+from .account_public_access_block import *
 from .bucket import *
 from .bucket_lifecycle_configuration import *
 from .bucket_logging import *
