@@ -18,10 +18,11 @@ release:
 	cargo build --release
 
 ## test: unit tests, the integration suite against moto (stand-in engine and the real Pulumi CLI),
-## and the generated SDKs built with tsc and imported in Python.
+## and the generated SDKs built with tsc and imported in Python. The integration tests mostly wait on
+## moto and the CLI, so four run at once (RUST_TEST_THREADS overrides).
 test: pulumi
 	bash scripts/ensure-moto.sh >/dev/null
-	cargo test --all-targets
+	RUST_TEST_THREADS=$${RUST_TEST_THREADS:-4} cargo test --all-targets
 	bash scripts/check-sdks.sh
 
 lint:
