@@ -9,7 +9,7 @@ PULUMI_YAML_VERSION := v1.25.0
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 BIN := $(CURDIR)/bin
 
-.PHONY: build release test lint fmt moto check-protos clean pulumi schema sdk sdk-check dist demo demo-destroy bench
+.PHONY: build release test lint fmt moto check-protos clean pulumi hosts schema sdk sdk-check dist demo demo-destroy bench
 
 build:
 	cargo build
@@ -41,7 +41,7 @@ check-protos:
 
 ## pulumi: the pinned Pulumi CLI, YAML language host and SDK generator, built from Go modules once per
 ## machine (kept in $(TAP_CACHE)/go-bin) and linked into bin/
-pulumi: $(BIN)/pulumi $(BIN)/pulumi-language-yaml $(BIN)/gensdk
+pulumi: $(BIN)/pulumi $(BIN)/pulumi-language-yaml $(BIN)/gensdk hosts
 
 $(BIN)/pulumi: tools/pulumi/go.mod tools/pulumi/go.sum
 	bash scripts/go-tool.sh tools/pulumi $@ github.com/pulumi/pulumi/pkg/v3/cmd/pulumi "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$(PULUMI_VERSION)"
@@ -51,6 +51,33 @@ $(BIN)/pulumi-language-yaml: tools/pulumi-language-yaml/go.mod tools/pulumi-lang
 
 $(BIN)/gensdk: tools/pulumi/go.mod tools/pulumi/go.sum tools/pulumi/gensdk/main.go
 	bash scripts/go-tool.sh tools/pulumi $@ ./gensdk
+
+## hosts: the Node.js, Python, Go and .NET language hosts (the 3.260 line, their own module: they do
+## not build against the CLI's SDK), and the Python host's exec script beside them
+HOSTS_MOD := tools/pulumi-language-hosts
+HOSTS_VERSION := v3.260.0
+HOSTS_LDFLAGS := -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$(HOSTS_VERSION)
+# Their modules are not on every Go proxy: where ../shared/goproxy (a mirror of exactly those)
+# exists, Go falls back to it; elsewhere the public proxy serves the same versions and hashes.
+GOPROXY_MIRROR := $(wildcard $(CURDIR)/../shared/goproxy)
+HOSTS_ENV := $(if $(GOPROXY_MIRROR),GOPROXY="$$(go env GOPROXY | cut -d, -f1)|file://$(GOPROXY_MIRROR)")
+hosts: $(BIN)/pulumi-language-nodejs $(BIN)/pulumi-language-python $(BIN)/pulumi-language-python-exec $(BIN)/pulumi-language-go $(BIN)/pulumi-language-dotnet
+
+$(BIN)/pulumi-language-nodejs: $(HOSTS_MOD)/go.mod $(HOSTS_MOD)/go.sum
+	$(HOSTS_ENV) bash scripts/go-tool.sh $(HOSTS_MOD) $@ github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3 "$(HOSTS_LDFLAGS)"
+
+$(BIN)/pulumi-language-python: $(HOSTS_MOD)/go.mod $(HOSTS_MOD)/go.sum
+	$(HOSTS_ENV) bash scripts/go-tool.sh $(HOSTS_MOD) $@ github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3 "$(HOSTS_LDFLAGS)"
+
+$(BIN)/pulumi-language-python-exec: $(HOSTS_MOD)/go.mod $(HOSTS_MOD)/go.sum
+	cd $(HOSTS_MOD) && $(HOSTS_ENV) go mod download github.com/pulumi/pulumi/sdk/v3 && \
+	  install -m 755 "$$(go list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3)/python/cmd/pulumi-language-python-exec" $@
+
+$(BIN)/pulumi-language-go: $(HOSTS_MOD)/go.mod $(HOSTS_MOD)/go.sum
+	$(HOSTS_ENV) bash scripts/go-tool.sh $(HOSTS_MOD) $@ github.com/pulumi/pulumi/sdk/go/pulumi-language-go/v3 "$(HOSTS_LDFLAGS)"
+
+$(BIN)/pulumi-language-dotnet: $(HOSTS_MOD)/go.mod $(HOSTS_MOD)/go.sum
+	$(HOSTS_ENV) bash scripts/go-tool.sh $(HOSTS_MOD) $@ github.com/pulumi/pulumi-dotnet/pulumi-language-dotnet/v3 "$(HOSTS_LDFLAGS)"
 
 ## schema: regenerate schema.json from the declarations in the code and src/metadata.json
 ## (a unit test fails when the committed file differs)

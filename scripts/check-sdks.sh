@@ -8,21 +8,12 @@ cache="${TAP_CACHE:-$HOME/.cache/tap}/sdk-check"
 mkdir -p "$cache"
 
 echo "== TypeScript SDK: npm install + tsc"
-work="$cache/nodejs"
-rm -rf "$work/sdk" "$work/example"
-mkdir -p "$work"
-cp -r "$root/sdk/nodejs" "$work/sdk"
-(cd "$work/sdk" && npm install --no-audit --no-fund --loglevel=error @pulumi/pulumi@3.270.0 typescript@5.9 @types/node@20 >/dev/null && npx --no-install tsc)
-test -f "$work/sdk/bin/index.js"
+sdk="$(bash "$root/scripts/ts-sdk.sh")"
+test -f "$sdk/bin/index.js"
 echo "ok: sdk/nodejs compiles"
 
-echo "== TypeScript example: type-checks against the SDK"
-cp -r "$root/examples/typescript" "$work/example"
-mkdir -p "$work/example/node_modules/@tap"
-ln -s "$work/sdk/bin" "$work/example/node_modules/@tap/pulumi-tap"
-ln -s "$work/sdk/node_modules/@pulumi" "$work/example/node_modules/@pulumi"
-ln -s "$work/sdk/node_modules/@types" "$work/example/node_modules/@types"
-(cd "$work/example" && "$work/sdk/node_modules/.bin/tsc" --noEmit -p .)
+echo "== TypeScript example: compiles against the SDK"
+bash "$root/scripts/ts-example.sh" "$cache/nodejs/example"
 echo "ok: examples/typescript compiles"
 
 echo "== Python SDK: venv + import"

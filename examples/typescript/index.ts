@@ -4,18 +4,18 @@ import * as tap from "@tap/pulumi-tap";
 const config = new pulumi.Config();
 const logRetentionInDays = config.getNumber("logRetentionInDays") ?? 90;
 
-const east = new tap.SecureRegion("east", {
+const eastRegion = new tap.SecureRegion("east", {
     region: "us-east-1",
     logRetentionInDays,
     passwordPolicy: {},
     manageAccountSettings: true,
 });
-const west = new tap.SecureRegion("west", {
+const westRegion = new tap.SecureRegion("west", {
     region: "us-west-2",
     cidrBlock: "10.1.0.0/16",
     logRetentionInDays,
 });
-const central = new tap.SecureRegion("central", {
+const centralRegion = new tap.SecureRegion("central", {
     region: "eu-central-1",
     cidrBlock: "10.2.0.0/16",
     availabilityZoneCount: 3,
@@ -43,6 +43,6 @@ function outputsOf(r: tap.SecureRegion) {
     };
 }
 
-export const eastOutputs = outputsOf(east);
-export const westOutputs = outputsOf(west);
-export const centralOutputs = outputsOf(central);
+export const east = outputsOf(eastRegion);
+export const west = outputsOf(westRegion);
+export const central = outputsOf(centralRegion);
