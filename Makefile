@@ -9,7 +9,7 @@ PULUMI_YAML_VERSION := v1.25.0
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 BIN := $(CURDIR)/bin
 
-.PHONY: build release test lint fmt moto check-protos clean pulumi hosts schema sdk sdk-check dist demo demo-destroy bench
+.PHONY: build release test lint fmt moto check-protos clean pulumi hosts examples schema sdk sdk-check dist demo demo-destroy bench
 
 build:
 	cargo build
@@ -41,13 +41,16 @@ check-protos:
 
 ## pulumi: the pinned Pulumi CLI, YAML language host and SDK generator, built from Go modules once per
 ## machine (kept in $(TAP_CACHE)/go-bin) and linked into bin/
-pulumi: $(BIN)/pulumi $(BIN)/pulumi-language-yaml $(BIN)/gensdk hosts
+pulumi: $(BIN)/pulumi $(BIN)/pulumi-language-yaml $(BIN)/pulumi-converter-yaml $(BIN)/gensdk hosts
 
 $(BIN)/pulumi: tools/pulumi/go.mod tools/pulumi/go.sum
 	bash scripts/go-tool.sh tools/pulumi $@ github.com/pulumi/pulumi/pkg/v3/cmd/pulumi "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$(PULUMI_VERSION)"
 
 $(BIN)/pulumi-language-yaml: tools/pulumi-language-yaml/go.mod tools/pulumi-language-yaml/go.sum
 	bash scripts/go-tool.sh tools/pulumi-language-yaml $@ github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml "-X github.com/pulumi/pulumi-yaml/pkg/version.Version=$(PULUMI_YAML_VERSION)"
+
+$(BIN)/pulumi-converter-yaml: tools/pulumi-language-yaml/go.mod tools/pulumi-language-yaml/go.sum
+	bash scripts/go-tool.sh tools/pulumi-language-yaml $@ github.com/pulumi/pulumi-yaml/cmd/pulumi-converter-yaml "-X github.com/pulumi/pulumi-yaml/pkg/version.Version=$(PULUMI_YAML_VERSION)"
 
 $(BIN)/gensdk: tools/pulumi/go.mod tools/pulumi/go.sum tools/pulumi/gensdk/main.go
 	bash scripts/go-tool.sh tools/pulumi $@ ./gensdk
@@ -91,6 +94,11 @@ sdk: schema $(BIN)/gensdk
 ## sdk-check: build the TypeScript SDK with tsc and import the Python SDK in a venv
 sdk-check:
 	bash scripts/check-sdks.sh
+
+## examples: examples/typescript, examples/python and examples/go converted from examples/yaml by
+## `pulumi convert` (a test fails when the committed ones differ)
+examples: pulumi build
+	bash scripts/convert-examples.sh
 
 ## dist: release tarball(s) in dist/: pulumi-resource-tap-v$(VERSION)-linux-amd64.tar.gz
 dist: release

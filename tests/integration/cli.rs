@@ -50,14 +50,24 @@ impl Workspace {
         Workspace::new(&std::fs::read_to_string(Path::new(ROOT).join("examples/yaml/Pulumi.yaml")).expect("example"))
     }
 
+    /// examples/python with the generated SDK installed from its wheel into a venv
+    /// (scripts/py-example.sh).
+    fn python() -> Workspace {
+        Workspace::prepared("scripts/py-example.sh")
+    }
+
+    /// A workspace whose program `script` writes into it.
+    fn prepared(script: &str) -> Workspace {
+        let ws = Workspace::new("");
+        let out = Command::new("bash").arg(Path::new(ROOT).join(script)).arg(&ws.program).output().expect(script);
+        assert!(out.status.success(), "{script} failed:\n{}", text(&out));
+        ws
+    }
+
     /// examples/typescript, compiled once against the generated SDK built as npm ships it
     /// (scripts/ts-example.sh): the Node.js host runs JavaScript, not ts-node per command.
     fn typescript() -> Workspace {
-        let ws = Workspace::new("");
-        let script = Path::new(ROOT).join("scripts/ts-example.sh");
-        let out = Command::new("bash").arg(script).arg(&ws.program).output().expect("scripts/ts-example.sh");
-        assert!(out.status.success(), "scripts/ts-example.sh failed:\n{}", text(&out));
-        ws
+        Workspace::prepared("scripts/ts-example.sh")
     }
 
     fn command(&self, args: &[&str]) -> tokio::process::Command {
@@ -221,6 +231,75 @@ async fn cli_yaml_example_preview_up_noop_refresh_update_and_destroy() {
 #[tokio::test]
 async fn cli_typescript_example_preview_up_noop_refresh_update_and_destroy() {
     example_lifecycle(Workspace::typescript()).await;
+}
+
+/// The files under `dir`, relative, with their contents.
+fn files_under(dir: &Path) -> std::collections::BTreeMap<String, String> {
+    let mut found = std::collections::BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                let rel = path.strip_prefix(dir).expect("under").display().to_string();
+                found.insert(rel, std::fs::read_to_string(&path).unwrap_or_default());
+            }
+        }
+    }
+    found
+}
+
+/// examples/typescript, python and go are examples/yaml as `pulumi convert` writes it (`make
+/// examples` updates them).
+#[tokio::test]
+async fn cli_examples_are_the_yaml_example_converted() {
+    let out = std::env::temp_dir().join(unique("tap-convert"));
+    let script = Path::new(ROOT).join("scripts/convert-examples.sh");
+    let run = Command::new("bash")
+        .arg(script)
+        .arg(&out)
+        .env(
+            "PATH",
+            std::env::join_paths(
+                [plugin_dir()].into_iter().chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
+            )
+            .expect("PATH"),
+        )
+        .output()
+        .expect("convert-examples.sh");
+    assert!(run.status.success(), "scripts/convert-examples.sh failed:\n{}", text(&run));
+    for lang in ["typescript", "python", "go"] {
+        let (want, have) = (files_under(&out.join(lang)), files_under(&Path::new(ROOT).join("examples").join(lang)));
+        assert_eq!(
+            want.keys().collect::<Vec<_>>(),
+            have.keys().collect::<Vec<_>>(),
+            "examples/{lang}: the files differ from the conversion (run `make examples`)"
+        );
+        for (file, text) in &want {
+            assert_eq!(&have[file], text, "examples/{lang}/{file} differs from the conversion (run `make examples`)");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+/// The seed program in Python (converted from the YAML one) with the Python host: up, the AWS
+/// checks, a no-op up, destroy leaving nothing.
+#[tokio::test]
+async fn cli_python_example_up_noop_and_destroy() {
+    let ws = Workspace::python();
+    let _account = ACCOUNT.lock().await;
+    let proxy = CountingProxy::start(moto::moto().url(), std::time::Duration::ZERO).await;
+    ws.init(&proxy.url()).await;
+    let up = ws.pulumi(&["up", "--yes", "--skip-preview", "--non-interactive"]).await;
+    assert!(up.contains(&format!("+ {} created", example_total())), "{up}");
+    verify_example(&ws, 90).await;
+    proxy.reset();
+    ws.pulumi(&["up", "--yes", "--expect-no-changes", "--non-interactive"]).await;
+    assert!(proxy.mutating().is_empty(), "a no-op up made mutating calls: {:?}", proxy.mutating());
+    ws.pulumi(&["destroy", "--yes", "--non-interactive"]).await;
+    verify_example_gone().await;
 }
 
 /// An example program through preview, up, the AWS checks, a no-op up and refresh, an in-place

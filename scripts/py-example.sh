@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Makes a runnable copy of examples/python in <dir>: a venv (kept under $TAP_CACHE) with the pulumi
+# package from PyPI and the generated SDK installed from a wheel built as pip builds it, named in
+# the copy's Pulumi.yaml (toolchain pip). Usage: scripts/py-example.sh <dir>
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+out="$1"
+cache="${TAP_CACHE:-$HOME/.cache/tap}/sdk-check"
+venv="$cache/py-example-venv"
+if ! "$venv/bin/python" -c 'import pulumi' >/dev/null 2>&1; then
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check "pulumi==3.272.0" >&2
+fi
+wheels="$(mktemp -d)"
+trap 'rm -rf "$wheels"' EXIT
+cp -r "$root/sdk/python" "$wheels/src"
+"$venv/bin/pip" wheel -q --disable-pip-version-check --no-deps -w "$wheels" "$wheels/src" >&2
+"$venv/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps "$wheels"/pulumi_tap-*.whl >&2
+rm -rf "$out"
+cp -r "$root/examples/python" "$out"
+sed -i "s|^runtime: python$|runtime:\n  name: python\n  options:\n    toolchain: pip\n    virtualenv: $venv|" "$out/Pulumi.yaml"
+grep -q "virtualenv: $venv" "$out/Pulumi.yaml"
