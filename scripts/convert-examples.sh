@@ -17,3 +17,8 @@ for lang in typescript python go; do
   rm -rf "$out/$lang"
   (cd "$work/yaml" && pulumi convert --from yaml --language "$lang" --generate-only --out "$out/$lang" --non-interactive >/dev/null)
 done
+# The converter (pulumi-yaml v1.25.0) writes a plain optional integer input as an int literal, but
+# Go's SDK types it *int (availabilityZoneCount is plain: it decides how many subnets there are):
+# the one fix-up, so examples/go compiles.
+sed -i 's/\(AvailabilityZoneCount: *\)\([0-9][0-9]*\),/\1pulumi.IntRef(\2),/' "$out/go/main.go"
+grep -q 'pulumi.IntRef(3)' "$out/go/main.go"

@@ -33,7 +33,7 @@ func main() {
 		centralResource, err := tap.NewSecureRegion(ctx, "central", &tap.SecureRegionArgs{
 			Region:                pulumi.String("eu-central-1"),
 			CidrBlock:             pulumi.String("10.2.0.0/16"),
-			AvailabilityZoneCount: 3,
+			AvailabilityZoneCount: pulumi.IntRef(3),
 			LogRetentionInDays:    pulumi.Int(logRetentionInDays),
 		})
 		if err != nil {

@@ -233,24 +233,6 @@ async fn cli_typescript_example_preview_up_noop_refresh_update_and_destroy() {
     example_lifecycle(Workspace::typescript()).await;
 }
 
-/// The files under `dir`, relative, with their contents.
-fn files_under(dir: &Path) -> std::collections::BTreeMap<String, String> {
-    let mut found = std::collections::BTreeMap::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        for entry in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                todo.push(path);
-            } else {
-                let rel = path.strip_prefix(dir).expect("under").display().to_string();
-                found.insert(rel, std::fs::read_to_string(&path).unwrap_or_default());
-            }
-        }
-    }
-    found
-}
-
 /// examples/typescript, python and go are examples/yaml as `pulumi convert` writes it (`make
 /// examples` updates them).
 #[tokio::test]
@@ -270,17 +252,12 @@ async fn cli_examples_are_the_yaml_example_converted() {
         .output()
         .expect("convert-examples.sh");
     assert!(run.status.success(), "scripts/convert-examples.sh failed:\n{}", text(&run));
+    let mut differences = Vec::new();
     for lang in ["typescript", "python", "go"] {
-        let (want, have) = (files_under(&out.join(lang)), files_under(&Path::new(ROOT).join("examples").join(lang)));
-        assert_eq!(
-            want.keys().collect::<Vec<_>>(),
-            have.keys().collect::<Vec<_>>(),
-            "examples/{lang}: the files differ from the conversion (run `make examples`)"
-        );
-        for (file, text) in &want {
-            assert_eq!(&have[file], text, "examples/{lang}/{file} differs from the conversion (run `make examples`)");
-        }
+        let committed = Path::new(ROOT).join("examples").join(lang);
+        compare_trees(&out.join(lang), &committed, Path::new(""), &mut differences);
     }
+    assert!(differences.is_empty(), "examples/ differ from the conversion (run `make examples`): {differences:?}");
     let _ = std::fs::remove_dir_all(&out);
 }
 
@@ -288,7 +265,17 @@ async fn cli_examples_are_the_yaml_example_converted() {
 /// checks, a no-op up, destroy leaving nothing.
 #[tokio::test]
 async fn cli_python_example_up_noop_and_destroy() {
-    let ws = Workspace::python();
+    up_noop_destroy(Workspace::python()).await;
+}
+
+/// The seed program in Go (converted from the YAML one) with the Go host, built once against the
+/// generated Go SDK (`binary` option): up, the AWS checks, a no-op up, destroy leaving nothing.
+#[tokio::test]
+async fn cli_go_example_up_noop_and_destroy() {
+    up_noop_destroy(Workspace::prepared("scripts/go-example.sh")).await;
+}
+
+async fn up_noop_destroy(ws: Workspace) {
     let _account = ACCOUNT.lock().await;
     let proxy = CountingProxy::start(moto::moto().url(), std::time::Duration::ZERO).await;
     ws.init(&proxy.url()).await;
