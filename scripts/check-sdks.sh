@@ -8,9 +8,9 @@ cache="${TAP_CACHE:-$HOME/.cache/tap}/sdk-check"
 mkdir -p "$cache"
 
 echo "== TypeScript SDK: npm install + tsc"
-sdk="$(bash "$root/scripts/ts-sdk.sh")"
-test -f "$sdk/bin/index.js"
-echo "ok: sdk/nodejs compiles"
+tarball="$(bash "$root/scripts/ts-sdk.sh")"
+test -s "$tarball"
+echo "ok: sdk/nodejs compiles and packs ($(basename "$tarball"))"
 
 echo "== TypeScript example: compiles against the SDK"
 bash "$root/scripts/ts-example.sh" "$cache/nodejs/example"

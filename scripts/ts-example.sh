@@ -1,22 +1,19 @@
 #!/usr/bin/env bash
-# Makes a runnable copy of examples/typescript in <dir>: the program compiled once with tsc (the CLI
-# then runs JavaScript, not ts-node on every command) against the generated SDK (scripts/ts-sdk.sh),
-# with node_modules holding the SDK and @pulumi/pulumi. Usage: scripts/ts-example.sh <dir>
+# Makes a runnable copy of examples/typescript in <dir> as a user would: the generated SDK's npm
+# tarball (scripts/ts-sdk.sh) installed with `npm install` beside the example's own dependencies
+# from npm, and the program compiled once with tsc (the CLI then runs JavaScript, not ts-node on
+# every command). Usage: scripts/ts-example.sh <dir>
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="$1"
-sdk="$(bash "$root/scripts/ts-sdk.sh")"
+tarball="$(bash "$root/scripts/ts-sdk.sh")"
 rm -rf "$out"
-mkdir -p "$out/node_modules/@tap"
-cp "$root/examples/typescript/index.ts" "$root/examples/typescript/tsconfig.json" "$out/"
-ln -s "$sdk/bin" "$out/node_modules/@tap/pulumi-tap"
-ln -s "$sdk/node_modules/@pulumi" "$out/node_modules/@pulumi"
-ln -s "$sdk/node_modules/@types" "$out/node_modules/@types"
-(cd "$out" && "$sdk/node_modules/.bin/tsc" -p .)
-test -f "$out/bin/index.js"
+cp -r "$root/examples/typescript" "$out"
+cd "$out"
+npm install --no-audit --no-fund --loglevel=error "$tarball" @types/node@20 >/dev/null
+npx --no-install tsc -p .
+test -f bin/index.js
 # The example's Pulumi.yaml, running the compiled program.
-sed -e 's/^runtime: nodejs$/runtime:\n  name: nodejs\n  options:\n    typescript: false/' \
-  "$root/examples/typescript/Pulumi.yaml" >"$out/Pulumi.yaml"
-echo 'main: bin/index.js' >>"$out/Pulumi.yaml"
-grep -q 'typescript: false' "$out/Pulumi.yaml"
-echo '{"name": "tap-typescript-example", "private": true, "main": "bin/index.js"}' >"$out/package.json"
+sed -i -e 's/^runtime: nodejs$/runtime:\n  name: nodejs\n  options:\n    typescript: false/' Pulumi.yaml
+echo 'main: bin/index.js' >>Pulumi.yaml
+grep -q 'typescript: false' Pulumi.yaml
