@@ -39,9 +39,9 @@ moto:
 check-protos:
 	../shared/tools/check-protos proto --allow-missing-rpcs
 
-## pulumi: the pinned Pulumi CLI, YAML language host and SDK generator, built from Go modules once per
+## pulumi: the pinned Pulumi CLI, its YAML host and converter and the other language hosts, built from Go modules once per
 ## machine (kept in $(TAP_CACHE)/go-bin) and linked into bin/
-pulumi: $(BIN)/pulumi $(BIN)/pulumi-language-yaml $(BIN)/pulumi-converter-yaml $(BIN)/gensdk hosts
+pulumi: $(BIN)/pulumi $(BIN)/pulumi-language-yaml $(BIN)/pulumi-converter-yaml hosts
 
 $(BIN)/pulumi: tools/pulumi/go.mod tools/pulumi/go.sum
 	bash scripts/go-tool.sh tools/pulumi $@ github.com/pulumi/pulumi/pkg/v3/cmd/pulumi "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$(PULUMI_VERSION)"
@@ -51,9 +51,6 @@ $(BIN)/pulumi-language-yaml: tools/pulumi-language-yaml/go.mod tools/pulumi-lang
 
 $(BIN)/pulumi-converter-yaml: tools/pulumi-language-yaml/go.mod tools/pulumi-language-yaml/go.sum
 	bash scripts/go-tool.sh tools/pulumi-language-yaml $@ github.com/pulumi/pulumi-yaml/cmd/pulumi-converter-yaml "-X github.com/pulumi/pulumi-yaml/pkg/version.Version=$(PULUMI_YAML_VERSION)"
-
-$(BIN)/gensdk: tools/pulumi/go.mod tools/pulumi/go.sum tools/pulumi/gensdk/main.go
-	bash scripts/go-tool.sh tools/pulumi $@ ./gensdk
 
 ## hosts: the Node.js, Python, Go and .NET language hosts (the 3.260 line, their own module: they do
 ## not build against the CLI's SDK), and the Python host's exec script beside them
@@ -87,9 +84,9 @@ $(BIN)/pulumi-language-dotnet: $(HOSTS_MOD)/go.mod $(HOSTS_MOD)/go.sum
 schema:
 	cargo run --quiet --bin pulumi-resource-tap -- --schema > schema.json.new && mv schema.json.new schema.json
 
-## sdk: regenerate schema.json, then sdk/ from it (never edit sdk/ by hand)
-sdk: schema $(BIN)/gensdk
-	$(BIN)/gensdk schema.json sdk nodejs python go
+## sdk: regenerate schema.json, then sdk/ from it with `pulumi package gen-sdk` (never edit sdk/ by hand)
+sdk: schema $(BIN)/pulumi hosts
+	bash scripts/gen-sdk.sh sdk
 
 ## sdk-check: build the TypeScript SDK with tsc and import the Python SDK in a venv
 sdk-check:

@@ -24,4 +24,5 @@ if ! "$venv/bin/python" -c 'import pulumi' >/dev/null 2>&1; then
   "$venv/bin/pip" install -q --disable-pip-version-check "pulumi==3.272.0"
 fi
 "$venv/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps "$root/sdk/python"
+"$venv/bin/pip" install -q --disable-pip-version-check "$root/sdk/python"
 "$venv/bin/python" -c 'import pulumi_tap, pulumi_tap.ec2, pulumi_tap.s3; print("ok: pulumi_tap", pulumi_tap.SecureRegion.__name__, pulumi_tap.ec2.Vpc.__name__)'

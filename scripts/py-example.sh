@@ -16,7 +16,9 @@ wheels="$(mktemp -d)"
 trap 'rm -rf "$wheels"' EXIT
 cp -r "$root/sdk/python" "$wheels/src"
 "$venv/bin/pip" wheel -q --disable-pip-version-check --no-deps -w "$wheels" "$wheels/src" >&2
+# This build of the SDK, and what it needs from PyPI.
 "$venv/bin/pip" install -q --disable-pip-version-check --force-reinstall --no-deps "$wheels"/pulumi_tap-*.whl >&2
+"$venv/bin/pip" install -q --disable-pip-version-check "$wheels"/pulumi_tap-*.whl >&2
 rm -rf "$out"
 cp -r "$root/examples/python" "$out"
 sed -i "s|^runtime: python$|runtime:\n  name: python\n  options:\n    toolchain: pip\n    virtualenv: $venv|" "$out/Pulumi.yaml"
