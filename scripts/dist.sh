@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Packages a built pulumi-resource-tap into the release tarball Pulumi installs:
-#   pulumi-resource-tap-v<version>-<os>-<arch>.tar.gz, the stripped binary at the archive root.
+#   pulumi-resource-tap-v<version>-<os>-<arch>.tar.gz, the stripped binary at the archive root,
+# and writes pulumi-resource-tap-v<version>-checksums.txt (sha256 of every tarball in <out-dir>)
+# beside it. A directory of these served over HTTP is a plugin server: `pulumi plugin install
+# resource tap <version> --server <url>`, or the pluginDownloadURL a program names.
 # Usage: scripts/dist.sh <binary> <out-dir> [os] [arch]
 set -euo pipefail
 binary="$1"; out="$2"
@@ -16,4 +19,5 @@ mkdir -p "$out"
 tarball="$out/pulumi-resource-tap-v$version-$os-$arch.tar.gz"
 # GNU format: no pax global header (Pulumi's installer rejects one).
 tar --format=gnu --owner=0 --group=0 -czf "$tarball" -C "$stage" pulumi-resource-tap
+(cd "$out" && sha256sum pulumi-resource-tap-v"$version"-*.tar.gz >"pulumi-resource-tap-v$version-checksums.txt")
 echo "$tarball"

@@ -461,6 +461,69 @@ async fn cli_installs_the_release_tarball_and_runs_the_example_from_it() {
     let _ = std::fs::remove_dir_all(&dist);
 }
 
+/// A plugin server on loopback: `python3 -m http.server` over `dir` (killed with the guard).
+async fn plugin_server(dir: &Path) -> (tokio::process::Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").expect("port").local_addr().expect("addr").port();
+    let server = tokio::process::Command::new("python3")
+        .args(["-m", "http.server", "--bind", "127.0.0.1", "--directory"])
+        .arg(dir)
+        .arg(port.to_string())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("http.server");
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            return (server, url);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the plugin server did not start");
+}
+
+/// The release path a user takes: the plugin from a plugin server (the tarball `make dist` writes,
+/// with its checksums), by `pulumi plugin install --server` and by the engine itself for a
+/// program that names the server as its pluginDownloadURL, into an empty PULUMI_HOME.
+#[tokio::test]
+async fn cli_plugin_comes_from_a_plugin_server() {
+    let dist = std::env::temp_dir().join(unique("tap-dist"));
+    let out = Command::new("bash")
+        .arg(Path::new(ROOT).join("scripts/dist.sh"))
+        .arg(env!("CARGO_BIN_EXE_pulumi-resource-tap"))
+        .arg(&dist)
+        .output()
+        .expect("dist.sh");
+    assert!(out.status.success(), "{}", text(&out));
+    let sums = std::fs::read_to_string(dist.join(format!("pulumi-resource-tap-v{}-checksums.txt", tap::VERSION)))
+        .expect("checksums beside the tarball");
+    assert!(sums.contains(&format!("pulumi-resource-tap-v{}-linux-amd64.tar.gz", tap::VERSION)), "{sums}");
+    let (_server, url) = plugin_server(&dist).await;
+
+    let mut ws = Workspace::new("name: tap-install\nruntime: yaml\n");
+    ws.plugin_on_path = false;
+    ws.pulumi(&["plugin", "install", "resource", "tap", tap::VERSION, "--server", &url]).await;
+    let plugins = ws.pulumi(&["plugin", "ls"]).await;
+    assert!(plugins.contains("tap") && plugins.contains(tap::VERSION), "{plugins}");
+
+    // Automatic acquisition: nothing installed, the program names the server and the version.
+    let program = format!(
+        "name: tap-acquire\nruntime: yaml\nresources:\n  vpc:\n    type: tap:ec2:Vpc\n    properties:\n      cidrBlock: 10.9.0.0/16\n    options:\n      version: {}\n      pluginDownloadURL: {url}\n",
+        tap::VERSION
+    );
+    let mut ws = Workspace::new(&program);
+    ws.plugin_on_path = false;
+    ws.init(&moto::moto().url()).await;
+    let mut preview = ws.command(&["preview", "--non-interactive"]);
+    preview.env_remove("PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION");
+    let out = preview.output().await.expect("preview");
+    assert!(out.status.success() && text(&out).contains("+ 2 to create"), "{}", text(&out));
+    let plugins = ws.pulumi(&["plugin", "ls"]).await;
+    assert!(plugins.contains("tap") && plugins.contains(tap::VERSION), "the engine downloaded the plugin: {plugins}");
+    let _ = std::fs::remove_dir_all(&dist);
+}
+
 #[tokio::test]
 async fn cli_get_schema_returns_schema_json() {
     let ws = Workspace::new("name: tap-schema\nruntime: yaml\n");
