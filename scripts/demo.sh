@@ -10,7 +10,7 @@ demo="$cache/demo"
 target="${CARGO_TARGET_DIR:-$cache/target}"
 mkdir -p "$demo/home" "$demo/state"
 
-export PATH="$root/bin:$target/debug:$PATH"
+export PATH="$root/bin:$PATH"
 export PULUMI_HOME="$demo/home" PULUMI_BACKEND_URL="file://$demo/state" PULUMI_CONFIG_PASSPHRASE="tap-demo"
 export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_EC2_METADATA_DISABLED=true
@@ -42,6 +42,8 @@ case "${1:-up}" in
     port="$(cat "$demo/moto.port")"
     rm -rf "$demo/program"
     cp -r "$root/examples/yaml" "$demo/program"
+    # The plugin named in the program (not found on PATH, which the CLI warns about on every load).
+    printf 'plugins:\n  providers:\n    - name: tap\n      path: %s\n' "$target/debug" >>"$demo/program/Pulumi.yaml"
     cd "$demo/program"
     pulumi stack select demo --create --non-interactive >/dev/null
     pulumi config set tap:region us-east-1
