@@ -21,24 +21,27 @@ fn engine_address(args: &[String]) -> Option<String> {
     positional.pop()
 }
 
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// Listens for SIGINT and SIGTERM (Ctrl-C elsewhere). Called before the port is printed: a signal
+/// sent as soon as the engine reads the port must not land before tap listens for it (tokio
+/// would miss one that arrives while its listener is being registered).
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = interrupt.await;
-                return;
+        use tokio::signal::unix::{signal, SignalKind};
+        let (mut interrupt, mut term) = (signal(SignalKind::interrupt())?, signal(SignalKind::terminate())?);
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = term.recv() => {}
             }
-        };
-        tokio::select! {
-            _ = interrupt => {}
-            _ = term.recv() => {}
-        }
+        })
     }
     #[cfg(not(unix))]
-    let _ = interrupt.await;
+    {
+        Ok(async move {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+    }
 }
 
 fn main() -> ExitCode {
@@ -66,13 +69,20 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        let shutdown = match shutdown_signal() {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("pulumi-resource-tap: cannot listen for signals: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
         let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
         let mut stdout = std::io::stdout().lock();
         if writeln!(stdout, "{port}").and_then(|_| stdout.flush()).is_err() {
             return ExitCode::FAILURE;
         }
         drop(stdout);
-        match tap::serve(listener, engine, shutdown_signal()).await {
+        match tap::serve(listener, engine, shutdown).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 tracing::error!(error = %e, "server failed");

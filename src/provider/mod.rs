@@ -187,6 +187,17 @@ fn failures(list: Vec<Failure>) -> Vec<rpc::CheckFailure> {
 }
 
 /// Splits an import id `<id>@<region>`.
+/// The stack's autonaming configuration as Check sends it.
+fn autonaming(options: &rpc::check_request::AutonamingOptions) -> crate::resource::check::Autonaming {
+    use crate::resource::check::Autonaming;
+    use rpc::check_request::autonaming_options::Mode;
+    match Mode::try_from(options.mode).unwrap_or(Mode::Propose) {
+        Mode::Propose => Autonaming::Propose(options.proposed_name.clone()),
+        Mode::Enforce => Autonaming::Enforce(options.proposed_name.clone()),
+        Mode::Disable => Autonaming::Disable,
+    }
+}
+
 fn split_id(id: &str) -> (&str, Option<&str>) {
     match id.rsplit_once('@') {
         Some((base, region)) if !base.is_empty() && crate::validate::region(region).is_ok() => (base, Some(region)),
@@ -249,7 +260,7 @@ impl ResourceProvider for Provider {
             accept_secrets: true,
             accept_resources: true,
             accept_outputs: true,
-            supports_autonaming_configuration: false,
+            supports_autonaming_configuration: true,
             accepts_byte_string: false,
             accepts_outputs_in_invoke: false,
             accepts_outputs_in_call: false,
@@ -299,7 +310,7 @@ impl ResourceProvider for Provider {
                 supports_preview: true,
                 accept_resources: true,
                 accept_outputs: true,
-                supports_autonaming_configuration: false,
+                supports_autonaming_configuration: true,
             }))
         })
         .await
@@ -313,7 +324,9 @@ impl ResourceProvider for Provider {
             let olds = decode(req.olds.as_ref())?;
             let news = decode(req.news.as_ref())?;
             let region = self.default_region();
-            let (inputs, list) = res.check(&olds, news, &req.name, &req.random_seed, region.as_deref());
+            let autonaming = req.autonaming.as_ref().map(autonaming);
+            let (inputs, list) =
+                res.check_named(&olds, news, &req.name, &req.random_seed, region.as_deref(), autonaming);
             Ok(Response::new(rpc::CheckResponse { inputs: encode(&inputs), failures: failures(list) }))
         })
         .await

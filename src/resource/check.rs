@@ -42,6 +42,18 @@ pub const IN_PLAINTEXT: &str =
     "is a secret, but Pulumi keeps it in plaintext anyway: it becomes part of a resource id \
      or name (or decides how many resources there are), which are never encrypted; give it as a plain value";
 
+/// The engine's autonaming configuration for one resource (Check's `autonaming`, sent when the
+/// stack configures `pulumi:autonaming`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Autonaming {
+    /// Use this name for a resource the program does not name (an existing one keeps its name).
+    Propose(String),
+    /// Use exactly this name for a resource the program does not name.
+    Enforce(String),
+    /// No automatic names: the program must name the resource.
+    Disable,
+}
+
 /// The program's inputs under validation.
 pub struct Checker<'a> {
     pub news: PropertyMap,
@@ -49,6 +61,7 @@ pub struct Checker<'a> {
     /// The resource's name in the program (autonaming starts from it).
     name: &'a str,
     random_seed: &'a [u8],
+    autonaming: Option<Autonaming>,
     failures: Vec<Failure>,
     /// Properties that already failed: later getters report them as unknown, not again.
     failed: BTreeSet<String>,
@@ -56,7 +69,13 @@ pub struct Checker<'a> {
 
 impl<'a> Checker<'a> {
     pub fn new(news: PropertyMap, olds: &'a PropertyMap, name: &'a str, random_seed: &'a [u8]) -> Checker<'a> {
-        Checker { news, olds, name, random_seed, failures: Vec::new(), failed: BTreeSet::new() }
+        Checker { news, olds, name, random_seed, autonaming: None, failures: Vec::new(), failed: BTreeSet::new() }
+    }
+
+    /// With the engine's autonaming configuration for the resource.
+    pub fn with_autonaming(mut self, autonaming: Option<Autonaming>) -> Checker<'a> {
+        self.autonaming = autonaming;
+        self
     }
 
     pub fn name(&self) -> &str {
@@ -245,7 +264,10 @@ impl<'a> Checker<'a> {
     /// Names the resource when the program gave neither `key` nor `prefix_key` (it may give one,
     /// not both): the old name when there is one (so an update never renames), else
     /// `<prefix>-<7 hex>` from the engine's random seed, `prefix` being `prefix_key`'s value or
-    /// `default_prefix`. `max_len` bounds the whole name.
+    /// `default_prefix`. `max_len` bounds the whole name. The stack's autonaming configuration,
+    /// when the engine sends one, decides instead for a resource the program names in neither
+    /// way: the proposed name (an existing resource keeps its own), exactly the enforced one, or
+    /// none (the name is then required).
     pub fn autoname(&mut self, key: &str, prefix_key: &str, max_len: usize, default_prefix: &str) -> Field<String> {
         let given = |c: &Self, k: &str| !matches!(c.news.get(k), None | Some(Value::Null));
         if given(self, key) && given(self, prefix_key) {
@@ -254,6 +276,11 @@ impl<'a> Checker<'a> {
         match self.string(key) {
             Field::Absent => {}
             other => return other,
+        }
+        if !given(self, prefix_key) {
+            if let Some(named) = self.configured_name(key, prefix_key, max_len) {
+                return named;
+            }
         }
         let prefix = match self.string(prefix_key) {
             Field::Known(p) => p,
@@ -275,6 +302,41 @@ impl<'a> Checker<'a> {
         let name = format!("{prefix}{suffix}");
         self.news.insert(key.to_string(), Value::str(&name));
         Field::Known(name)
+    }
+
+    /// The name the stack's autonaming configuration gives `key` (`None`: it has none, or only
+    /// proposes a name that does not fit, and tap names the resource itself).
+    fn configured_name(&mut self, key: &str, prefix_key: &str, max_len: usize) -> Option<Field<String>> {
+        let old = match self.olds.get(key).map(Value::unwrap_plain) {
+            Some(Value::String(old)) => Some(old),
+            _ => None,
+        };
+        let name = match self.autonaming.clone()? {
+            Autonaming::Disable => {
+                self.fail(
+                    key,
+                    format!(
+                        "is required: this stack turns autonaming off (pulumi:autonaming mode: disabled); give {key} or {prefix_key}"
+                    ),
+                );
+                return Some(Field::Unknown);
+            }
+            Autonaming::Propose(_) if old.is_some() => old?,
+            Autonaming::Propose(proposed) if proposed.chars().count() <= max_len => proposed,
+            Autonaming::Propose(_) => return None,
+            Autonaming::Enforce(name) if name.chars().count() > max_len => {
+                self.fail(
+                    key,
+                    format!(
+                        "the stack's autonaming gives {name:?}, longer than the {max_len} characters {key} may have"
+                    ),
+                );
+                return Some(Field::Unknown);
+            }
+            Autonaming::Enforce(name) => name,
+        };
+        self.news.insert(key.to_string(), Value::str(&name));
+        Some(Field::Known(name))
     }
 
     /// Runs `rules` on the object under `key` as if its fields were top-level inputs; their
@@ -528,6 +590,44 @@ mod tests {
     fn random_hex_comes_from_the_seed() {
         assert_eq!(random_hex(&[1, 2, 3, 4], 7), "0102030");
         assert_eq!(random_hex(&[], 7).len(), 7);
+    }
+
+    #[test]
+    fn autonaming_configuration_names_what_the_program_does_not() {
+        let olds = PropertyMap::new();
+        let name = |news: &[(&str, &str)], olds: &PropertyMap, a: Option<Autonaming>| {
+            let news: PropertyMap = news.iter().map(|(k, v)| (k.to_string(), Value::str(*v))).collect();
+            let mut c = Checker::new(news, olds, "web", &[1, 2, 3, 4]).with_autonaming(a);
+            let got = c.autoname("name", "namePrefix", 20, "web-");
+            (got, c.failures().iter().map(|f| f.reason.clone()).collect::<Vec<_>>())
+        };
+        let propose = || Some(Autonaming::Propose("web-proposed".into()));
+        assert_eq!(name(&[], &olds, propose()).0, Field::Known("web-proposed".into()));
+        assert_eq!(
+            name(&[("name", "mine")], &olds, propose()).0,
+            Field::Known("mine".into()),
+            "the program's own name wins"
+        );
+        let (prefixed, _) = name(&[("namePrefix", "p-")], &olds, propose());
+        assert!(
+            matches!(prefixed, Field::Known(n) if n.starts_with("p-") && n.len() == 9),
+            "a prefix is the program's choice"
+        );
+        let existing: PropertyMap = [("name".to_string(), Value::str("web-0102030"))].into_iter().collect();
+        assert_eq!(
+            name(&[], &existing, propose()).0,
+            Field::Known("web-0102030".into()),
+            "an existing resource keeps its name"
+        );
+        let (long, _) = name(&[], &olds, Some(Autonaming::Propose("x".repeat(21))));
+        assert!(matches!(long, Field::Known(n) if n.starts_with("web-")), "a proposal that does not fit is not used");
+        let enforced = Some(Autonaming::Enforce("web".into()));
+        assert_eq!(name(&[], &existing, enforced).0, Field::Known("web".into()));
+        let (_, failures) = name(&[], &olds, Some(Autonaming::Enforce("x".repeat(21))));
+        assert!(failures[0].contains("longer than the 20"), "{failures:?}");
+        let (_, failures) = name(&[], &olds, Some(Autonaming::Disable));
+        assert!(failures[0].contains("is required") && failures[0].contains("name or namePrefix"), "{failures:?}");
+        assert_eq!(name(&[], &olds, None).0, Field::Known(format!("web-{}", random_hex(&[1, 2, 3, 4], 7))));
     }
 
     #[test]

@@ -357,6 +357,8 @@ pub trait DynResource: Send + Sync {
     fn description(&self) -> &'static str;
     fn input_fields(&self) -> Vec<FieldSpec>;
     fn state_fields(&self) -> Vec<FieldSpec>;
+    /// `check_named` with no autonaming configuration (the unit tests' way in).
+    #[cfg(test)]
     fn check(
         &self,
         olds: &PropertyMap,
@@ -364,6 +366,18 @@ pub trait DynResource: Send + Sync {
         name: &str,
         seed: &[u8],
         default_region: Option<&str>,
+    ) -> (PropertyMap, Vec<Failure>) {
+        self.check_named(olds, news, name, seed, default_region, None)
+    }
+    /// `check`, under the stack's autonaming configuration (when the engine sends one).
+    fn check_named(
+        &self,
+        olds: &PropertyMap,
+        news: PropertyMap,
+        name: &str,
+        seed: &[u8],
+        default_region: Option<&str>,
+        autonaming: Option<check::Autonaming>,
     ) -> (PropertyMap, Vec<Failure>);
     /// `marker`: the resource's marker (`marker_of`), to see state that lacks it; `old_inputs`:
     /// what Check returned last time (empty when the engine does not say).
@@ -491,15 +505,16 @@ impl<R: Resource> DynResource for R {
         R::State::fields()
     }
 
-    fn check(
+    fn check_named(
         &self,
         olds: &PropertyMap,
         news: PropertyMap,
         name: &str,
         seed: &[u8],
         default_region: Option<&str>,
+        autonaming: Option<check::Autonaming>,
     ) -> (PropertyMap, Vec<Failure>) {
-        let mut c = Checker::new(news, olds, name, seed);
+        let mut c = Checker::new(news, olds, name, seed).with_autonaming(autonaming);
         if R::REGIONAL {
             if let Some(region) = default_region {
                 c.default("region", Value::str(region));

@@ -524,6 +524,32 @@ async fn cli_plugin_comes_from_a_plugin_server() {
     let _ = std::fs::remove_dir_all(&dist);
 }
 
+/// The stack's autonaming configuration (`pulumi:autonaming`) decides the names tap generates:
+/// verbatim gives the resource exactly its program name, disabled makes the name required.
+#[tokio::test]
+async fn cli_autonaming_configuration_names_the_resources() {
+    let name = unique("verbatim-role");
+    let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"apigateway.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    let program = format!(
+        "name: tap-autonaming\nruntime: yaml\nresources:\n  {name}:\n    type: tap:iam:Role\n    properties:\n      assumeRolePolicy: '{trust}'\n"
+    );
+    let ws = Workspace::new(&program);
+    ws.init(&moto::moto().url()).await;
+    ws.pulumi(&["config", "set", "--path", "pulumi:autonaming.mode", "verbatim"]).await;
+    ws.pulumi(&["up", "--yes", "--skip-preview", "--non-interactive"]).await;
+    let aws = crate::harness::aws("us-east-1").await;
+    aws.iam.get_role().role_name(&name).send().await.expect("the role is named exactly as in the program");
+    ws.pulumi(&["destroy", "--yes", "--non-interactive"]).await;
+
+    ws.pulumi(&["config", "set", "--path", "pulumi:autonaming.mode", "disabled"]).await;
+    let out = ws.try_pulumi(&["preview", "--non-interactive"]).await;
+    let said = text(&out);
+    assert!(
+        !out.status.success() && said.contains("turns autonaming off") && said.contains("give name or namePrefix"),
+        "{said}"
+    );
+}
+
 #[tokio::test]
 async fn cli_get_schema_returns_schema_json() {
     let ws = Workspace::new("name: tap-schema\nruntime: yaml\n");
