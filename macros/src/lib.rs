@@ -282,23 +282,36 @@ fn doc_of(attrs: &[Attribute]) -> String {
         .filter(|a| a.path().is_ident("doc"))
         .filter_map(|a| match &a.meta {
             syn::Meta::NameValue(nv) => match &nv.value {
-                Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value().trim().to_string()),
+                Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value()),
                 _ => None,
             },
             _ => None,
         })
         .collect();
+    // Prose is reflowed into paragraphs; fenced code, headings and docs shortcodes (`{{% … %}}`)
+    // keep their own lines (code verbatim), as the registry's docs need them.
     let mut out = String::new();
-    for line in lines {
-        if line.is_empty() {
+    let mut in_code = false;
+    for raw in lines {
+        let verbatim = raw.strip_prefix(' ').unwrap_or(&raw).trim_end();
+        let line = verbatim.trim();
+        let fence = line.starts_with("```");
+        if in_code || fence || line.starts_with("{{%") || line.starts_with('#') {
+            if !out.is_empty() && !out.ends_with('\n') {
+                out.push('\n');
+            }
+            out.push_str(if in_code { verbatim } else { line });
+            out.push('\n');
+            in_code ^= fence;
+        } else if line.is_empty() {
             if !out.is_empty() && !out.ends_with("\n\n") {
-                out.push_str("\n\n");
+                out.push_str(if out.ends_with('\n') { "\n" } else { "\n\n" });
             }
         } else {
             if !out.is_empty() && !out.ends_with('\n') {
                 out.push(' ');
             }
-            out.push_str(&line);
+            out.push_str(line);
         }
     }
     out.trim().to_string()

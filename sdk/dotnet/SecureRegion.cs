@@ -10,7 +10,21 @@ using Pulumi.Serialization;
 namespace Pulumi.Tap
 {
     /// <summary>
-    /// A complete, locked-down AWS region: VPC with DNS, internet gateway, private subnets, route table, restrictive security group, KMS key with rotation and alias, IAM role for API Gateway logging, execute-api interface endpoint, a PRIVATE REST API reachable only through it, a KMS-encrypted log group, an encrypted HTTPS-only S3 bucket, and optionally the account password policy.
+    /// A complete, locked-down AWS region: VPC with DNS, internet gateway, private subnets, route table, restrictive security group, closed default security group and network ACL, flow logs, KMS key with rotation and alias, IAM role for API Gateway logging, execute-api interface endpoint, a PRIVATE REST API reachable only through it (a health method on a logged, traced stage), KMS-encrypted log groups, an S3 gateway endpoint, an encrypted, versioned, HTTPS-only S3 bucket with access logging, the region's settings (API Gateway's CloudWatch role, EBS encryption by default) and optionally the account's (S3 Block Public Access, the IAM password policy).
+    /// 
+    /// ## Example Usage
+    /// ### Two regions, us-east-1's owning the account's settings
+    /// ```csharp
+    /// using Pulumi;
+    /// using Tap = Pulumi.Tap;
+    /// 
+    /// return await Deployment.RunAsync(() =&gt;
+    /// {
+    ///     var east = new Tap.SecureRegion("east", new() { Region = "us-east-1", PasswordPolicy = new Tap.Inputs.PasswordPolicyArgs(), ManageAccountSettings = true });
+    ///     var west = new Tap.SecureRegion("west", new() { Region = "us-west-2", CidrBlock = "10.1.0.0/16" });
+    ///     return new Dictionary&lt;string, object?&gt; { ["eastVpcId"] = east.VpcId };
+    /// });
+    /// ```
     /// </summary>
     [TapResourceType("tap:index:SecureRegion")]
     public partial class SecureRegion : global::Pulumi.ComponentResource

@@ -7,7 +7,18 @@ import * as outputs from "./types/output";
 import * as utilities from "./utilities";
 
 /**
- * A complete, locked-down AWS region: VPC with DNS, internet gateway, private subnets, route table, restrictive security group, KMS key with rotation and alias, IAM role for API Gateway logging, execute-api interface endpoint, a PRIVATE REST API reachable only through it, a KMS-encrypted log group, an encrypted HTTPS-only S3 bucket, and optionally the account password policy.
+ * A complete, locked-down AWS region: VPC with DNS, internet gateway, private subnets, route table, restrictive security group, closed default security group and network ACL, flow logs, KMS key with rotation and alias, IAM role for API Gateway logging, execute-api interface endpoint, a PRIVATE REST API reachable only through it (a health method on a logged, traced stage), KMS-encrypted log groups, an S3 gateway endpoint, an encrypted, versioned, HTTPS-only S3 bucket with access logging, the region's settings (API Gateway's CloudWatch role, EBS encryption by default) and optionally the account's (S3 Block Public Access, the IAM password policy).
+ *
+ * ## Example Usage
+ * ### Two regions, us-east-1's owning the account's settings
+ *
+ * ```typescript
+ * import * as tap from "@tap/pulumi-tap";
+ *
+ * const east = new tap.SecureRegion("east", { region: "us-east-1", passwordPolicy: {}, manageAccountSettings: true });
+ * const west = new tap.SecureRegion("west", { region: "us-west-2", cidrBlock: "10.1.0.0/16" });
+ * export const eastVpcId = east.vpcId;
+ * ```
  */
 export class SecureRegion extends pulumi.ComponentResource {
     /** @internal */

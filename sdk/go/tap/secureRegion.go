@@ -12,7 +12,33 @@ import (
 	"github.com/tap/pulumi-tap/sdk/go/tap/internal"
 )
 
-// A complete, locked-down AWS region: VPC with DNS, internet gateway, private subnets, route table, restrictive security group, KMS key with rotation and alias, IAM role for API Gateway logging, execute-api interface endpoint, a PRIVATE REST API reachable only through it, a KMS-encrypted log group, an encrypted HTTPS-only S3 bucket, and optionally the account password policy.
+// A complete, locked-down AWS region: VPC with DNS, internet gateway, private subnets, route table, restrictive security group, closed default security group and network ACL, flow logs, KMS key with rotation and alias, IAM role for API Gateway logging, execute-api interface endpoint, a PRIVATE REST API reachable only through it (a health method on a logged, traced stage), KMS-encrypted log groups, an S3 gateway endpoint, an encrypted, versioned, HTTPS-only S3 bucket with access logging, the region's settings (API Gateway's CloudWatch role, EBS encryption by default) and optionally the account's (S3 Block Public Access, the IAM password policy).
+//
+// ## Example Usage
+// ### Two regions, us-east-1's owning the account's settings
+// ```go
+//
+//	east, err := tap.NewSecureRegion(ctx, "east", &tap.SecureRegionArgs{
+//	    Region:                pulumi.String("us-east-1"),
+//	    PasswordPolicy:        &tap.PasswordPolicyArgs{},
+//	    ManageAccountSettings: pulumi.Bool(true),
+//	})
+//
+//	if err != nil {
+//	    return err
+//	}
+//
+//	_, err = tap.NewSecureRegion(ctx, "west", &tap.SecureRegionArgs{
+//	    Region:    pulumi.String("us-west-2"),
+//	    CidrBlock: pulumi.String("10.1.0.0/16"),
+//	})
+//
+//	if err != nil {
+//	    return err
+//	}
+//
+// ctx.Export("eastVpcId", east.VpcId)
+// ```
 type SecureRegion struct {
 	pulumi.ResourceState
 

@@ -288,7 +288,18 @@ class SecureRegion(pulumi.ComponentResource):
                  tags: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  __props__=None):
         """
-        A complete, locked-down AWS region: VPC with DNS, internet gateway, private subnets, route table, restrictive security group, KMS key with rotation and alias, IAM role for API Gateway logging, execute-api interface endpoint, a PRIVATE REST API reachable only through it, a KMS-encrypted log group, an encrypted HTTPS-only S3 bucket, and optionally the account password policy.
+        A complete, locked-down AWS region: VPC with DNS, internet gateway, private subnets, route table, restrictive security group, closed default security group and network ACL, flow logs, KMS key with rotation and alias, IAM role for API Gateway logging, execute-api interface endpoint, a PRIVATE REST API reachable only through it (a health method on a logged, traced stage), KMS-encrypted log groups, an S3 gateway endpoint, an encrypted, versioned, HTTPS-only S3 bucket with access logging, the region's settings (API Gateway's CloudWatch role, EBS encryption by default) and optionally the account's (S3 Block Public Access, the IAM password policy).
+
+        ## Example Usage
+        ### Two regions, us-east-1's owning the account's settings
+        ```python
+        import pulumi
+        import pulumi_tap as tap
+
+        east = tap.SecureRegion("east", region="us-east-1", password_policy={}, manage_account_settings=True)
+        west = tap.SecureRegion("west", region="us-west-2", cidr_block="10.1.0.0/16")
+        pulumi.export("eastVpcId", east.vpc_id)
+        ```
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
@@ -315,7 +326,18 @@ class SecureRegion(pulumi.ComponentResource):
                  args: SecureRegionArgs,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        A complete, locked-down AWS region: VPC with DNS, internet gateway, private subnets, route table, restrictive security group, KMS key with rotation and alias, IAM role for API Gateway logging, execute-api interface endpoint, a PRIVATE REST API reachable only through it, a KMS-encrypted log group, an encrypted HTTPS-only S3 bucket, and optionally the account password policy.
+        A complete, locked-down AWS region: VPC with DNS, internet gateway, private subnets, route table, restrictive security group, closed default security group and network ACL, flow logs, KMS key with rotation and alias, IAM role for API Gateway logging, execute-api interface endpoint, a PRIVATE REST API reachable only through it (a health method on a logged, traced stage), KMS-encrypted log groups, an S3 gateway endpoint, an encrypted, versioned, HTTPS-only S3 bucket with access logging, the region's settings (API Gateway's CloudWatch role, EBS encryption by default) and optionally the account's (S3 Block Public Access, the IAM password policy).
+
+        ## Example Usage
+        ### Two regions, us-east-1's owning the account's settings
+        ```python
+        import pulumi
+        import pulumi_tap as tap
+
+        east = tap.SecureRegion("east", region="us-east-1", password_policy={}, manage_account_settings=True)
+        west = tap.SecureRegion("west", region="us-west-2", cidr_block="10.1.0.0/16")
+        pulumi.export("eastVpcId", east.vpc_id)
+        ```
 
         :param str resource_name: The name of the resource.
         :param SecureRegionArgs args: The arguments to use to populate this resource's properties.

@@ -19,10 +19,76 @@ use crate::validate::{self, Cidr};
 use crate::value::{PropertyMap, Value};
 
 /// A complete, locked-down AWS region: VPC with DNS, internet gateway, private subnets, route
-/// table, restrictive security group, KMS key with rotation and alias, IAM role for API Gateway
-/// logging, execute-api interface endpoint, a PRIVATE REST API reachable only through it, a
-/// KMS-encrypted log group, an encrypted HTTPS-only S3 bucket, and optionally the account
-/// password policy.
+/// table, restrictive security group, closed default security group and network ACL, flow logs,
+/// KMS key with rotation and alias, IAM role for API Gateway logging, execute-api interface
+/// endpoint, a PRIVATE REST API reachable only through it (a health method on a logged, traced
+/// stage), KMS-encrypted log groups, an S3 gateway endpoint, an encrypted, versioned, HTTPS-only
+/// S3 bucket with access logging, the region's settings (API Gateway's CloudWatch role, EBS
+/// encryption by default) and optionally the account's (S3 Block Public Access, the IAM password
+/// policy).
+///
+/// {{% examples %}}
+/// ## Example Usage
+/// {{% example %}}
+/// ### Two regions, us-east-1's owning the account's settings
+///
+/// ```typescript
+/// import * as tap from "@tap/pulumi-tap";
+///
+/// const east = new tap.SecureRegion("east", { region: "us-east-1", passwordPolicy: {}, manageAccountSettings: true });
+/// const west = new tap.SecureRegion("west", { region: "us-west-2", cidrBlock: "10.1.0.0/16" });
+/// export const eastVpcId = east.vpcId;
+/// ```
+/// ```python
+/// import pulumi
+/// import pulumi_tap as tap
+///
+/// east = tap.SecureRegion("east", region="us-east-1", password_policy={}, manage_account_settings=True)
+/// west = tap.SecureRegion("west", region="us-west-2", cidr_block="10.1.0.0/16")
+/// pulumi.export("eastVpcId", east.vpc_id)
+/// ```
+/// ```go
+/// east, err := tap.NewSecureRegion(ctx, "east", &tap.SecureRegionArgs{
+///     Region:                pulumi.String("us-east-1"),
+///     PasswordPolicy:        &tap.PasswordPolicyArgs{},
+///     ManageAccountSettings: pulumi.Bool(true),
+/// })
+/// if err != nil {
+///     return err
+/// }
+/// _, err = tap.NewSecureRegion(ctx, "west", &tap.SecureRegionArgs{
+///     Region:    pulumi.String("us-west-2"),
+///     CidrBlock: pulumi.String("10.1.0.0/16"),
+/// })
+/// if err != nil {
+///     return err
+/// }
+/// ctx.Export("eastVpcId", east.VpcId)
+/// ```
+/// ```csharp
+/// using Pulumi;
+/// using Tap = Pulumi.Tap;
+///
+/// return await Deployment.RunAsync(() =>
+/// {
+///     var east = new Tap.SecureRegion("east", new() { Region = "us-east-1", PasswordPolicy = new Tap.Inputs.PasswordPolicyArgs(), ManageAccountSettings = true });
+///     var west = new Tap.SecureRegion("west", new() { Region = "us-west-2", CidrBlock = "10.1.0.0/16" });
+///     return new Dictionary<string, object?> { ["eastVpcId"] = east.VpcId };
+/// });
+/// ```
+/// ```yaml
+/// resources:
+///   east:
+///     type: tap:index:SecureRegion
+///     properties: { region: us-east-1, passwordPolicy: {}, manageAccountSettings: true }
+///   west:
+///     type: tap:index:SecureRegion
+///     properties: { region: us-west-2, cidrBlock: 10.1.0.0/16 }
+/// outputs:
+///   eastVpcId: ${east.vpcId}
+/// ```
+/// {{% /example %}}
+/// {{% /examples %}}
 #[derive(Debug, Clone, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
 pub struct SecureRegionArgs {
