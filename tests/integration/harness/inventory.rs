@@ -70,12 +70,7 @@ impl Inventory {
             }
         }
         // KMS keys, log groups and buckets, through the tagging API (keys pending deletion are gone).
-        let filter = aws_sdk_resourcegroupstagging::types::TagFilter::builder().key(MARKER_TAG).build();
-        let mut mappings = Vec::new();
-        let mut pages = aws.tagging.get_resources().tag_filters(filter).into_paginator().send();
-        while let Some(page) = pages.next().await {
-            mappings.extend(page.expect("GetResources").resource_tag_mapping_list().iter().cloned());
-        }
+        let mappings = tagged_resources(aws).await;
         for m in &mappings {
             let arn = m.resource_arn().unwrap_or_default().to_string();
             let marker = m.tags().iter().find(|t| t.key() == MARKER_TAG).map(|t| t.value().to_string());
@@ -182,6 +177,35 @@ impl Inventory {
         let tag = format!("tap:alias-{}", &marker[..16]);
         self.aliases.iter().filter(|(key, _)| *key == tag).map(|(_, name)| name.clone()).collect()
     }
+}
+
+/// Every resource carrying a marker tag, through the tagging API, listed whole. moto pages
+/// GetResources from a generator it keeps between requests over its live collections: a
+/// resource another test makes or deletes meanwhile can end that generator with a 500, and the
+/// same request sent again (as the SDK retries it) then gets an empty last page, the rest of the
+/// listing silently missing. So no retries inside the SDK: a failed page starts the listing again.
+async fn tagged_resources(aws: &Clients) -> Vec<aws_sdk_resourcegroupstagging::types::ResourceTagMapping> {
+    let config =
+        aws.tagging.config().to_builder().retry_config(aws_smithy_types::retry::RetryConfig::disabled()).build();
+    let tagging = aws_sdk_resourcegroupstagging::Client::from_conf(config);
+    let filter = aws_sdk_resourcegroupstagging::types::TagFilter::builder().key(MARKER_TAG).build();
+    'listing: for attempt in 1.. {
+        let mut mappings = Vec::new();
+        let mut pages = tagging.get_resources().tag_filters(filter.clone()).into_paginator().send();
+        while let Some(page) = pages.next().await {
+            match page {
+                Ok(page) => mappings.extend(page.resource_tag_mapping_list().iter().cloned()),
+                Err(e) if attempt < 20 => {
+                    eprintln!("GetResources failed ({e:?}): listing again");
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    continue 'listing;
+                }
+                Err(e) => panic!("GetResources: {e:?}"),
+            }
+        }
+        return mappings;
+    }
+    unreachable!()
 }
 
 /// Whether an EC2 resource exists (moto keeps the tags of deleted resources, and lists deleted
