@@ -9,7 +9,7 @@ PULUMI_YAML_VERSION := v1.25.0
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 BIN := $(CURDIR)/bin
 
-.PHONY: build release test lint fmt moto check-protos clean pulumi hosts examples schema sdk sdk-check dist demo demo-destroy bench
+.PHONY: build release test lint fmt moto check-protos clean pulumi hosts examples schema sdk sdk-check dist demo demo-build demo-destroy bench size-profiles
 
 build:
 	cargo build
@@ -34,7 +34,7 @@ fmt:
 
 ## moto: install the pinned moto server into $(TAP_CACHE)
 moto:
-	bash scripts/ensure-moto.sh
+	@bash scripts/ensure-moto.sh >/dev/null
 
 check-protos:
 	../shared/tools/check-protos proto --allow-missing-rpcs
@@ -92,24 +92,41 @@ sdk: schema $(BIN)/pulumi hosts
 sdk-check:
 	bash scripts/check-sdks.sh
 
-## examples: examples/typescript, examples/python and examples/go converted from examples/yaml by
+## examples: examples/typescript, python, go and dotnet converted from examples/yaml by
 ## `pulumi convert` (a test fails when the committed ones differ)
 examples: pulumi build
 	bash scripts/convert-examples.sh
 
-## dist: release tarball(s) in dist/: pulumi-resource-tap-v$(VERSION)-linux-amd64.tar.gz
-dist: release
+## dist: release tarball(s) in dist/: pulumi-resource-tap-v$(VERSION)-linux-amd64.tar.gz, its
+## checksums and the schema it serves. PLUGIN_DOWNLOAD_URL is the plugin server the release names
+## (its schema's pluginDownloadURL, on every child it registers); default: src/metadata.json's,
+## which names none today.
+PLUGIN_DOWNLOAD_URL ?= $(shell python3 -c 'import json; print(json.load(open("src/metadata.json")).get("pluginDownloadURL", ""))')
+dist:
+	TAP_PLUGIN_DOWNLOAD_URL='$(PLUGIN_DOWNLOAD_URL)' cargo build --release
 	bash scripts/dist.sh $(CARGO_TARGET_DIR)/release/pulumi-resource-tap dist linux amd64
 
-## bench: measure start-up, memory, size, AWS calls, deploy time and scale on the release build;
-## writes bench/REPORT.md and bench/results.json (never fails on a missed target)
+## bench: measure start-up, memory, size, AWS calls, deploy time, scale, faults and the real CLI
+## on the release binary (the profile that ships), driven by the harness as the tests build it;
+## writes bench/REPORT.md and bench/results.json (never fails on a missed target).
+## size-profiles: the release profile's variants side by side (cold builds, long; bench/size-profiles.*)
 bench: pulumi
 	bash scripts/ensure-moto.sh >/dev/null
-	cargo bench --bench tap
+	cargo build --release
+	TAP_PROVIDER_BINARY=$(CARGO_TARGET_DIR)/release/pulumi-resource-tap cargo bench --profile dev --bench tap
 
-## demo: deploy the three-region YAML example into a local moto with the real CLI (left running)
-demo: $(BIN)/pulumi $(BIN)/pulumi-language-yaml build
+size-profiles:
+	bash scripts/ensure-moto.sh >/dev/null
+	bash scripts/size-profiles.sh
+
+## demo: deploy the three-region YAML example into a local moto with the real CLI (left running).
+## Builds only what it needs (the CLI, the YAML host, tap's debug build, moto), side by side: the
+## Go and Rust builds each leave a core idle for long stretches.
+demo:
+	@$(MAKE) --no-print-directory -j2 demo-build
 	bash scripts/demo.sh up
+
+demo-build: $(BIN)/pulumi $(BIN)/pulumi-language-yaml build moto
 
 demo-destroy: $(BIN)/pulumi $(BIN)/pulumi-language-yaml
 	bash scripts/demo.sh destroy

@@ -2,7 +2,7 @@
 # Packages a built pulumi-resource-tap into the release tarball Pulumi installs:
 #   pulumi-resource-tap-v<version>-<os>-<arch>.tar.gz, the stripped binary at the archive root,
 # and writes pulumi-resource-tap-v<version>-checksums.txt (sha256 of every tarball in <out-dir>)
-# beside it. A directory of these served over HTTP is a plugin server: `pulumi plugin install
+# and its schema beside it. A directory of these served over HTTP is a plugin server: `pulumi plugin install
 # resource tap <version> --server <url>`, or the pluginDownloadURL a program names.
 # Usage: scripts/dist.sh <binary> <out-dir> [os] [arch]
 set -euo pipefail
@@ -19,5 +19,8 @@ mkdir -p "$out"
 tarball="$out/pulumi-resource-tap-v$version-$os-$arch.tar.gz"
 # GNU format: no pax global header (Pulumi's installer rejects one).
 tar --format=gnu --owner=0 --group=0 -czf "$tarball" -C "$stage" pulumi-resource-tap
+# The schema this binary serves (its pluginDownloadURL included): SDKs for this release are
+# generated from it (`pulumi package gen-sdk <schema>`).
+"$binary" --schema >"$out/pulumi-resource-tap-v$version-schema.json"
 (cd "$out" && sha256sum pulumi-resource-tap-v"$version"-*.tar.gz >"pulumi-resource-tap-v$version-checksums.txt")
 echo "$tarball"

@@ -63,3 +63,9 @@ pub mod testing {
 pub const MAX_MESSAGE_SIZE: usize = 400 * 1024 * 1024;
 
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The plugin server the package names (schema `pluginDownloadURL`; empty: none), baked in at
+/// build time from src/metadata.json or TAP_PLUGIN_DOWNLOAD_URL (build.rs). The component's
+/// children are registered with it and VERSION, as the generated SDKs register the component,
+/// so the engine gives both the same provider.
+pub const PLUGIN_DOWNLOAD_URL: &str = env!("TAP_PLUGIN_DOWNLOAD_URL");

@@ -15,9 +15,26 @@ use crate::resources::Registry;
 
 const METADATA: &str = include_str!("metadata.json");
 
-/// The schema as GetSchema returns it: schema.json, which a test proves is what the code
-/// declares (so the binary needs no generator at run time).
+/// schema.json, which a test proves is what the code declares (so the binary needs no generator
+/// at run time).
 pub const TEXT: &str = include_str!("../schema.json");
+
+/// The schema as GetSchema returns it: schema.json, unless this binary was built for another
+/// plugin server than src/metadata.json names (TAP_PLUGIN_DOWNLOAD_URL, `make dist
+/// PLUGIN_DOWNLOAD_URL=...`), whose schema then names that one.
+pub fn served() -> std::borrow::Cow<'static, str> {
+    if committed_download_url() == crate::PLUGIN_DOWNLOAD_URL {
+        TEXT.into()
+    } else {
+        render().into()
+    }
+}
+
+/// src/metadata.json's pluginDownloadURL ("" when it names none).
+fn committed_download_url() -> String {
+    let metadata: Json = serde_json::from_str(METADATA).unwrap_or_default();
+    metadata["pluginDownloadURL"].as_str().unwrap_or_default().to_string()
+}
 
 /// The schema as schema.json holds it: two-space indentation and a final newline.
 pub fn render() -> String {
@@ -30,6 +47,10 @@ pub fn generate() -> Json {
     let mut doc: Map<String, Json> = serde_json::from_str(METADATA).unwrap_or_default();
     let provider_description = doc.remove("providerDescription").unwrap_or(Json::Null);
     doc.insert("version".into(), json!(crate::VERSION));
+    doc.remove("pluginDownloadURL");
+    if !crate::PLUGIN_DOWNLOAD_URL.is_empty() {
+        doc.insert("pluginDownloadURL".into(), json!(crate::PLUGIN_DOWNLOAD_URL));
+    }
     let mut types = BTreeMap::new();
     let config = properties(&ProviderConfig::fields(), &mut types);
     doc.insert("config".into(), json!({ "variables": config }));
@@ -139,6 +160,13 @@ mod tests {
     #[test]
     fn committed_schema_json_is_what_the_declarations_generate() {
         assert!(TEXT == render(), "schema.json differs from what the code declares: run `make schema`");
+    }
+
+    #[test]
+    fn the_served_schema_names_the_plugin_server_the_children_are_registered_with() {
+        let served: Json = serde_json::from_str(&served()).expect("schema JSON");
+        assert_eq!(served["pluginDownloadURL"].as_str().unwrap_or_default(), crate::PLUGIN_DOWNLOAD_URL);
+        assert_eq!(served["version"], crate::VERSION);
     }
 
     #[test]

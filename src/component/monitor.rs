@@ -63,6 +63,7 @@ impl Monitor {
                 .map(|(k, urns)| (k, rpc::register_resource_request::PropertyDependencies { urns }))
                 .collect(),
             version: crate::VERSION.to_string(),
+            plugin_download_url: crate::PLUGIN_DOWNLOAD_URL.to_string(),
             accept_secrets: true,
             accept_resources: true,
             supports_partial_values: true,

@@ -269,7 +269,7 @@ impl ResourceProvider for Provider {
     }
 
     async fn get_schema(&self, _request: Request<rpc::GetSchemaRequest>) -> RpcResult<rpc::GetSchemaResponse> {
-        Ok(Response::new(rpc::GetSchemaResponse { schema: crate::schema::TEXT.to_string() }))
+        Ok(Response::new(rpc::GetSchemaResponse { schema: crate::schema::served().into_owned() }))
     }
 
     async fn check_config(&self, request: Request<rpc::CheckRequest>) -> RpcResult<rpc::CheckResponse> {

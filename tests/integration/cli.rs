@@ -58,8 +58,15 @@ impl Workspace {
 
     /// A workspace whose program `script` writes into it.
     fn prepared(script: &str) -> Workspace {
+        Workspace::prepared_with(script, &[])
+    }
+
+    fn prepared_with(script: &str, env: &[(&str, &Path)]) -> Workspace {
         let ws = Workspace::new("");
-        let out = Command::new("bash").arg(Path::new(ROOT).join(script)).arg(&ws.program).output().expect(script);
+        let mut cmd = Command::new("bash");
+        cmd.arg(Path::new(ROOT).join(script)).arg(&ws.program);
+        cmd.envs(env.iter().map(|(k, v)| (*k, *v)));
+        let out = cmd.output().expect(script);
         assert!(out.status.success(), "{script} failed:\n{}", text(&out));
         ws
     }
@@ -233,8 +240,8 @@ async fn cli_typescript_example_preview_up_noop_refresh_update_and_destroy() {
     example_lifecycle(Workspace::typescript()).await;
 }
 
-/// examples/typescript, python and go are examples/yaml as `pulumi convert` writes it (`make
-/// examples` updates them).
+/// examples/typescript, python, go and dotnet are examples/yaml as `pulumi convert` writes it
+/// (`make examples` updates them; the C# one is compiled nowhere: no .NET SDK here).
 #[tokio::test]
 async fn cli_examples_are_the_yaml_example_converted() {
     let out = std::env::temp_dir().join(unique("tap-convert"));
@@ -253,7 +260,7 @@ async fn cli_examples_are_the_yaml_example_converted() {
         .expect("convert-examples.sh");
     assert!(run.status.success(), "scripts/convert-examples.sh failed:\n{}", text(&run));
     let mut differences = Vec::new();
-    for lang in ["typescript", "python", "go"] {
+    for lang in ["typescript", "python", "go", "dotnet"] {
         let committed = Path::new(ROOT).join("examples").join(lang);
         compare_trees(&out.join(lang), &committed, Path::new(""), &mut differences);
     }
@@ -521,6 +528,54 @@ async fn cli_plugin_comes_from_a_plugin_server() {
     assert!(out.status.success() && text(&out).contains("+ 2 to create"), "{}", text(&out));
     let plugins = ws.pulumi(&["plugin", "ls"]).await;
     assert!(plugins.contains("tap") && plugins.contains(tap::VERSION), "the engine downloaded the plugin: {plugins}");
+
+    // A program using the generated SDK: the Python SDK generated from a schema naming the server
+    // as pluginDownloadURL (as a release's would) carries it in pulumi-plugin.json; with nothing
+    // installed, the engine downloads tap from it before the program runs, and the three
+    // components and their children share one provider.
+    let sdk = dist.join("sdk");
+    let mut schema: serde_json::Value = serde_json::from_str(include_str!("../../schema.json")).expect("schema");
+    schema["pluginDownloadURL"] = serde_json::json!(url);
+    let schema_path = dist.join("schema-for-server.json");
+    std::fs::write(&schema_path, schema.to_string()).expect("schema copy");
+    let gen = Workspace::new("name: tap-gen\nruntime: yaml\n");
+    let (schema_arg, sdk_arg) = (schema_path.display().to_string(), sdk.display().to_string());
+    gen.pulumi(&["package", "gen-sdk", &schema_arg, "--language", "python", "--out", &sdk_arg]).await;
+    let plugin_json = std::fs::read_to_string(sdk.join("python/pulumi_tap/pulumi-plugin.json")).expect("plugin json");
+    assert!(plugin_json.contains(&url), "{plugin_json}");
+    let mut ws = Workspace::prepared_with(
+        "scripts/py-example.sh",
+        &[("TAP_PY_SDK", &sdk.join("python")), ("TAP_PY_VENV", Path::new("py-acquire-venv"))],
+    );
+    ws.plugin_on_path = false;
+    ws.init(&moto::moto().url()).await;
+    let mut preview = ws.command(&["preview", "--non-interactive", "--json"]);
+    preview.env_remove("PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION");
+    let out = preview.output().await.expect("preview");
+    assert!(out.status.success(), "{}", text(&out));
+    let steps: serde_json::Value = serde_json::from_slice(&out.stdout).expect("preview JSON");
+    // Preview lists no provider steps: each resource's state names its provider reference.
+    let providers: std::collections::BTreeSet<&str> = steps["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .filter_map(|s| s["newState"]["provider"].as_str())
+        .map(|p| p.split("::").take(4).last().unwrap_or_default())
+        .collect();
+    assert_eq!(providers.len(), 1, "one provider for the components and their children: {providers:?}");
+    let provider = providers.first().copied().unwrap_or_default();
+    let server = url.trim_start_matches("http://").trim_end_matches('/').replace(':', "_");
+    let default = format!("default_{}_http_", tap::VERSION.replace('.', "_"));
+    assert!(provider.starts_with(&default) && provider.ends_with(&server), "the server's: {provider}");
+    let vpcs = steps["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .filter(|s| s["urn"].as_str().is_some_and(|u| u.contains("$tap:ec2:Vpc::")))
+        .count();
+    assert_eq!(vpcs, 3, "the components' children are previewed too");
+    let plugins = ws.pulumi(&["plugin", "ls"]).await;
+    assert!(plugins.contains("tap") && plugins.contains(tap::VERSION), "downloaded for the SDK: {plugins}");
     let _ = std::fs::remove_dir_all(&dist);
 }
 

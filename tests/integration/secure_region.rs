@@ -393,8 +393,11 @@ async fn secure_region_three_regions_preview_up_noop_update_replace_drift_destro
     verify_password_policy().await;
     let children = rig.engine.registrations().into_iter().filter(|r| r.custom).collect::<Vec<_>>();
     assert!(
-        children.iter().all(|c| c.version == tap::VERSION && c.parent.contains(COMPONENT)),
-        "children are this plugin's, parented to the component"
+        children.iter().all(|c| c.version == tap::VERSION
+            && c.plugin_download_url == tap::PLUGIN_DOWNLOAD_URL
+            && c.parent.contains(COMPONENT)),
+        "children are this plugin's (the version and plugin server the schema names, as the SDKs \
+         register the component), parented to the component"
     );
     let sg_registration = children.iter().find(|c| c.r#type == "tap:ec2:SecurityGroup").expect("sg");
     assert!(
