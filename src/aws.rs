@@ -38,7 +38,12 @@ pub fn first_backoff() -> Duration {
         .ok()
         .and_then(|v| v.parse::<u64>().ok())
         .map(Duration::from_millis)
-        .unwrap_or(Duration::from_millis(500))
+        .unwrap_or(Duration::from_millis(first_backoff_default_ms()))
+}
+
+/// The first retry's delay without `TAP_RETRY_BACKOFF_MS`, in ms.
+pub const fn first_backoff_default_ms() -> u64 {
+    500
 }
 
 pub const MAX_BACKOFF: Duration = Duration::from_secs(20);
@@ -79,7 +84,13 @@ pub struct Clients {
     account: tokio::sync::OnceCell<String>,
     /// EC2 resources of this region carrying tap's marker, read once (`ec2::marked`).
     pub ec2_markers: tokio::sync::OnceCell<Arc<HashMap<String, Vec<String>>>>,
+    /// REST APIs of this region carrying tap's marker (marker → id and name), read once
+    /// (`apigateway::rest_api::marked`).
+    pub api_markers: tokio::sync::OnceCell<Arc<ApiIndex>>,
 }
+
+/// Marker → (id, name) of the region's marked REST APIs.
+pub type ApiIndex = HashMap<String, Vec<(String, String)>>;
 
 impl Clients {
     /// The account id (STS GetCallerIdentity, a read-only call), asked once per region.
@@ -291,6 +302,7 @@ impl Aws {
             provider: self.provider.clone(),
             account: tokio::sync::OnceCell::new(),
             ec2_markers: tokio::sync::OnceCell::new(),
+            api_markers: tokio::sync::OnceCell::new(),
         }
     }
 }

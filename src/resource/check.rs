@@ -290,18 +290,28 @@ impl<'a> Checker<'a> {
                 return Field::Unknown;
             }
         };
+        let suffix = random_hex(self.random_seed, 7);
+        let prefix: String = prefix.chars().take(max_len.saturating_sub(suffix.len())).collect();
         if let Some(Value::String(old)) = self.olds.get(key).map(Value::unwrap_plain) {
             if old.starts_with(&prefix) {
-                self.news.insert(key.to_string(), Value::str(&old));
+                self.keep_old_name(key, prefix_key, &old);
                 return Field::Known(old);
             }
         }
-        let suffix = random_hex(self.random_seed, 7);
-        let keep = max_len.saturating_sub(suffix.len());
-        let prefix: String = prefix.chars().take(keep).collect();
         let name = format!("{prefix}{suffix}");
         self.news.insert(key.to_string(), Value::str(&name));
         Field::Known(name)
+    }
+
+    /// Keeps the resource's name, and the prefix it was made from when the program no longer
+    /// gives one (a prefix only shapes a new name: dropping it changes nothing).
+    fn keep_old_name(&mut self, key: &str, prefix_key: &str, old: &str) {
+        self.news.insert(key.to_string(), Value::str(old));
+        if matches!(self.news.get(prefix_key), None | Some(Value::Null)) {
+            if let Some(p) = self.olds.get(prefix_key).filter(|p| !matches!(p, Value::Null)) {
+                self.news.insert(prefix_key.to_string(), p.clone());
+            }
+        }
     }
 
     /// The name the stack's autonaming configuration gives `key` (`None`: it has none, or only
@@ -321,7 +331,11 @@ impl<'a> Checker<'a> {
                 );
                 return Some(Field::Unknown);
             }
-            Autonaming::Propose(_) if old.is_some() => old?,
+            Autonaming::Propose(_) if old.is_some() => {
+                let old = old?;
+                self.keep_old_name(key, prefix_key, &old);
+                return Some(Field::Known(old));
+            }
             Autonaming::Propose(proposed) if proposed.chars().count() <= max_len => proposed,
             Autonaming::Propose(_) => return None,
             Autonaming::Enforce(name) if name.chars().count() > max_len => {
@@ -366,9 +380,11 @@ fn required_message(hint: &str) -> String {
     }
 }
 
-/// Whether `value` is an autoname `prefix` + 7 hex digits (a replacement gets another one).
-pub fn autonamed(value: &str, prefix: &str) -> bool {
-    autoname_stem(value) == Some(prefix)
+/// Whether `value` is an autoname `prefix` + 7 hex digits (a replacement gets another one), the
+/// prefix cut to fit `max_len` as [`Checker::autoname`] cuts it.
+pub fn autonamed(value: &str, prefix: &str, max_len: usize) -> bool {
+    let cut: String = prefix.chars().take(max_len.saturating_sub(7)).collect();
+    autoname_stem(value) == Some(cut.as_str())
 }
 
 /// The prefix of what looks like an autoname (anything + 7 lowercase hex digits).
@@ -614,6 +630,18 @@ mod tests {
             "a prefix is the program's choice"
         );
         let existing: PropertyMap = [("name".to_string(), Value::str("web-0102030"))].into_iter().collect();
+        let mut c = Checker::new(PropertyMap::new(), &existing, "web", &[9; 4]);
+        assert_eq!(c.autoname("name", "namePrefix", 11, "web-longer-"), Field::Known("web-0102030".into()));
+        assert_eq!(c.failures(), &[], "a name made from a prefix cut to fit is kept");
+        // A program that gave the prefix the name would have had anyway, and no longer does.
+        let prefixed: PropertyMap =
+            [("name".to_string(), Value::str("web-0102030")), ("namePrefix".to_string(), Value::str("web-"))]
+                .into_iter()
+                .collect();
+        let mut c = Checker::new(PropertyMap::new(), &prefixed, "web", &[9; 4]);
+        c.autoname("name", "namePrefix", 20, "web-");
+        assert_eq!(c.news.get("name"), Some(&Value::str("web-0102030")), "the name stays");
+        assert_eq!(c.news.get("namePrefix"), Some(&Value::str("web-")), "and so does the prefix: no diff");
         assert_eq!(
             name(&[], &existing, propose()).0,
             Field::Known("web-0102030".into()),
@@ -638,7 +666,8 @@ mod tests {
         assert_eq!(autoname_stem("0102030"), Some(""));
         assert_eq!(autoname_stem("abc"), None);
         assert_eq!(autoname_stem("wéb-0102030"), Some("wéb-"));
-        assert!(autonamed("web-0102030", "web-") && !autonamed("web-0102030", "we"));
+        assert!(autonamed("web-0102030", "web-", 63) && !autonamed("web-0102030", "we", 63));
+        assert!(autonamed("web-0102030", "web-long-", 11), "the prefix cut to fit");
     }
 
     #[test]

@@ -22,7 +22,7 @@ namespace Pulumi.Tap.S3
         public Output<string> Arn { get; private set; } = null!;
 
         /// <summary>
-        /// The bucket's name, globally unique (autonamed `&lt;resource name&gt;-&lt;7 hex&gt;`, lowercase, when neither it nor bucketPrefix is given).
+        /// The bucket's name, globally unique (autonamed `&lt;resource name&gt;-&lt;7 hex&gt;`, in S3's characters, when neither it nor bucketPrefix is given).
         /// </summary>
         [Output("bucket")]
         public Output<string> Bucket { get; private set; } = null!;
@@ -114,7 +114,7 @@ namespace Pulumi.Tap.S3
     public sealed class BucketArgs : global::Pulumi.ResourceArgs
     {
         /// <summary>
-        /// The bucket's name, globally unique (autonamed `&lt;resource name&gt;-&lt;7 hex&gt;`, lowercase, when neither it nor bucketPrefix is given).
+        /// The bucket's name, globally unique (autonamed `&lt;resource name&gt;-&lt;7 hex&gt;`, in S3's characters, when neither it nor bucketPrefix is given).
         /// </summary>
         [Input("bucket")]
         public Input<string>? Bucket { get; set; }

@@ -39,7 +39,7 @@ export class Bucket extends pulumi.CustomResource {
      */
     declare public /*out*/ readonly arn: pulumi.Output<string>;
     /**
-     * The bucket's name, globally unique (autonamed `<resource name>-<7 hex>`, lowercase, when neither it nor bucketPrefix is given).
+     * The bucket's name, globally unique (autonamed `<resource name>-<7 hex>`, in S3's characters, when neither it nor bucketPrefix is given).
      */
     declare public readonly bucket: pulumi.Output<string>;
     /**
@@ -108,7 +108,7 @@ export class Bucket extends pulumi.CustomResource {
  */
 export interface BucketArgs {
     /**
-     * The bucket's name, globally unique (autonamed `<resource name>-<7 hex>`, lowercase, when neither it nor bucketPrefix is given).
+     * The bucket's name, globally unique (autonamed `<resource name>-<7 hex>`, in S3's characters, when neither it nor bucketPrefix is given).
      */
     bucket?: pulumi.Input<string | undefined>;
     /**

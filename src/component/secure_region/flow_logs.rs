@@ -41,10 +41,12 @@ pub fn role_args(r: &Region) -> Args<Role> {
         "Statement": [{"Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "sts:AssumeRole",
                        "Condition": {"StringEquals": {"aws:SourceAccount": r.account}, "ArnLike": {"aws:SourceArn": source}}}]
     });
+    // Autonamed `<prefix>-flow-logs-role-<7 hex>`, unless the stack's autonaming configuration
+    // names it.
     let tail = "-flow-logs-role-";
     let head: String = r.prefix.chars().take(64 - 7 - tail.len()).collect();
     Args::new()
-        .known("namePrefix", Value::str(format!("{head}{tail}")))
+        .known("autonamePrefix", Value::str(format!("{head}{tail}")))
         .known("assumeRolePolicy", Value::str(trust.to_string()))
         .known("description", Value::str(format!("Delivers the VPC flow logs of {} to their log group", r.name)))
         .set("tags", r.tags("flow-logs-role", &[("Purpose", Val::str("VPC Flow Logs delivery"))]))

@@ -28,11 +28,12 @@ pub fn role_args(r: &Region) -> Args<Role> {
         "Statement": [{"Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"}, "Action": "sts:AssumeRole",
                        "Condition": {"StringEquals": {"aws:SourceAccount": r.account}}}]
     });
-    // `<prefix>-apigateway-role-<7 hex>` within IAM's 64 characters.
+    // Autonamed `<prefix>-apigateway-role-<7 hex>` within IAM's 64 characters (SEED.md §2),
+    // unless the stack's autonaming configuration names it.
     let tail = "-apigateway-role-";
     let head: String = r.prefix.chars().take(64 - 7 - tail.len()).collect();
     Args::new()
-        .known("namePrefix", Value::str(format!("{head}{tail}")))
+        .known("autonamePrefix", Value::str(format!("{head}{tail}")))
         .known("assumeRolePolicy", Value::str(trust.to_string()))
         .known("description", Value::str(format!("IAM role for API Gateway with least privilege access in {}", r.name)))
         .set("tags", r.tags("apigateway-role", &[("Purpose", Val::str("API Gateway CloudWatch Logs Access"))]))

@@ -171,8 +171,12 @@ pub async fn construct(
     let input_deps = req.input_dependencies.iter().map(|(k, v)| (k.clone(), v.urns.clone())).collect();
     let settings = inputs::validate(&raw, &input_deps).map_err(Error::InvalidInputs)?;
     let clients = clients_for(&settings.region)?;
-    // Every create looks for an earlier attempt's resource by its marker: read them early.
-    tokio::spawn(crate::resources::ec2::prefetch_markers(clients.clone()));
+    // Every create looks for an earlier attempt's resource by its marker: read them early (a
+    // preview creates nothing).
+    if !req.dry_run {
+        tokio::spawn(crate::resources::ec2::prefetch_markers(clients.clone()));
+        tokio::spawn(crate::resources::apigateway::rest_api::prefetch_markers(clients.clone()));
+    }
     let monitor = super::register_component(&req).await?;
     let urn = monitor.parent.clone();
     let (zones, account) = tokio::try_join!(zones(&clients, &settings, &urn, &monitor.name), clients.account_id())?;

@@ -26,25 +26,18 @@ pub struct Storage {
     pub logs: Pending,
 }
 
-/// A name part from the component name that S3 accepts (lowercase letters, digits, hyphens).
-fn s3_safe(prefix: &str) -> String {
-    let lowered: String = prefix
-        .to_ascii_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_lowercase() || c.is_ascii_digit() { c } else { '-' })
-        .collect();
-    lowered.trim_matches('-').to_string()
-}
-
-/// `<prefix>-<tail><7 hex>`, lowercase, within S3's 63 characters.
+/// `<prefix>-<tail>` in S3's characters, the prefix cut so that the name fits S3's 63 characters.
 fn bucket_prefix(r: &Region, tail: &str) -> String {
-    let head: String = s3_safe(&r.prefix).chars().take(63 - 7 - tail.len()).collect();
+    let safe = crate::resources::s3::bucket::autoname_prefix(&r.prefix);
+    let head: String = safe.trim_end_matches('-').chars().take(63 - 7 - tail.len()).collect();
     format!("{}{tail}", head.trim_end_matches('-'))
 }
 
+/// Autonamed `<prefix>-secure-bucket-<7 hex>` (SEED.md §2), unless the stack's autonaming
+/// configuration names it (the prefix is only the component's default).
 pub fn bucket_args(r: &Region) -> Args<Bucket> {
     Args::new()
-        .known("bucketPrefix", Value::str(bucket_prefix(r, "-secure-bucket-")))
+        .known("autonamePrefix", Value::str(bucket_prefix(r, "-secure-bucket-")))
         .set("forceDestroy", r.settings.force_destroy.clone())
         .set("region", r.val())
         .set("tags", r.tags("secure-bucket", &[("Purpose", Val::str("Secure data storage with KMS encryption"))]))
@@ -54,7 +47,7 @@ pub fn bucket_args(r: &Region) -> Args<Bucket> {
 /// its logs would log themselves).
 pub fn log_bucket_args(r: &Region) -> Args<Bucket> {
     Args::new()
-        .known("bucketPrefix", Value::str(bucket_prefix(r, "-access-logs-")))
+        .known("autonamePrefix", Value::str(bucket_prefix(r, "-access-logs-")))
         .set("forceDestroy", r.settings.force_destroy.clone())
         .set("region", r.val())
         .set("tags", r.tags("access-logs", &[("Purpose", Val::str("S3 server access logs"))]))
@@ -239,12 +232,4 @@ pub fn build(g: &Graph, r: &Arc<Region>, keys: &Keys) -> Storage {
         g.named(ACCOUNT_PUBLIC_ACCESS_BLOCK_NAME, async move { Ok(account_public_access_block_args()) });
     }
     Storage { bucket, logs }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn s3_names_from_component_names() {
-        assert_eq!(super::s3_safe("My_Stack-us-east-1"), "my-stack-us-east-1");
-    }
 }

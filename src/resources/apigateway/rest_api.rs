@@ -6,6 +6,7 @@
 //! one-deletion-per-30-s account limit). Id: the REST API id. Replaced only when region changes.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use aws_sdk_apigateway::types::{EndpointConfiguration as AwsEndpointConfiguration, EndpointType, Op, PatchOperation};
@@ -171,19 +172,24 @@ impl Resource for RestApi {
         tags::check(c, "tags", 1);
     }
 
-    async fn find(&self, ctx: &Ctx, inputs: &RestApiInputs, _fresh: bool) -> Result<Option<Created<RestApiOutputs>>> {
-        let mut pages = ctx.clients.apigateway.get_rest_apis().into_paginator().send();
-        while let Some(page) = pages.next().await {
-            for api in page.map_err(aws(ApiGateway, "GetRestApis"))?.items() {
-                let ours = api.tags().and_then(|t| t.get(crate::resource::MARKER_TAG)).map(String::as_str)
-                    == Some(ctx.marker());
-                let Some(id) = api.id().filter(|id| ours && api.name() == Some(&inputs.name) && !ctx.is_seen(id))
-                else {
-                    continue;
-                };
-                if let Some(state) = read_api(ctx, id).await? {
-                    return Ok(Some(Created { id: id.to_string(), state }));
-                }
+    /// The marked API of this name: from the region's index read once per run (Construct reads
+    /// it while it looks the region up), or read again when the attempt may be seconds old.
+    async fn find(&self, ctx: &Ctx, inputs: &RestApiInputs, fresh: bool) -> Result<Option<Created<RestApiOutputs>>> {
+        let index = if fresh {
+            Arc::new(read_markers(&ctx.clients).await?)
+        } else {
+            ctx.clients
+                .api_markers
+                .get_or_try_init(|| async { read_markers(&ctx.clients).await.map(Arc::new) })
+                .await?
+                .clone()
+        };
+        for (id, name) in index.get(ctx.marker()).into_iter().flatten() {
+            if name != &inputs.name || ctx.is_seen(id) {
+                continue;
+            }
+            if let Some(state) = read_api(ctx, id).await? {
+                return Ok(Some(Created { id: id.to_string(), state }));
             }
         }
         Ok(None)
@@ -307,6 +313,29 @@ async fn read_api(ctx: &Ctx, id: &str) -> Result<Option<RestApiOutputs>> {
         arn: api_arn(ctx.clients.partition(), ctx.region(), id),
         execution_arn: ctx.clients.arn("execute-api", &account, id),
     }))
+}
+
+/// Reads the region's marked REST APIs into `clients.api_markers` (Construct starts it early).
+pub async fn prefetch_markers(clients: Arc<crate::aws::Clients>) {
+    let _ = clients.api_markers.get_or_try_init(|| async { read_markers(&clients).await.map(Arc::new) }).await;
+}
+
+/// The region's REST APIs carrying tap's marker: marker → (id, name).
+async fn read_markers(clients: &crate::aws::Clients) -> Result<crate::aws::ApiIndex> {
+    let mut index = crate::aws::ApiIndex::new();
+    let mut pages = clients.apigateway.get_rest_apis().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        for api in page.map_err(aws(ApiGateway, "GetRestApis"))?.items() {
+            let marker = api.tags().and_then(|t| t.get(crate::resource::MARKER_TAG));
+            if let (Some(marker), Some(id)) = (marker, api.id()) {
+                index
+                    .entry(marker.clone())
+                    .or_default()
+                    .push((id.to_string(), api.name().unwrap_or_default().to_string()));
+            }
+        }
+    }
+    Ok(index)
 }
 
 #[cfg(test)]

@@ -264,7 +264,7 @@ impl Resource for SecurityGroup {
     fn replace_conflicts(&self, name: &str, olds: &SecurityGroupOutputs, news: &SecurityGroupInputs) -> bool {
         olds.inputs.vpc_id == news.vpc_id
             && olds.inputs.name == news.name
-            && !autonamed(&news.name, &news.name_prefix.clone().unwrap_or_else(|| group_prefix(name)))
+            && !autonamed(&news.name, &news.name_prefix.clone().unwrap_or_else(|| group_prefix(name)), 255)
     }
 
     async fn find(
@@ -321,13 +321,12 @@ impl Resource for SecurityGroup {
         inputs: &SecurityGroupInputs,
         state: &mut SecurityGroupOutputs,
     ) -> Result<()> {
-        // Ingress, and egress (AWS's own allow-all egress goes first, so that egress is exactly
+        // Ingress, and egress (AWS's own allow-all egress replaced, so that egress is exactly
         // what the program gives), are independent: change them together.
-        let default_egress = atoms(&state.inputs.egress);
-        let egress = async {
-            change(ctx, id, Direction::Egress, Action::Revoke, &default_egress).await?;
-            change(ctx, id, Direction::Egress, Action::Authorize, &atoms(&inputs.egress)).await
-        };
+        let (default_egress, wanted_egress) = (atoms(&state.inputs.egress), atoms(&inputs.egress));
+        let revoked: BTreeSet<Atom> = default_egress.difference(&wanted_egress).cloned().collect();
+        let authorized: BTreeSet<Atom> = wanted_egress.difference(&default_egress).cloned().collect();
+        let egress = replace_rules(ctx, id, Direction::Egress, &revoked, &authorized);
         let wanted_ingress = atoms(&inputs.ingress);
         let ingress = change(ctx, id, Direction::Ingress, Action::Authorize, &wanted_ingress);
         let (egress, ingress) = tokio::join!(egress, ingress);
@@ -397,14 +396,37 @@ impl Resource for SecurityGroup {
 
 /// Brings a group's `[ingress, egress]` rules from `old` to `new` by difference (revokes first).
 pub(super) async fn change_rules(ctx: &Ctx, id: &str, old: [&[Rule]; 2], new: [&[Rule]; 2]) -> Result<()> {
-    for ((direction, old), new) in [Direction::Ingress, Direction::Egress].into_iter().zip(old).zip(new) {
-        let (old, new) = (atoms(old), atoms(new));
+    let [ingress, egress] = [Direction::Ingress, Direction::Egress].map(|direction| {
+        let i = direction as usize;
+        let (old, new) = (atoms(old[i]), atoms(new[i]));
         let removed: BTreeSet<Atom> = old.difference(&new).cloned().collect();
         let added: BTreeSet<Atom> = new.difference(&old).cloned().collect();
-        change(ctx, id, direction, Action::Revoke, &removed).await?;
-        change(ctx, id, direction, Action::Authorize, &added).await?;
+        async move { replace_rules(ctx, id, direction, &removed, &added).await }
+    });
+    tokio::try_join!(ingress, egress).map(|_| ())
+}
+
+/// Revokes `removed` and authorizes `added` in one direction: at once when no rule of one is the
+/// rule of the other under another description (AWS keys a rule by protocol, ports and block, so
+/// that one must go before it comes back), else revoking first.
+async fn replace_rules(
+    ctx: &Ctx,
+    id: &str,
+    direction: Direction,
+    removed: &BTreeSet<Atom>,
+    added: &BTreeSet<Atom>,
+) -> Result<()> {
+    let key = |a: &Atom| (a.protocol.clone(), a.from, a.to, a.cidr.clone());
+    let revoked: BTreeSet<_> = removed.iter().map(key).collect();
+    if added.iter().any(|a| revoked.contains(&key(a))) {
+        change(ctx, id, direction, Action::Revoke, removed).await?;
+        return change(ctx, id, direction, Action::Authorize, added).await;
     }
-    Ok(())
+    tokio::try_join!(
+        change(ctx, id, direction, Action::Revoke, removed),
+        change(ctx, id, direction, Action::Authorize, added)
+    )
+    .map(|_| ())
 }
 
 #[derive(Clone, Copy)]

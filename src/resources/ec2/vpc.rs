@@ -109,16 +109,21 @@ impl Resource for Vpc {
                 Ok(describe_vpc(ctx, id).await?.filter(|v| v.state() == Some(&VpcState::Available)))
             })
             .await?;
-        // AWS's defaults are DNS support on, hostnames off: change only what differs.
-        if !inputs.enable_dns_support {
-            set_attribute(ctx, id, VpcAttributeName::EnableDnsSupport, false).await?;
-            state.inputs.enable_dns_support = false;
-        }
-        if inputs.enable_dns_hostnames {
-            set_attribute(ctx, id, VpcAttributeName::EnableDnsHostnames, true).await?;
-            state.inputs.enable_dns_hostnames = true;
-        }
-        *state = outputs_of(ctx, id, &vpc, None).await?;
+        // AWS's defaults are DNS support on, hostnames off: change only what differs (support
+        // first: hostnames need it), while the VPC's default group, table and ACL are read. The
+        // attributes are then what was set: no read-back.
+        let attributes = async {
+            if !inputs.enable_dns_support {
+                set_attribute(ctx, id, VpcAttributeName::EnableDnsSupport, false).await?;
+            }
+            if inputs.enable_dns_hostnames {
+                set_attribute(ctx, id, VpcAttributeName::EnableDnsHostnames, true).await?;
+            }
+            Ok(())
+        };
+        let dns = Some((inputs.enable_dns_support, inputs.enable_dns_hostnames));
+        let ((), outputs) = tokio::try_join!(attributes, outputs_of(ctx, id, &vpc, None, dns))?;
+        *state = outputs;
         Ok(())
     }
 
@@ -190,26 +195,39 @@ async fn describe_vpc(ctx: &Ctx, id: &str) -> Result<Option<aws_sdk_ec2::types::
 
 async fn read_vpc(ctx: &Ctx, id: &str, known: Option<&VpcOutputs>) -> Result<Option<VpcOutputs>> {
     match describe_vpc(ctx, id).await? {
-        Some(vpc) => Ok(Some(outputs_of(ctx, id, &vpc, known).await?)),
+        Some(vpc) => Ok(Some(outputs_of(ctx, id, &vpc, known, None).await?)),
         None => Ok(None),
     }
 }
 
 /// The VPC's state from its description, its DNS attributes and (unless `known` has them: they
 /// never change) its default security group and main route table, read together.
+/// The VPC's outputs from its description; `known`: ids read before (they never change);
+/// `dns`: the DNS attributes (support, hostnames) when just set, else they are read.
 async fn outputs_of(
     ctx: &Ctx,
     id: &str,
     vpc: &aws_sdk_ec2::types::Vpc,
     known: Option<&VpcOutputs>,
+    dns: Option<(bool, bool)>,
 ) -> Result<VpcOutputs> {
     let ec2 = &ctx.clients.ec2;
     let known_group = known.map(|k| k.default_security_group_id.clone()).filter(|s| !s.is_empty());
     let known_table = known.map(|k| k.main_route_table_id.clone()).filter(|s| !s.is_empty());
     let known_acl = known.map(|k| k.default_network_acl_id.clone()).filter(|s| !s.is_empty());
     let (dns_support, dns_hostnames, default_security_group_id, main_route_table_id, default_network_acl_id) = tokio::try_join!(
-        dns_attribute(ctx, id, VpcAttributeName::EnableDnsSupport),
-        dns_attribute(ctx, id, VpcAttributeName::EnableDnsHostnames),
+        async {
+            match dns {
+                Some((support, _)) => Ok(support),
+                None => dns_attribute(ctx, id, VpcAttributeName::EnableDnsSupport).await,
+            }
+        },
+        async {
+            match dns {
+                Some((_, hostnames)) => Ok(hostnames),
+                None => dns_attribute(ctx, id, VpcAttributeName::EnableDnsHostnames).await,
+            }
+        },
         async {
             if let Some(known) = known_group {
                 return Ok(known);

@@ -31,6 +31,11 @@ pub struct RoleInputs {
     #[field(identity)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name_prefix: Option<String>,
+    /// The autoname's prefix when neither name nor namePrefix is given and the stack configures no
+    /// autonaming: a component's own default for its child (not in the schema).
+    #[field(private)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autoname_prefix: Option<String>,
     /// The trust policy (JSON): who may assume the role.
     #[field(required = "a trust policy (JSON) naming who may assume the role", compare = policy)]
     pub assume_role_policy: String,
@@ -78,7 +83,7 @@ impl Resource for Role {
     const RENAMED: &'static [&'static str] = &["name"];
 
     fn check(&self, c: &mut Checker<'_>) {
-        let prefix = format!("{}-", c.name());
+        let prefix = c.string("autonamePrefix").known().unwrap_or_else(|| format!("{}-", c.name()));
         if let Field::Known(name) = c.autoname("name", "namePrefix", 64, &prefix) {
             if !valid_name(&name) {
                 c.fail("name", format!("{name:?} must be 1 to 64 letters, digits or +=,.@_-"));
@@ -102,8 +107,9 @@ impl Resource for Role {
     /// IAM holds one role of a name: a replacement keeping a name the program gave deletes the
     /// old one first (an autoname is new for the replacement).
     fn replace_conflicts(&self, name: &str, olds: &RoleOutputs, news: &RoleInputs) -> bool {
-        let prefix = news.name_prefix.clone().unwrap_or_else(|| format!("{name}-"));
-        olds.inputs.name == news.name && !crate::resource::check::autonamed(&news.name, &prefix)
+        let prefix =
+            news.name_prefix.clone().or_else(|| news.autoname_prefix.clone()).unwrap_or_else(|| format!("{name}-"));
+        olds.inputs.name == news.name && !crate::resource::check::autonamed(&news.name, &prefix, 64)
     }
 
     /// The role of this name when it carries the marker; else, for a role named from a random
@@ -164,6 +170,7 @@ impl Resource for Role {
         if state.arn.is_empty() {
             *state = still_there("role", id, read_role(ctx, id).await?)?;
             state.inputs.name_prefix = inputs.name_prefix.clone();
+            state.inputs.autoname_prefix = inputs.autoname_prefix.clone();
         }
         Ok(())
     }
@@ -172,6 +179,7 @@ impl Resource for Role {
         let mut found = read_role(ctx, id).await?;
         if let (Some(r), Some(prior)) = (&mut found, prior) {
             r.inputs.name_prefix = prior.inputs.name_prefix;
+            r.inputs.autoname_prefix = prior.inputs.autoname_prefix;
         }
         Ok(found)
     }
@@ -220,6 +228,7 @@ impl Resource for Role {
             .await?;
         let mut state = still_there("role", id, read_role(ctx, id).await?)?;
         state.inputs.name_prefix = news.name_prefix;
+        state.inputs.autoname_prefix = news.autoname_prefix;
         Ok(state)
     }
 
@@ -249,6 +258,7 @@ fn outputs_of(r: &aws_sdk_iam::types::Role, name_prefix: Option<String>, tags: T
         inputs: RoleInputs {
             name: r.role_name().to_string(),
             name_prefix,
+            autoname_prefix: None,
             assume_role_policy: r.assume_role_policy_document().map(policy::compact).unwrap_or_default(),
             description: r.description().unwrap_or_default().to_string(),
             max_session_duration: r.max_session_duration().map(i64::from).unwrap_or(3600),

@@ -20,19 +20,35 @@ use crate::resources::tags::{self, Tags};
 
 pub struct Bucket;
 
+/// The autoname's prefix from a resource name: S3 names are lowercase letters, digits and
+/// hyphens, so `My_Stack-us-east-1` gives `my-stack-us-east-1-`.
+pub fn autoname_prefix(name: &str) -> String {
+    let lowered: String = name
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_lowercase() || c.is_ascii_digit() { c } else { '-' })
+        .collect();
+    format!("{}-", lowered.trim_matches('-'))
+}
+
 /// An S3 bucket in its region. Tags and forceDestroy update in place; renaming it replaces it.
 /// Import with the bucket name, or `<name>@<region>`.
 #[derive(Debug, Clone, Serialize, Deserialize, Fields)]
 #[serde(rename_all = "camelCase")]
 pub struct BucketInputs {
-    /// The bucket's name, globally unique (autonamed `<resource name>-<7 hex>`, lowercase, when
-    /// neither it nor bucketPrefix is given).
+    /// The bucket's name, globally unique (autonamed `<resource name>-<7 hex>`, in S3's
+    /// characters, when neither it nor bucketPrefix is given).
     #[field(replace, identity)]
     pub bucket: String,
     /// A prefix for the autoname.
     #[field(identity)]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bucket_prefix: Option<String>,
+    /// The autoname's prefix when neither bucket nor bucketPrefix is given and the stack configures no
+    /// autonaming: a component's own default for its child (not in the schema).
+    #[field(private)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autoname_prefix: Option<String>,
     /// Whether destroy first deletes every object version in the bucket (default false).
     #[field(default = false)]
     #[serde(default)]
@@ -73,8 +89,7 @@ impl Resource for Bucket {
     const RENAMED: &'static [&'static str] = &["bucket"];
 
     fn check(&self, c: &mut Checker<'_>) {
-        // S3 names are lowercase: an autoname from a resource name must be too.
-        let prefix = format!("{}-", c.name().to_ascii_lowercase());
+        let prefix = c.string("autonamePrefix").known().unwrap_or_else(|| autoname_prefix(c.name()));
         c.autoname("bucket", "bucketPrefix", 63, &prefix);
         check_bucket_name(c, "bucket");
         tags::check(c, "tags", 1);
@@ -83,8 +98,12 @@ impl Resource for Bucket {
     /// Bucket names are global: a replacement keeping a name the program gave deletes the old
     /// one first (an autoname is new for the replacement).
     fn replace_conflicts(&self, name: &str, olds: &BucketOutputs, news: &BucketInputs) -> bool {
-        let prefix = news.bucket_prefix.clone().unwrap_or_else(|| format!("{}-", name.to_ascii_lowercase()));
-        olds.inputs.bucket == news.bucket && !crate::resource::check::autonamed(&news.bucket, &prefix)
+        let prefix = news
+            .bucket_prefix
+            .clone()
+            .or_else(|| news.autoname_prefix.clone())
+            .unwrap_or_else(|| autoname_prefix(name));
+        olds.inputs.bucket == news.bucket && !crate::resource::check::autonamed(&news.bucket, &prefix, 63)
     }
 
     /// The bucket of this name when it carries the marker; else, for a name with a random
@@ -150,6 +169,7 @@ impl Resource for Bucket {
         if let (Some(b), Some(prior)) = (&mut found, prior) {
             // Neither is stored in S3: they exist only in tap's state.
             b.inputs.bucket_prefix = prior.inputs.bucket_prefix;
+            b.inputs.autoname_prefix = prior.inputs.autoname_prefix;
             b.inputs.force_destroy = prior.inputs.force_destroy;
         }
         Ok(found)
@@ -237,6 +257,7 @@ async fn read_and_keep(ctx: &Ctx, inputs: &BucketInputs) -> Result<BucketOutputs
         .await?
         .ok_or_else(|| Error::Internal(format!("bucket {} vanished while being adopted", inputs.bucket)))?;
     state.inputs.bucket_prefix = inputs.bucket_prefix.clone();
+    state.inputs.autoname_prefix = inputs.autoname_prefix.clone();
     state.inputs.force_destroy = inputs.force_destroy;
     Ok(state)
 }
@@ -266,6 +287,7 @@ async fn read_bucket(ctx: &Ctx, name: &str) -> Result<Option<BucketOutputs>> {
     let inputs = BucketInputs {
         bucket: name.to_string(),
         bucket_prefix: None,
+        autoname_prefix: None,
         force_destroy: false,
         region: ctx.region().to_string(),
         tags,
@@ -336,6 +358,40 @@ async fn empty(ctx: &Ctx, name: &str) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn autonames_from_resource_names_are_s3_names() {
+        assert_eq!(super::autoname_prefix("My_Stack-us-east-1-secure-bucket"), "my-stack-us-east-1-secure-bucket-");
+        assert_eq!(super::autoname_prefix("_web."), "web-");
+    }
+
+    /// A component's default prefix names its child unless the stack configures autonaming; a
+    /// program's own prefix wins over both.
+    #[test]
+    fn a_components_default_prefix_yields_to_the_stacks_autonaming() {
+        use crate::resource::check::Autonaming;
+        use crate::resource::DynResource;
+        use crate::value::{PropertyMap, Value};
+        let name = |extra: &[(&str, &str)], autonaming: Option<Autonaming>| {
+            let mut news: PropertyMap = [("region", "us-east-1"), ("autonamePrefix", "east-us-east-1-secure-bucket-")]
+                .iter()
+                .chain(extra)
+                .map(|(k, v)| (k.to_string(), Value::str(*v)))
+                .collect();
+            news.insert("tags".into(), Value::Object(PropertyMap::new()));
+            let (checked, failures) =
+                Bucket.check_named(&PropertyMap::new(), news, "east-secure-bucket", &[1, 2, 3, 4], None, autonaming);
+            assert!(failures.is_empty(), "{failures:?}");
+            checked["bucket"].to_json().as_str().unwrap_or_default().to_string()
+        };
+        assert_eq!(name(&[], None), "east-us-east-1-secure-bucket-0102030");
+        assert_eq!(
+            name(&[], Some(Autonaming::Propose("proj-east-secure-bucket-ab12".into()))),
+            "proj-east-secure-bucket-ab12"
+        );
+        assert_eq!(name(&[], Some(Autonaming::Enforce("east-secure-bucket".into()))), "east-secure-bucket");
+        assert_eq!(name(&[("bucketPrefix", "mine-")], Some(Autonaming::Propose("other".into()))), "mine-0102030");
+    }
+
     use super::*;
 
     fn client() -> aws_sdk_s3::Client {
@@ -350,6 +406,7 @@ mod tests {
         BucketInputs {
             bucket: "logs-0102030".into(),
             bucket_prefix: None,
+            autoname_prefix: None,
             force_destroy: false,
             region: region.into(),
             tags: [("Team".to_string(), "core".to_string())].into_iter().collect(),

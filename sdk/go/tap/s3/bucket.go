@@ -17,7 +17,7 @@ type Bucket struct {
 
 	// The bucket's ARN.
 	Arn pulumi.StringOutput `pulumi:"arn"`
-	// The bucket's name, globally unique (autonamed `<resource name>-<7 hex>`, lowercase, when neither it nor bucketPrefix is given).
+	// The bucket's name, globally unique (autonamed `<resource name>-<7 hex>`, in S3's characters, when neither it nor bucketPrefix is given).
 	Bucket pulumi.StringOutput `pulumi:"bucket"`
 	// `<bucket>.s3.amazonaws.com`.
 	BucketDomainName pulumi.StringOutput `pulumi:"bucketDomainName"`
@@ -78,7 +78,7 @@ func (BucketState) ElementType() reflect.Type {
 }
 
 type bucketArgs struct {
-	// The bucket's name, globally unique (autonamed `<resource name>-<7 hex>`, lowercase, when neither it nor bucketPrefix is given).
+	// The bucket's name, globally unique (autonamed `<resource name>-<7 hex>`, in S3's characters, when neither it nor bucketPrefix is given).
 	Bucket *string `pulumi:"bucket"`
 	// A prefix for the autoname.
 	BucketPrefix *string `pulumi:"bucketPrefix"`
@@ -92,7 +92,7 @@ type bucketArgs struct {
 
 // The set of arguments for constructing a Bucket resource.
 type BucketArgs struct {
-	// The bucket's name, globally unique (autonamed `<resource name>-<7 hex>`, lowercase, when neither it nor bucketPrefix is given).
+	// The bucket's name, globally unique (autonamed `<resource name>-<7 hex>`, in S3's characters, when neither it nor bucketPrefix is given).
 	Bucket pulumi.StringPtrInput
 	// A prefix for the autoname.
 	BucketPrefix pulumi.StringPtrInput
@@ -196,7 +196,7 @@ func (o BucketOutput) Arn() pulumi.StringOutput {
 	return o.ApplyT(func(v *Bucket) pulumi.StringOutput { return v.Arn }).(pulumi.StringOutput)
 }
 
-// The bucket's name, globally unique (autonamed `<resource name>-<7 hex>`, lowercase, when neither it nor bucketPrefix is given).
+// The bucket's name, globally unique (autonamed `<resource name>-<7 hex>`, in S3's characters, when neither it nor bucketPrefix is given).
 func (o BucketOutput) Bucket() pulumi.StringOutput {
 	return o.ApplyT(func(v *Bucket) pulumi.StringOutput { return v.Bucket }).(pulumi.StringOutput)
 }

@@ -27,7 +27,7 @@ class BucketArgs:
         """
         The set of arguments for constructing a Bucket resource.
 
-        :param pulumi.Input[_builtins.str] bucket: The bucket's name, globally unique (autonamed `<resource name>-<7 hex>`, lowercase, when neither it nor bucketPrefix is given).
+        :param pulumi.Input[_builtins.str] bucket: The bucket's name, globally unique (autonamed `<resource name>-<7 hex>`, in S3's characters, when neither it nor bucketPrefix is given).
         :param pulumi.Input[_builtins.str] bucket_prefix: A prefix for the autoname.
         :param pulumi.Input[_builtins.bool] force_destroy: Whether destroy first deletes every object version in the bucket (default false).
         :param pulumi.Input[_builtins.str] region: The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
@@ -48,7 +48,7 @@ class BucketArgs:
     @pulumi.getter
     def bucket(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The bucket's name, globally unique (autonamed `<resource name>-<7 hex>`, lowercase, when neither it nor bucketPrefix is given).
+        The bucket's name, globally unique (autonamed `<resource name>-<7 hex>`, in S3's characters, when neither it nor bucketPrefix is given).
         """
         return pulumi.get(self, "bucket")
 
@@ -122,7 +122,7 @@ class Bucket(pulumi.CustomResource):
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
-        :param pulumi.Input[_builtins.str] bucket: The bucket's name, globally unique (autonamed `<resource name>-<7 hex>`, lowercase, when neither it nor bucketPrefix is given).
+        :param pulumi.Input[_builtins.str] bucket: The bucket's name, globally unique (autonamed `<resource name>-<7 hex>`, in S3's characters, when neither it nor bucketPrefix is given).
         :param pulumi.Input[_builtins.str] bucket_prefix: A prefix for the autoname.
         :param pulumi.Input[_builtins.bool] force_destroy: Whether destroy first deletes every object version in the bucket (default false).
         :param pulumi.Input[_builtins.str] region: The AWS region the resource lives in (default: the provider's `region`). Changing it replaces the resource.
@@ -220,7 +220,7 @@ class Bucket(pulumi.CustomResource):
     @pulumi.getter
     def bucket(self) -> pulumi.Output[_builtins.str]:
         """
-        The bucket's name, globally unique (autonamed `<resource name>-<7 hex>`, lowercase, when neither it nor bucketPrefix is given).
+        The bucket's name, globally unique (autonamed `<resource name>-<7 hex>`, in S3's characters, when neither it nor bucketPrefix is given).
         """
         return pulumi.get(self, "bucket")
 
