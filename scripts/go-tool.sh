@@ -17,9 +17,15 @@ key=$(
 cached="$cache/$(basename "$out")-$key"
 if [ ! -x "$cached" ]; then
   mkdir -p "$cache"
-  echo "building $(basename "$out") ($pkg) into $cache" >&2
+  echo "building $(basename "$out") ($pkg) into $cache, once per machine" >&2
+  # go build is silent for minutes on a cold machine: say it is still working.
+  started=$SECONDS
+  (while sleep 60 </dev/null >/dev/null 2>&1; do echo "  ... still building $(basename "$out") ($((SECONDS - started)) s)" >&2; done) &
+  ticker=$!
+  trap 'kill $ticker 2>/dev/null || true' EXIT
   (cd "$dir" && go build -trimpath -ldflags "$ldflags" -o "$cached.tmp.$$" "$pkg")
   mv "$cached.tmp.$$" "$cached"
+  echo "built $(basename "$out") in $((SECONDS - started)) s" >&2
 fi
 mkdir -p "$(dirname "$out")"
 rm -f "$out"
