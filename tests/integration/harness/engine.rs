@@ -151,10 +151,18 @@ pub struct ProviderProcess {
     pub child: tokio::process::Child,
 }
 
+/// The plugin binary a launch runs: this build's, or TAP_PROVIDER_BINARY (`make bench` measures
+/// the release binary that ships with a harness built as the tests build it).
+pub fn provider_binary() -> std::path::PathBuf {
+    std::env::var_os("TAP_PROVIDER_BINARY")
+        .map(Into::into)
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_pulumi-resource-tap").into())
+}
+
 /// Launches the plugin as the engine does: engine address as the last argument, port on the
 /// first stdout line.
 pub async fn launch(args: &[&str], engine_address: Option<&str>) -> ProviderProcess {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_pulumi-resource-tap"));
+    let mut cmd = tokio::process::Command::new(provider_binary());
     cmd.args(args);
     if let Some(address) = engine_address {
         cmd.arg(address);
@@ -164,11 +172,19 @@ pub async fn launch(args: &[&str], engine_address: Option<&str>) -> ProviderProc
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_ENDPOINT_URL")
         .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("TAP_RETRY_BACKOFF_MS", super::TEST_BACKOFF_MS)
+        // Shortened for tests that inject faults by the hundred; a bench sets its own.
+        .env(
+            "TAP_RETRY_BACKOFF_MS",
+            std::env::var("TAP_RETRY_BACKOFF_MS").unwrap_or_else(|_| super::TEST_BACKOFF_MS.to_string()),
+        )
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
         .kill_on_drop(true);
+    // A bench reads the provider's diagnostics (TAP_LOG) from a file.
+    match std::env::var_os("TAP_PROVIDER_STDERR") {
+        Some(path) => cmd.stderr(std::fs::File::create(path).expect("the provider's stderr file")),
+        None => cmd.stderr(Stdio::inherit()),
+    };
     let mut child = cmd.spawn().expect("launch pulumi-resource-tap");
     let stdout = child.stdout.take().expect("stdout");
     let mut line = String::new();
