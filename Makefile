@@ -107,13 +107,15 @@ dist:
 	bash scripts/dist.sh $(CARGO_TARGET_DIR)/release/pulumi-resource-tap dist linux amd64
 
 ## bench: measure start-up, memory, size, AWS calls, deploy time, scale, faults and the real CLI
-## on the release binary (the profile that ships), driven by the harness as the tests build it;
+## on the release binary as it ships (stripped, as dist.sh packages it), driven by the harness as the tests build it;
 ## writes bench/REPORT.md and bench/results.json (never fails on a missed target).
 ## size-profiles: the release profile's variants side by side (cold builds, long; bench/size-profiles.*)
 bench: pulumi
 	bash scripts/ensure-moto.sh >/dev/null
 	cargo build --release
-	TAP_PROVIDER_BINARY=$(CARGO_TARGET_DIR)/release/pulumi-resource-tap cargo bench --profile dev --bench tap
+	cp $(CARGO_TARGET_DIR)/release/pulumi-resource-tap $(CARGO_TARGET_DIR)/release/pulumi-resource-tap.stripped
+	strip $(CARGO_TARGET_DIR)/release/pulumi-resource-tap.stripped
+	TAP_PROVIDER_BINARY=$(CARGO_TARGET_DIR)/release/pulumi-resource-tap.stripped cargo bench --profile dev --bench tap
 
 size-profiles:
 	bash scripts/ensure-moto.sh >/dev/null
