@@ -67,6 +67,8 @@ struct Plan {
     attempts: HashMap<(String, u64), u64>,
     lose_first: Vec<String>,
     delays: HashMap<String, Duration>,
+    /// Replaces the delay the proxy was started with (a bench's teardown runs without it).
+    base_delay: Option<Duration>,
     mutating_seen: usize,
     hooks: Vec<(usize, Hook)>,
     injected: usize,
@@ -148,6 +150,12 @@ impl CountingProxy {
     /// Whether an answer `lose_first_answer` asked to lose is still to be lost.
     pub fn losing(&self) -> bool {
         !self.plan().lose_first.is_empty()
+    }
+
+    /// From now on, `delay` on every call instead of the one the proxy was started with (`None`:
+    /// that one again).
+    pub fn set_delay(&self, delay: Option<Duration>) {
+        self.plan().base_delay = delay;
     }
 
     /// Holds every call of `operation` for `delay` before forwarding it.
@@ -297,7 +305,7 @@ async fn forward(
     let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
     let call = classify(&parts, &body);
     let emulate = is_apigateway_tagging(&call, parts.uri.path());
-    let (fail, fault, extra_delay, hooks) = {
+    let (fail, fault, delay, hooks) = {
         let mut plan = plan.lock().expect("plan");
         let fail = plan.failing.contains(&call.operation);
         let fault = if emulate { None } else { decide(&mut plan, &call, &parts, &body) };
@@ -313,7 +321,8 @@ async fn forward(
             plan.hooks = rest;
             hooks = due;
         }
-        (fail, fault, plan.delays.get(&call.operation).copied(), hooks)
+        let delay = plan.base_delay.unwrap_or(delay) + plan.delays.get(&call.operation).copied().unwrap_or_default();
+        (fail, fault, delay, hooks)
     };
     for (_, hook) in hooks {
         hook();
@@ -335,7 +344,6 @@ async fn forward(
         Some(Fault::Reset) => return Err(ResetConnection),
         _ => {}
     }
-    let delay = delay + extra_delay.unwrap_or_default();
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
