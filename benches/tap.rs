@@ -549,22 +549,40 @@ fn round_trips(calls: &[(f64, String)]) -> Vec<Vec<String>> {
     trips.into_iter().map(|(_, ops)| ops).collect()
 }
 
+/// The round trips one link of a critical path made, from the provider's log.
+fn link_trips(link: &Link, calls: &[(f64, String, String)], lead_ms: f64) -> Vec<Vec<String>> {
+    let mine: Vec<(f64, String)> = calls
+        .iter()
+        .filter(|(at, urn, _)| match &link.urn {
+            Some(u) => urn == u,
+            None => urn.is_empty() && (0.0..=lead_ms).contains(at),
+        })
+        .map(|(at, _, op)| (*at, op.clone()))
+        .collect();
+    round_trips(&mine)
+}
+
+/// The AWS round trips along a critical path, counted from the provider's log (a link's time ÷
+/// 50 ms also counts moto's own answer time, which grows with load).
+fn logged_round_trips(path: &(f64, Vec<Link>), calls: &[(f64, String, String)], lead_ms: f64) -> usize {
+    path.1.iter().map(|link| link_trips(link, calls, lead_ms).len()).sum()
+}
+
 /// The critical path as a table: each link with the calls of each of its round trips.
 fn path_table(title: &str, path: &(f64, Vec<Link>), calls: &[(f64, String, String)], lead_ms: f64) -> Vec<String> {
-    let mut s = vec![format!("{title} ({:.0} round trips):", path.0), String::new()];
-    s.push("| link | round trips | AWS calls per round trip (∥ at once) |".into());
+    let mut s = vec![
+        format!(
+            "{title}: {} AWS round trips in the provider's log ({:.0} by time ÷ 50 ms, moto's own answer time included):",
+            logged_round_trips(path, calls, lead_ms),
+            path.0
+        ),
+        String::new(),
+    ];
+    s.push("| link | time ÷ 50 ms | AWS calls per round trip (∥ at once, → after) |".into());
     s.push("|---|---|---|".into());
     for link in &path.1 {
-        let mine: Vec<(f64, String)> = calls
-            .iter()
-            .filter(|(at, urn, _)| match &link.urn {
-                Some(u) => urn == u,
-                None => urn.is_empty() && (0.0..=lead_ms).contains(at),
-            })
-            .map(|(at, _, op)| (*at, op.clone()))
-            .collect();
-        let trips = round_trips(&mine).into_iter().map(|ops| ops.join(" ∥ ")).collect::<Vec<_>>().join(" → ");
-        s.push(format!("| {} | {:.0} | {trips} |", link.name(), link.round_trips));
+        let trips = link_trips(link, calls, lead_ms).into_iter().map(|ops| ops.join(" ∥ ")).collect::<Vec<_>>();
+        s.push(format!("| {} | {:.0} | {} |", link.name(), link.round_trips, trips.join(" → ")));
     }
     s
 }
@@ -662,20 +680,24 @@ async fn deploy_time(r: &mut Report) -> String {
     );
     r.json.insert("deploy_three_over_one".into(), json!({"median": tm, "min": tlo, "max": thi}));
 
+    let (seed_trips, all_trips) =
+        (logged_round_trips(&seed_path, &calls, lead_ms), logged_round_trips(&last_path, &calls, lead_ms));
     r.row(
-        "critical path: the seed's resource set, one region",
-        format!("{:.0} round trips", seed_path.0),
+        "critical path: the seed's resource set, one region (AWS round trips in the provider's log)",
+        format!("{seed_trips} round trips ({:.0} by time ÷ 50 ms)", seed_path.0),
         "≤ 10",
-        Some(seed_path.0 <= 10.0),
+        Some(seed_trips <= 10),
     );
     r.row(
         "critical path: all of SecureRegion (with the security baseline's additions), one region",
-        format!("{:.0} round trips", last_path.0),
+        format!("{all_trips} round trips ({:.0} by time ÷ 50 ms)", last_path.0),
         "report",
         None,
     );
-    r.json.insert("critical_path_seed_round_trips".into(), json!(seed_path.0));
-    r.json.insert("critical_path_all_round_trips".into(), json!(last_path.0));
+    r.json.insert("critical_path_seed_round_trips".into(), json!(seed_trips));
+    r.json.insert("critical_path_all_round_trips".into(), json!(all_trips));
+    r.json.insert("critical_path_seed_time_over_delay".into(), json!(seed_path.0));
+    r.json.insert("critical_path_all_time_over_delay".into(), json!(last_path.0));
     let _ = std::fs::remove_file(&log_path);
 
     let mut s = vec!["## Deploy timeline (one region, 50 ms per AWS call)".to_string(), String::new()];
@@ -725,20 +747,22 @@ async fn teardown(engine: &Engine, proxy: &CountingProxy) {
     proxy.set_delay(None);
 }
 
-/// Preview, up, refresh and destroy of `program`: each phase's wall and CPU time, and how many
-/// custom resources the up created.
+/// Preview, up, refresh and destroy of `program`: each phase's wall and CPU time, how many
+/// custom resources the up created, and moto's mean answer time over the three phases.
 async fn cycle(
     engine: &Engine,
     proxy: &CountingProxy,
     pid: u32,
     program: &[(String, PropertyMap)],
-) -> (Phase, Phase, Phase, usize) {
+) -> (Phase, Phase, Phase, usize, f64) {
     let (preview, _) = measured(pid, up(engine, true, program)).await;
     let (deploy, _) = measured(pid, up(engine, false, program)).await;
     let resources = engine.state().await.iter().filter(|s| s.custom).count();
-    let (refresh, _) = measured(pid, async { engine.refresh().await.expect("refresh") }).await;
+    let (refresh, _) = measured(pid, async { engine.refresh_concurrently().await.expect("refresh") }).await;
+    let calls = proxy.calls();
+    let moto_ms = calls.iter().map(|c| c.upstream_ms).sum::<f64>() / calls.len().max(1) as f64;
     teardown(engine, proxy).await;
-    (preview, deploy, refresh, resources)
+    (preview, deploy, refresh, resources, moto_ms)
 }
 
 /// Seventeen regions in one program against one, with a latency on every AWS call large
@@ -755,16 +779,15 @@ async fn scale(r: &mut Report) {
     let mut moto_ms = Vec::new();
     for run in 0..3 {
         let single = vec![(format!("{base}-one-{run}"), instance_inputs("us-west-2", 0, false))];
-        let (p1, u1, f1, _) = cycle(&engine, &proxy, pid, &single).await;
+        let (p1, u1, f1, _, _) = cycle(&engine, &proxy, pid, &single).await;
         let program: Vec<(String, PropertyMap)> = SEVENTEEN
             .iter()
             .enumerate()
             .map(|(i, region)| (format!("{base}-{run}-{i}"), instance_inputs(region, i, false)))
             .collect();
         proxy.reset();
-        let (p17, u17, f17, n17) = cycle(&engine, &proxy, pid, &program).await;
-        let calls = proxy.calls();
-        moto_ms.push(calls.iter().map(|c| c.upstream_ms).sum::<f64>() / calls.len().max(1) as f64);
+        let (p17, u17, f17, n17, moto) = cycle(&engine, &proxy, pid, &program).await;
+        moto_ms.push(moto);
         for (phase, one, all) in [("preview", &p1, &p17), ("up", &u1, &u17), ("refresh", &f1, &f17)] {
             rows.entry(phase)
                 .or_default()

@@ -404,8 +404,33 @@ impl Engine {
 
     /// `pulumi refresh`: Read every custom resource; gone ones leave the state.
     pub async fn refresh(&self) -> EResult<Vec<(String, Op)>> {
+        self.refresh_with(false).await
+    }
+
+    /// `pulumi refresh` as the real engine schedules it: every Read at once (refresh steps have
+    /// no dependencies). The tests keep `refresh`'s one at a time, which makes the order of the
+    /// calls a fault lands on repeatable; a bench uses this one.
+    pub async fn refresh_concurrently(&self) -> EResult<Vec<(String, Op)>> {
+        self.refresh_with(true).await
+    }
+
+    async fn refresh_with(&self, concurrently: bool) -> EResult<Vec<(String, Op)>> {
         let mut state = self.core.state.lock().await;
-        let mut client = self.client();
+        let client = self.client();
+        let mut prefetched = if concurrently {
+            futures_util::future::join_all(state.iter().filter(|r| r.custom).map(|r| {
+                let mut client = client.clone();
+                async move { read_again(&mut client, r).await }
+            }))
+            .await
+            .into_iter()
+            .map(Some)
+            .collect::<Vec<_>>()
+        } else {
+            Vec::new()
+        }
+        .into_iter();
+        let mut client = client;
         let mut steps = Vec::new();
         let mut kept = Vec::new();
         for mut r in state.drain(..) {
@@ -413,7 +438,10 @@ impl Engine {
                 kept.push(r);
                 continue;
             }
-            let read = read_again(&mut client, &r).await?;
+            let read = match prefetched.next().flatten() {
+                Some(read) => read?,
+                None => read_again(&mut client, &r).await?,
+            };
             if read.id.is_empty() {
                 steps.push((r.urn.clone(), Op::Delete));
                 continue;
