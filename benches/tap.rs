@@ -835,12 +835,15 @@ async fn scale(r: &mut Report) {
 }
 
 /// The three-region deploy through the reliability suite's fault mix (throttling, 5xx,
-/// connection resets, answers lost after the call succeeded), with tap's production retry
+/// connection resets, answers lost after the call succeeded), with tap's production retries and
 /// backoff and 50 ms per call, beside the same deploy without faults.
 async fn under_faults(r: &mut Report) {
     std::env::set_var("TAP_RETRY_BACKOFF_MS", tap::aws::first_backoff_default_ms().to_string());
     let proxy = CountingProxy::start(moto::moto().url(), DELAY).await;
-    let engine = Engine::start(provider_config("us-east-1", &proxy.url())).await;
+    // Retried as in production (the harness's own provider config allows one retry).
+    let mut config = provider_config("us-east-1", &proxy.url());
+    config.insert("maxRetries".into(), Value::Number(f64::from(tap::aws::DEFAULT_MAX_RETRIES)));
+    let engine = Engine::start(config).await;
     std::env::remove_var("TAP_RETRY_BACKOFF_MS");
     let base = unique("faults");
     let program = |run: &str| -> Vec<(String, PropertyMap)> {
