@@ -497,6 +497,20 @@ async fn security_group_rules_update_by_difference_and_default_egress_is_removed
     assert_eq!(mutations(&rig), ["RevokeSecurityGroupIngress"]);
     assert_eq!(aws_rules(&rig, &sg.id).await.0.len(), 3);
 
+    // A rule that only changes its description keeps its place: one call, no revoke.
+    rig.proxy.reset();
+    let ingress = Value::Array(vec![
+        rule("tcp", 443, 443, &["10.0.0.0/16"], "HTTPS from VPC CIDR for API Gateway access"),
+        rule("tcp", 22, 22, &["10.0.5.0/24"], "SSH from admin subnet only"),
+        rule("udp", 53, 53, &["10.0.0.0/16"], "DNS to the resolver"),
+    ]);
+    let (r_described, _) = up(&rig, program(ingress.clone(), SG_DESCRIPTION, true)).await;
+    assert_eq!(r_described["sg"].op, Op::Update);
+    assert_eq!(mutations(&rig), ["UpdateSecurityGroupRuleDescriptionsIngress"]);
+    let (ingress_now, _) = aws_rules(&rig, &sg.id).await;
+    assert!(ingress_now.contains(&("udp".into(), 53, 53, "10.0.0.0/16".into(), "DNS to the resolver".into())));
+    assert_eq!(ingress_now.len(), 3);
+
     let imported = read(&rig, "tap:ec2:SecurityGroup", &sg.id).await.expect("import");
     assert_eq!(imported["description"], s(SG_DESCRIPTION));
 
@@ -1080,5 +1094,31 @@ async fn security_group_update_without_refresh_tolerates_rules_already_changed_b
     let (ingress, _) = aws_rules(&rig, &sg).await;
     let ports: Vec<i32> = ingress.iter().map(|r| r.1).collect();
     assert_eq!(ports, [443, 8443, 9443], "{ingress:?}");
+    // By hand, the https rule is revoked; the program then only changes its description: the rule
+    // to redescribe is gone, so it is authorized again with the new description. moto gap: moto
+    // answers UpdateSecurityGroupRuleDescriptionsIngress for a rule that does not exist with
+    // success, where AWS answers InvalidPermission.NotFound, so the proxy gives AWS's answer.
+    rig.proxy.fail_operation_with("UpdateSecurityGroupRuleDescriptionsIngress", "InvalidPermission.NotFound");
+    ec2.revoke_security_group_ingress()
+        .group_id(&sg)
+        .ip_permissions(perm(443, "10.0.0.0/16"))
+        .send()
+        .await
+        .expect("revoke by hand");
+    rig.proxy.reset();
+    let redescribed = Value::Array(vec![
+        rule("tcp", 443, 443, &["10.0.0.0/16"], "https from the VPC"),
+        rule("tcp", 8443, 8443, &["10.0.0.0/16"], ""),
+        rule("tcp", 9443, 9443, &["10.0.0.0/16"], ""),
+    ]);
+    let (r3, _) = up(&rig, program(redescribed)).await;
+    rig.proxy.stop_failing();
+    assert_eq!(r3["sg"].op, Op::Update);
+    assert_eq!(mutations(&rig), ["UpdateSecurityGroupRuleDescriptionsIngress", "AuthorizeSecurityGroupIngress"]);
+    let (ingress, _) = aws_rules(&rig, &sg).await;
+    assert!(
+        ingress.contains(&("tcp".into(), 443, 443, "10.0.0.0/16".into(), "https from the VPC".into())),
+        "{ingress:?}"
+    );
     rig.engine.destroy().await.expect("destroy");
 }

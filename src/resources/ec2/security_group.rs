@@ -3,7 +3,8 @@
 //! AWS APIs: CreateSecurityGroup (tags at creation), RevokeSecurityGroupEgress (AWS's default
 //! allow-all egress is always removed, so egress is exactly what is given),
 //! AuthorizeSecurityGroupIngress / -Egress, RevokeSecurityGroupIngress / -Egress (rules are updated
-//! in place by difference), DescribeSecurityGroups, CreateTags / DeleteTags, DeleteSecurityGroup.
+//! in place by difference), UpdateSecurityGroupRuleDescriptionsIngress / -Egress (a rule that only
+//! changes its description, as the default egress does when the program gives it one), DescribeSecurityGroups, CreateTags / DeleteTags, DeleteSecurityGroup.
 //! Id: the group id (`sg-…`). Replaced when vpcId, name, description or region change. Autonamed
 //! `<resource name>-<7 hex>` (or `<namePrefix><7 hex>`) when no name is given.
 
@@ -181,6 +182,8 @@ pub(super) fn comparable_rules(value: serde_json::Value) -> serde_json::Value {
 pub(super) fn check_rules(c: &mut Checker<'_>, key: &str) {
     let Field::Known(rules) = c.get::<Vec<Rule>>(key) else { return };
     let mut out = Vec::new();
+    // AWS keeps one rule, with one description, per protocol, ports and block.
+    let mut seen: BTreeMap<(String, i64, i64, String), (usize, String)> = BTreeMap::new();
     for (i, rule) in rules.into_iter().enumerate() {
         let at = format!("{key}[{i}]");
         let Some(protocol) = canonical_protocol(&rule.protocol) else {
@@ -213,6 +216,23 @@ pub(super) fn check_rules(c: &mut Checker<'_>, key: &str) {
         }
         if rule.description.len() > 255 {
             c.fail(key, format!("{at}: description is longer than 255 characters"));
+        }
+        for cidr in &rule.cidr_blocks {
+            let rule_key = (protocol.clone(), from, to, cidr.clone());
+            match seen.get(&rule_key) {
+                Some((j, description)) if *description != rule.description => c.fail(
+                    key,
+                    format!(
+                        "{at}: {protocol} {from}-{to} from {cidr} is already {key}[{j}] with the description \
+                         {description:?}; AWS keeps one rule (and one description) per protocol, ports and block: \
+                         give both the same description or drop one"
+                    ),
+                ),
+                Some(_) => {}
+                None => {
+                    seen.insert(rule_key, (i, rule.description.clone()));
+                }
+            }
         }
         out.push(Rule { protocol, ..rule });
     }
@@ -406,9 +426,9 @@ pub(super) async fn change_rules(ctx: &Ctx, id: &str, old: [&[Rule]; 2], new: [&
     tokio::try_join!(ingress, egress).map(|_| ())
 }
 
-/// Revokes `removed` and authorizes `added` in one direction: at once when no rule of one is the
-/// rule of the other under another description (AWS keys a rule by protocol, ports and block, so
-/// that one must go before it comes back), else revoking first.
+/// Revokes `removed` and authorizes `added` in one direction, at once. A rule in both under
+/// another description (AWS keys a rule by protocol, ports and block) keeps its place and takes
+/// the new description: one call, where revoking and authorizing it again would be two in turn.
 async fn replace_rules(
     ctx: &Ctx,
     id: &str,
@@ -417,14 +437,15 @@ async fn replace_rules(
     added: &BTreeSet<Atom>,
 ) -> Result<()> {
     let key = |a: &Atom| (a.protocol.clone(), a.from, a.to, a.cidr.clone());
-    let revoked: BTreeSet<_> = removed.iter().map(key).collect();
-    if added.iter().any(|a| revoked.contains(&key(a))) {
-        change(ctx, id, direction, Action::Revoke, removed).await?;
-        return change(ctx, id, direction, Action::Authorize, added).await;
-    }
+    let (removed_keys, added_keys): (BTreeSet<_>, BTreeSet<_>) =
+        (removed.iter().map(key).collect(), added.iter().map(key).collect());
+    let (redescribed, fresh): (BTreeSet<Atom>, BTreeSet<Atom>) =
+        added.iter().cloned().partition(|a| removed_keys.contains(&key(a)));
+    let gone: BTreeSet<Atom> = removed.iter().filter(|a| !added_keys.contains(&key(a))).cloned().collect();
     tokio::try_join!(
-        change(ctx, id, direction, Action::Revoke, removed),
-        change(ctx, id, direction, Action::Authorize, added)
+        change(ctx, id, direction, Action::Revoke, &gone),
+        change(ctx, id, direction, Action::Authorize, &fresh),
+        change(ctx, id, direction, Action::Describe, &redescribed),
     )
     .map(|_| ())
 }
@@ -439,6 +460,8 @@ enum Direction {
 enum Action {
     Authorize,
     Revoke,
+    /// Gives existing rules the atoms' descriptions.
+    Describe,
 }
 
 /// The IpPermissions for a set of atoms: one per protocol and port range.
@@ -465,20 +488,21 @@ fn permissions(atoms: &BTreeSet<Atom>, with_descriptions: bool) -> Vec<IpPermiss
         .collect()
 }
 
-/// Authorizes or revokes `atoms`. Revoking a rule that is already gone is done (idempotent), and
-/// so is authorizing one that exists; AWS fails a whole batch for one such rule, so the batch is
-/// then applied rule by rule.
+/// Authorizes, revokes or redescribes `atoms`. Revoking a rule that is already gone is done
+/// (idempotent), and so is authorizing one that exists; a rule to redescribe that is gone (revoked
+/// by hand since it was read) is authorized with its description. AWS fails a whole batch for one
+/// such rule, so the batch is then applied rule by rule.
 async fn change(ctx: &Ctx, id: &str, direction: Direction, action: Action, atoms: &BTreeSet<Atom>) -> Result<()> {
     let settled = |e: &Error| e.is_code(&["InvalidPermission.NotFound", "InvalidPermission.Duplicate"]);
     match send_change(ctx, id, direction, action, atoms).await {
         Err(e) if settled(&e) && atoms.len() > 1 => {
             for atom in atoms {
-                match send_change(ctx, id, direction, action, &BTreeSet::from([atom.clone()])).await {
-                    Err(e) if settled(&e) => {}
-                    other => other?,
-                }
+                Box::pin(change(ctx, id, direction, action, &BTreeSet::from([atom.clone()]))).await?;
             }
             Ok(())
+        }
+        Err(e) if settled(&e) && matches!(action, Action::Describe) => {
+            Box::pin(change(ctx, id, direction, Action::Authorize, atoms)).await
         }
         Err(e) if settled(&e) => Ok(()),
         other => other,
@@ -490,7 +514,7 @@ async fn send_change(ctx: &Ctx, id: &str, direction: Direction, action: Action, 
         return Ok(());
     }
     let ec2 = &ctx.clients.ec2;
-    let perms = Some(permissions(atoms, matches!(action, Action::Authorize)));
+    let perms = Some(permissions(atoms, !matches!(action, Action::Revoke)));
     match (direction, action) {
         (Direction::Ingress, Action::Authorize) => {
             ec2.authorize_security_group_ingress()
@@ -523,6 +547,22 @@ async fn send_change(ctx: &Ctx, id: &str, direction: Direction, action: Action, 
                 .send()
                 .await
                 .map_err(aws(Ec2, "RevokeSecurityGroupEgress"))?;
+        }
+        (Direction::Ingress, Action::Describe) => {
+            ec2.update_security_group_rule_descriptions_ingress()
+                .group_id(id)
+                .set_ip_permissions(perms)
+                .send()
+                .await
+                .map_err(aws(Ec2, "UpdateSecurityGroupRuleDescriptionsIngress"))?;
+        }
+        (Direction::Egress, Action::Describe) => {
+            ec2.update_security_group_rule_descriptions_egress()
+                .group_id(id)
+                .set_ip_permissions(perms)
+                .send()
+                .await
+                .map_err(aws(Ec2, "UpdateSecurityGroupRuleDescriptionsEgress"))?;
         }
     }
     Ok(())
@@ -698,6 +738,24 @@ mod tests {
                 "{needle}: {failures:?}"
             );
         }
+        let two = |first: &str, second: &str| {
+            Value::from_json(&serde_json::json!([
+                {"protocol": "tcp", "fromPort": 443, "toPort": 443, "cidrBlocks": ["10.0.0.0/16"], "description": first},
+                {"protocol": "TCP", "fromPort": 443, "toPort": 443, "cidrBlocks": ["10.1.0.0/16", "10.0.0.0/16"], "description": second},
+            ]))
+        };
+        let (_, failures) = check(vec![("vpcId", Value::str("vpc-1")), ("egress", two("web", "api"))]);
+        assert_eq!(failures.len(), 1, "{failures:?}");
+        assert_eq!(failures[0].property, "egress");
+        assert!(
+            failures[0].reason.starts_with(
+                "egress[1]: tcp 443-443 from 10.0.0.0/16 is already egress[0] with the description \"web\""
+            ),
+            "{}",
+            failures[0].reason
+        );
+        let (_, failures) = check(vec![("vpcId", Value::str("vpc-1")), ("egress", two("web", "web"))]);
+        assert!(failures.is_empty(), "the same rule twice is one rule: {failures:?}");
         let (_, failures) = check(vec![("vpcId", Value::str("vpc-1")), ("name", Value::str("sg-web"))]);
         assert_eq!(failures[0].property, "name");
         let (_, failures) =

@@ -62,13 +62,16 @@ type Hook = Box<dyn FnOnce() + Send>;
 
 #[derive(Default)]
 struct Plan {
-    failing: Vec<String>,
+    /// Operation → the error code it is answered with.
+    failing: HashMap<String, String>,
     faults: Option<Faults>,
     attempts: HashMap<(String, u64), u64>,
     lose_first: Vec<String>,
     delays: HashMap<String, Duration>,
     /// Replaces the delay the proxy was started with (a bench's teardown runs without it).
     base_delay: Option<Duration>,
+    /// Every forwarded answer leaves no sooner than this after its call arrived.
+    floor: Option<Duration>,
     mutating_seen: usize,
     hooks: Vec<(usize, Hook)>,
     injected: usize,
@@ -126,7 +129,13 @@ impl CountingProxy {
     /// From now on, answer `operation` (e.g. `ModifyVpcAttribute`) with a non-retryable EC2-style
     /// error instead of forwarding it.
     pub fn fail_operation(&self, operation: &str) {
-        self.plan().failing.push(operation.to_string());
+        self.fail_operation_with(operation, "InjectedFailure");
+    }
+
+    /// From now on, answer `operation` with the EC2-style error `code` (one AWS gives and moto
+    /// does not) instead of forwarding it.
+    pub fn fail_operation_with(&self, operation: &str, code: &str) {
+        self.plan().failing.insert(operation.to_string(), code.to_string());
     }
 
     pub fn stop_failing(&self) {
@@ -156,6 +165,18 @@ impl CountingProxy {
     /// that one again).
     pub fn set_delay(&self, delay: Option<Duration>) {
         self.plan().base_delay = delay;
+    }
+
+    /// From now on (`None`: no longer), every answer moto gives leaves the proxy no sooner than
+    /// `floor` after its call arrived: moto's own answer time is inside the latency instead of
+    /// added to it (an AWS that takes `floor` for every call), as long as moto answers within it.
+    pub fn answer_after(&self, floor: Option<Duration>) {
+        self.plan().floor = floor;
+    }
+
+    /// The floor `answer_after` set.
+    pub fn floor(&self) -> Option<Duration> {
+        self.plan().floor
     }
 
     /// Holds every call of `operation` for `delay` before forwarding it.
@@ -301,13 +322,14 @@ async fn forward(
     upstream: String,
     delay: Duration,
 ) -> Result<Response<Full<Bytes>>, ResetConnection> {
+    let arrived = tokio::time::Instant::now();
     let (parts, body) = req.into_parts();
     let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
     let call = classify(&parts, &body);
     let emulate = is_apigateway_tagging(&call, parts.uri.path());
     let (fail, fault, delay, hooks) = {
         let mut plan = plan.lock().expect("plan");
-        let fail = plan.failing.contains(&call.operation);
+        let fail = plan.failing.get(&call.operation).cloned();
         let fault = if emulate { None } else { decide(&mut plan, &call, &parts, &body) };
         if fault.is_some() {
             plan.injected += 1;
@@ -335,8 +357,8 @@ async fn forward(
     if emulate {
         return Ok(Response::builder().status(204).body(Full::new(Bytes::new())).expect("204"));
     }
-    if fail {
-        let xml = "<Response><Errors><Error><Code>InjectedFailure</Code><Message>injected by the test proxy</Message></Error></Errors><RequestID>injected</RequestID></Response>";
+    if let Some(code) = fail {
+        let xml = format!("<Response><Errors><Error><Code>{code}</Code><Message>injected by the test proxy</Message></Error></Errors><RequestID>injected</RequestID></Response>");
         return Ok(Response::builder().status(400).body(Full::new(Bytes::from(xml))).expect("400"));
     }
     match fault {
@@ -369,7 +391,13 @@ async fn forward(
     if fault == Some(Fault::LoseAnswer) {
         return Err(ResetConnection);
     }
-    let rewrite = plan.lock().expect("plan").rewrites.get(&call.operation).copied();
+    let (rewrite, floor) = {
+        let plan = plan.lock().expect("plan");
+        (plan.rewrites.get(&call.operation).copied(), plan.floor)
+    };
+    if let Some(floor) = floor {
+        tokio::time::sleep_until(arrived + floor).await;
+    }
     let body = match rewrite {
         Some(rewrite) => {
             let mut parts = parts;
