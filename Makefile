@@ -9,7 +9,7 @@ PULUMI_YAML_VERSION := v1.25.0
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 BIN := $(CURDIR)/bin
 
-.PHONY: build release test lint fmt moto check-protos clean pulumi hosts examples schema sdk sdk-check dist demo demo-build demo-destroy bench size-profiles
+.PHONY: build release test lint fmt moto check-protos clean pulumi hosts examples schema sdk sdk-check dist demo demo-build demo-tools demo-destroy bench size-profiles demo-timing
 
 build:
 	cargo build
@@ -109,7 +109,9 @@ dist:
 ## bench: measure start-up, memory, size, AWS calls, deploy time, scale, faults and the real CLI
 ## on the release binary as it ships (stripped, as dist.sh packages it), driven by the harness as the tests build it;
 ## writes bench/REPORT.md and bench/results.json (never fails on a missed target).
+## (TAP_BENCH_ONLY=scale make bench: only the sections whose name has that in it, printed, nothing written)
 ## size-profiles: the release profile's variants side by side (cold builds, long; bench/size-profiles.*)
+## demo-timing: `make demo` on a fresh clone with every cache empty, then again (bench/demo-timing.*)
 bench: pulumi
 	bash scripts/ensure-moto.sh >/dev/null
 	cargo build --release
@@ -121,14 +123,22 @@ size-profiles:
 	bash scripts/ensure-moto.sh >/dev/null
 	bash scripts/size-profiles.sh
 
+demo-timing:
+	bash scripts/demo-timing.sh
+
 ## demo: deploy the three-region YAML example into a local moto with the real CLI (left running).
-## Builds only what it needs (the CLI, the YAML host, tap's debug build, moto), side by side: the
-## Go and Rust builds each leave a core idle for long stretches.
+## Builds only what it needs (the CLI, the YAML host, tap's debug build, moto): the Rust build
+## beside the Go tools (each leaves a core idle for long stretches), the Go tools one after the
+## other (they share most packages: side by side, each would compile them again).
 demo:
 	@$(MAKE) --no-print-directory -j2 demo-build
 	bash scripts/demo.sh up
 
-demo-build: $(BIN)/pulumi $(BIN)/pulumi-language-yaml build moto
+demo-build: build demo-tools
+
+demo-tools:
+	@$(MAKE) --no-print-directory $(BIN)/pulumi
+	@$(MAKE) --no-print-directory $(BIN)/pulumi-language-yaml moto
 
 demo-destroy: $(BIN)/pulumi $(BIN)/pulumi-language-yaml
 	bash scripts/demo.sh destroy

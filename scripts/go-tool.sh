@@ -4,7 +4,10 @@
 # machine reuses the build instead of linking the CLI again.
 # Usage: scripts/go-tool.sh <module dir> <out> <package> [ldflags]
 set -euo pipefail
-dir=$1 out=$2 pkg=$3 ldflags=${4:-}
+dir=$1 out=$2 pkg=$3
+# No symbol table or DWARF: nothing here debugs these tools, and linking them is a long, one-core
+# step of every cold build.
+ldflags="-s -w ${4:-}"
 cache="${TAP_CACHE:-$HOME/.cache/tap}/go-bin"
 key=$(
   {
