@@ -75,10 +75,10 @@ async fn shared_settings(engine: &mut Engine) {
     seed_shared_moto().await;
 }
 
-/// Sets API Gateway's CloudWatch role on the shared moto, once.
+/// Sets API Gateway's CloudWatch role on the test's shared moto, once.
 pub async fn seed_shared_moto() {
-    static SEEDED: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
-    SEEDED
+    moto::moto()
+        .seeded
         .get_or_init(|| async {
             for region in ["us-east-1", "us-west-2", "eu-central-1"] {
                 let op = aws_sdk_apigateway::types::PatchOperation::builder()
