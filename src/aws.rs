@@ -10,7 +10,16 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider as TlsProvider};
 use aws_smithy_runtime::client::retries::{RetryPartition, TokenBucket};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata;
 use aws_smithy_runtime_api::client::dns::{DnsFuture, ResolveDns, ResolveDnsError};
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::orchestrator::HttpRequest;
+use aws_smithy_runtime_api::client::result::ConnectorError;
+use aws_smithy_runtime_api::client::runtime_components::{RuntimeComponents, RuntimeComponentsBuilder};
+use aws_smithy_types::config_bag::ConfigBag;
 
 use crate::error::{aws, Error, Result, Service};
 
@@ -161,11 +170,90 @@ pub fn dns_suffix(region: &str) -> &'static str {
 }
 
 /// The HTTP client for every AWS call: hyper with rustls on ring (no C toolchain needed), with
-/// the system's resolver except for names under a loopback address (`LoopbackNames`).
-pub fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
-    aws_smithy_http_client::Builder::new()
+/// the system's resolver except for names under a loopback address (`LoopbackNames`), and at
+/// most `max_calls_in_flight()` calls in flight at once (`InFlight`).
+pub fn http_client() -> SharedHttpClient {
+    let hyper = aws_smithy_http_client::Builder::new()
         .tls_provider(TlsProvider::Rustls(CryptoMode::Ring))
-        .build_with_resolver(LoopbackNames)
+        .build_with_resolver(LoopbackNames);
+    SharedHttpClient::new(InFlight::new(hyper, max_calls_in_flight()))
+}
+
+/// How many AWS calls one provider process has in flight at most, when
+/// `TAP_MAX_AWS_CALLS_IN_FLIGHT` does not say.
+pub const DEFAULT_MAX_CALLS_IN_FLIGHT: usize = 256;
+
+/// `TAP_MAX_AWS_CALLS_IN_FLIGHT`, else `DEFAULT_MAX_CALLS_IN_FLIGHT`.
+pub fn max_calls_in_flight() -> usize {
+    std::env::var("TAP_MAX_AWS_CALLS_IN_FLIGHT")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(DEFAULT_MAX_CALLS_IN_FLIGHT)
+}
+
+/// An HTTP client that lets at most `permits` calls through at once; the others wait their
+/// turn, first come first served. Each call in flight holds an HTTP/1 connection with its
+/// buffers and the SDK's request state (about 70 KB), so a refresh of seventeen regions that
+/// sends every Read at once held 850 of them: the bound keeps the process's memory in proportion
+/// to it. Waiting counts against the call's attempt timeout like a slow answer.
+#[derive(Debug)]
+pub struct InFlight {
+    inner: SharedHttpClient,
+    permits: Arc<tokio::sync::Semaphore>,
+}
+
+impl InFlight {
+    pub fn new(inner: SharedHttpClient, permits: usize) -> InFlight {
+        InFlight { inner, permits: Arc::new(tokio::sync::Semaphore::new(permits)) }
+    }
+}
+
+impl HttpClient for InFlight {
+    fn http_connector(&self, settings: &HttpConnectorSettings, components: &RuntimeComponents) -> SharedHttpConnector {
+        SharedHttpConnector::new(InFlightConnector {
+            inner: self.inner.http_connector(settings, components),
+            permits: self.permits.clone(),
+        })
+    }
+
+    fn validate_base_client_config(
+        &self,
+        components: &RuntimeComponentsBuilder,
+        cfg: &ConfigBag,
+    ) -> std::result::Result<(), BoxError> {
+        HttpClient::validate_base_client_config(&self.inner, components, cfg)
+    }
+
+    fn validate_final_config(
+        &self,
+        components: &RuntimeComponents,
+        cfg: &ConfigBag,
+    ) -> std::result::Result<(), BoxError> {
+        HttpClient::validate_final_config(&self.inner, components, cfg)
+    }
+
+    fn connector_metadata(&self) -> Option<ConnectorMetadata> {
+        self.inner.connector_metadata()
+    }
+}
+
+#[derive(Debug)]
+struct InFlightConnector {
+    inner: SharedHttpConnector,
+    permits: Arc<tokio::sync::Semaphore>,
+}
+
+impl HttpConnector for InFlightConnector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        let (inner, permits) = (self.inner.clone(), self.permits.clone());
+        HttpConnectorFuture::new(async move {
+            // The semaphore is never closed; the permit goes back when the answer's head is in
+            // (or the call is dropped: a timeout, a cancel).
+            let _permit = permits.acquire_owned().await.map_err(|e| ConnectorError::other(e.into(), None))?;
+            inner.call(request).await
+        })
+    }
 }
 
 /// The system's resolver, except that a name made of labels in front of a loopback IPv4 address
@@ -310,6 +398,75 @@ impl Aws {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A connector that answers after `hold`, counting how many calls it has at once.
+    #[derive(Debug, Default)]
+    struct Counting {
+        now: std::sync::atomic::AtomicUsize,
+        most: std::sync::atomic::AtomicUsize,
+    }
+
+    #[derive(Debug, Clone)]
+    struct Slow(Arc<Counting>);
+
+    impl HttpConnector for Slow {
+        fn call(&self, _request: HttpRequest) -> HttpConnectorFuture {
+            use std::sync::atomic::Ordering::SeqCst;
+            let counts = self.0.clone();
+            HttpConnectorFuture::new(async move {
+                let now = counts.now.fetch_add(1, SeqCst) + 1;
+                counts.most.fetch_max(now, SeqCst);
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                counts.now.fetch_sub(1, SeqCst);
+                let status = aws_smithy_runtime_api::http::StatusCode::try_from(200).expect("200");
+                Ok(aws_smithy_runtime_api::client::orchestrator::HttpResponse::new(
+                    status,
+                    aws_smithy_types::body::SdkBody::empty(),
+                ))
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn at_most_the_bound_of_calls_are_in_flight_and_every_call_is_answered() {
+        let counts = Arc::new(Counting::default());
+        let connector = InFlightConnector {
+            inner: SharedHttpConnector::new(Slow(counts.clone())),
+            permits: Arc::new(tokio::sync::Semaphore::new(3)),
+        };
+        let calls: Vec<_> = (0..10).map(|_| connector.call(HttpRequest::empty())).collect();
+        let answers = futures_util::future::join_all(calls).await;
+        assert!(answers.iter().all(|a| a.as_ref().is_ok_and(|r| r.status().as_u16() == 200)));
+        assert_eq!(counts.most.load(std::sync::atomic::Ordering::SeqCst), 3, "the bound is reached and kept");
+        assert_eq!(connector.permits.available_permits(), 3, "every permit is given back");
+    }
+
+    #[tokio::test]
+    async fn a_call_dropped_while_waiting_or_in_flight_gives_its_turn_back() {
+        let counts = Arc::new(Counting::default());
+        let connector = InFlightConnector {
+            inner: SharedHttpConnector::new(Slow(counts.clone())),
+            permits: Arc::new(tokio::sync::Semaphore::new(1)),
+        };
+        let mut first = connector.call(HttpRequest::empty());
+        let waiting = connector.call(HttpRequest::empty());
+        // The first takes the permit and is dropped mid-call (a timeout), the second while it waits.
+        assert!(futures_util::poll!(&mut first).is_pending());
+        drop((first, waiting));
+        assert_eq!(connector.permits.available_permits(), 1);
+        assert!(connector.call(HttpRequest::empty()).await.is_ok());
+    }
+
+    #[test]
+    fn the_bound_comes_from_the_environment_or_the_default() {
+        // Only this test sets the variable.
+        assert_eq!(max_calls_in_flight(), DEFAULT_MAX_CALLS_IN_FLIGHT);
+        std::env::set_var("TAP_MAX_AWS_CALLS_IN_FLIGHT", "0");
+        assert_eq!(max_calls_in_flight(), DEFAULT_MAX_CALLS_IN_FLIGHT, "zero would stop every call");
+        std::env::set_var("TAP_MAX_AWS_CALLS_IN_FLIGHT", "12");
+        assert_eq!(max_calls_in_flight(), 12);
+        std::env::remove_var("TAP_MAX_AWS_CALLS_IN_FLIGHT");
+    }
 
     #[test]
     fn arns_follow_the_region_partition() {
