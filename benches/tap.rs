@@ -477,21 +477,45 @@ impl Link {
 }
 
 /// The longest dependency chain of a timeline (only the children `keep` admits), in round trips
-/// of `DELAY`, and the chain itself.
+/// of `DELAY` by time, and the chain itself.
 fn critical_path(timeline: &[Timing], construct_start: Instant, keep: impl Fn(&str) -> bool) -> (f64, Vec<Link>) {
+    let rt = |d: Duration| (d.as_secs_f64() / DELAY.as_secs_f64()).round();
+    let lead = timeline.iter().filter(|t| keep(&t.urn)).map(|t| t.start).min();
+    let lead = rt(lead.map(|l| l.duration_since(construct_start)).unwrap_or_default());
+    longest_chain(timeline, keep, lead, |t| rt(t.end.duration_since(t.start)))
+}
+
+/// The dependency chain with the most AWS round trips in the provider's log (a chain by time
+/// can be longer only because moto answered one of its calls slowly).
+fn critical_path_logged(
+    timeline: &[Timing],
+    keep: impl Fn(&str) -> bool,
+    calls: &[(f64, String, String)],
+    lead_ms: f64,
+) -> (f64, Vec<Link>) {
+    let trips = |urn: Option<String>| link_trips(&Link { urn, round_trips: 0.0 }, calls, lead_ms).len() as f64;
+    longest_chain(timeline, keep, trips(None), |t| trips(Some(t.urn.clone())))
+}
+
+/// The chain of `timeline` (only the children `keep` admits) whose links weigh most, each child
+/// weighing `own`, after Construct's lookups weighing `lead`.
+fn longest_chain(
+    timeline: &[Timing],
+    keep: impl Fn(&str) -> bool,
+    lead: f64,
+    own: impl Fn(&Timing) -> f64,
+) -> (f64, Vec<Link>) {
     let mut order: Vec<&Timing> = timeline.iter().filter(|t| keep(&t.urn)).collect();
     order.sort_by_key(|t| t.start);
     let mut best: BTreeMap<&str, (f64, Vec<Link>)> = BTreeMap::new();
-    let lead = order.first().map(|t| t.start.duration_since(construct_start)).unwrap_or_default();
-    let rt = |d: Duration| (d.as_secs_f64() / DELAY.as_secs_f64()).round();
     for t in &order {
-        let own = rt(t.end.duration_since(t.start));
+        let own = own(t);
         let (prev, mut chain) = t
             .dependencies
             .iter()
             .filter_map(|d| best.get(d.as_str()).cloned())
             .max_by(|a, b| a.0.total_cmp(&b.0))
-            .unwrap_or((rt(lead), vec![Link { urn: None, round_trips: rt(lead) }]));
+            .unwrap_or((lead, vec![Link { urn: None, round_trips: lead }]));
         chain.push(Link { urn: Some(t.urn.clone()), round_trips: own });
         best.insert(&t.urn, (prev + own, chain));
     }
@@ -585,13 +609,12 @@ fn logged_round_trips(path: &(f64, Vec<Link>), calls: &[(f64, String, String)], 
 fn path_table(title: &str, path: &(f64, Vec<Link>), calls: &[(f64, String, String)], lead_ms: f64) -> Vec<String> {
     let mut s = vec![
         format!(
-            "{title}: {} AWS round trips in the provider's log ({:.0} by time ÷ 50 ms, moto's own answer time included):",
+            "{title}: {} AWS round trips in the provider's log (the dependency chain with the most):",
             logged_round_trips(path, calls, lead_ms),
-            path.0
         ),
         String::new(),
     ];
-    s.push("| link | time ÷ 50 ms | AWS calls per round trip (∥ at once, → after) |".into());
+    s.push("| link | round trips | AWS calls per round trip (∥ at once, → after) |".into());
     s.push("|---|---|---|".into());
     for link in &path.1 {
         let trips = link_trips(link, calls, lead_ms).into_iter().map(|ops| ops.join(" ∥ ")).collect::<Vec<_>>();
@@ -625,6 +648,7 @@ async fn deploy_time(r: &mut Report) -> String {
     let mut last_timeline = Vec::new();
     let mut last_path = (0.0, Vec::new());
     let mut seed_path = (0.0, Vec::new());
+    let mut last_run = Vec::new();
     let mut calls = Vec::new();
     let mut lead_ms = 0.0;
     for run in 0..3 {
@@ -649,6 +673,7 @@ async fn deploy_time(r: &mut Report) -> String {
             })
             .collect::<Vec<_>>();
         last_path = path;
+        last_run = timeline;
         teardown(&engine, &proxy).await;
         let program: Vec<(String, PropertyMap)> = ["us-east-1", "us-west-2", "eu-central-1"]
             .iter()
@@ -693,17 +718,20 @@ async fn deploy_time(r: &mut Report) -> String {
     );
     r.json.insert("deploy_three_over_one".into(), json!({"median": tm, "min": tlo, "max": thi}));
 
-    let (seed_trips, all_trips) =
-        (logged_round_trips(&seed_path, &calls, lead_ms), logged_round_trips(&last_path, &calls, lead_ms));
+    // Counted on the chain with the most round trips in the log; the chain that took longest (by
+    // time, moto's own answer time included) is named beside.
+    let seed_logged = critical_path_logged(&last_run, in_seed, &calls, lead_ms);
+    let all_logged = critical_path_logged(&last_run, |_| true, &calls, lead_ms);
+    let (seed_trips, all_trips) = (seed_logged.0 as usize, all_logged.0 as usize);
     r.row(
         "critical path: the seed's resource set, one region (AWS round trips in the provider's log)",
-        format!("{seed_trips} round trips ({:.0} by time ÷ 50 ms)", seed_path.0),
+        format!("{seed_trips} round trips (the chain that took longest: {:.0} × 50 ms)", seed_path.0),
         "≤ 10",
         Some(seed_trips <= 10),
     );
     r.row(
         "critical path: all of SecureRegion (with the security baseline's additions), one region",
-        format!("{all_trips} round trips ({:.0} by time ÷ 50 ms)", last_path.0),
+        format!("{all_trips} round trips (the chain that took longest: {:.0} × 50 ms)", last_path.0),
         "report",
         None,
     );
@@ -714,9 +742,9 @@ async fn deploy_time(r: &mut Report) -> String {
     let _ = std::fs::remove_file(&log_path);
 
     let mut s = vec!["## Deploy timeline (one region, 50 ms per AWS call)".to_string(), String::new()];
-    s.extend(path_table("Critical path of the seed's resource set", &seed_path, &calls, lead_ms));
+    s.extend(path_table("Critical path of the seed's resource set", &seed_logged, &calls, lead_ms));
     s.push(String::new());
-    s.extend(path_table("Critical path of all of SecureRegion", &last_path, &calls, lead_ms));
+    s.extend(path_table("Critical path of all of SecureRegion", &all_logged, &calls, lead_ms));
     s.push(String::new());
     s.push("| child | start ms | end ms | round trips |".into());
     s.push("|---|---|---|---|".into());
