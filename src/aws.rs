@@ -399,13 +399,14 @@ impl Aws {
 mod tests {
     use super::*;
 
-    /// A connector that answers after `hold`, counting how many calls it has at once.
+    /// What `Slow` saw: how many calls it has at once, and the most it had.
     #[derive(Debug, Default)]
     struct Counting {
         now: std::sync::atomic::AtomicUsize,
         most: std::sync::atomic::AtomicUsize,
     }
 
+    /// A connector that answers 200 after 20 ms.
     #[derive(Debug, Clone)]
     struct Slow(Arc<Counting>);
 
