@@ -21,13 +21,60 @@ pub const REDACTED: &str = "[secret]";
 const MIN_LEN: usize = 4;
 
 /// Every form of every secret a provider has seen, longest first (so a longer secret is not left
-/// half scrubbed by a shorter one inside it).
+/// half scrubbed by a shorter one inside it), indexed by their first two bytes.
 #[derive(Default)]
-pub struct Secrets(RwLock<Vec<String>>);
+pub struct Secrets(RwLock<Known>);
+
+#[derive(Default)]
+struct Known {
+    forms: Vec<String>,
+    /// A bit per two-byte prefix that some form starts with (empty while there is none).
+    starts: Vec<u64>,
+    /// The forms (indices into `forms`) starting with each such prefix.
+    by_start: std::collections::HashMap<u16, Vec<usize>>,
+}
+
+fn start_of(bytes: &[u8]) -> u16 {
+    u16::from_le_bytes([bytes[0], bytes[1]])
+}
+
+impl Known {
+    fn index(&mut self) {
+        self.starts = vec![0; (usize::from(u16::MAX) + 1) / 64];
+        self.by_start.clear();
+        for (i, f) in self.forms.iter().enumerate() {
+            let key = start_of(f.as_bytes());
+            self.starts[usize::from(key) / 64] |= 1 << (key % 64);
+            self.by_start.entry(key).or_default().push(i);
+        }
+    }
+
+    /// The forms `text` holds, longest first: one pass over `text`, whatever the number of
+    /// secrets (tracing at debug runs every line through here).
+    fn found_in(&self, text: &str) -> Vec<&str> {
+        let mut found = BTreeSet::new();
+        if self.forms.is_empty() {
+            return Vec::new();
+        }
+        let bytes = text.as_bytes();
+        for at in 0..bytes.len().saturating_sub(1) {
+            let key = start_of(&bytes[at..]);
+            if self.starts[usize::from(key) / 64] & (1 << (key % 64)) == 0 {
+                continue;
+            }
+            for &i in &self.by_start[&key] {
+                if bytes[at..].starts_with(self.forms[i].as_bytes()) {
+                    found.insert(i);
+                }
+            }
+        }
+        found.into_iter().map(|i| self.forms[i].as_str()).collect()
+    }
+}
 
 /// Every provider's secrets, for tracing (which has no provider to ask). The engine runs one
 /// provider per process, so this is that provider's set; in-process tests run many.
-static GLOBAL: Secrets = Secrets(RwLock::new(Vec::new()));
+static GLOBAL: std::sync::LazyLock<Secrets> = std::sync::LazyLock::new(Secrets::default);
 
 tokio::task_local! {
     /// The secrets of the provider serving the current request.
@@ -37,20 +84,22 @@ tokio::task_local! {
 impl Secrets {
     fn add(&self, forms: &BTreeSet<String>) {
         let mut known = self.0.write().unwrap_or_else(|p| p.into_inner());
-        let before = known.len();
+        let before = known.forms.len();
         for f in forms {
-            if !known.contains(f) {
-                known.push(f.clone());
+            // Every form is at least MIN_LEN characters long; the index needs two bytes.
+            if f.len() >= 2 && !known.forms.contains(f) {
+                known.forms.push(f.clone());
             }
         }
-        if known.len() != before {
-            known.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        if known.forms.len() != before {
+            known.forms.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+            known.index();
         }
     }
 
     fn scrub<'t>(&self, text: &'t str) -> Cow<'t, str> {
         let known = self.0.read().unwrap_or_else(|p| p.into_inner());
-        match redact(text, known.iter().map(String::as_str)) {
+        match redact(text, known.found_in(text)) {
             Cow::Borrowed(_) => Cow::Borrowed(text),
             Cow::Owned(s) => Cow::Owned(s),
         }
@@ -232,6 +281,31 @@ mod tests {
             "CidrBlock=10.201.7.0%2F24 and 10.201.7.0/24, {\"p\":\"s3cr3t pass\\\"word\"}, s3cr3t+pass%22word, abc";
         let scrubbed = scrub(text);
         assert_eq!(scrubbed, "CidrBlock=[secret] and [secret], {\"p\":\"[secret]\"}, [secret], abc");
+    }
+
+    #[test]
+    fn the_index_finds_what_a_scan_for_each_secret_finds() {
+        // Secrets inside each other, sharing starts, multi-byte, at the text's edges; and many of
+        // them, as a process that served many requests holds.
+        let mut all: Vec<String> = ["key-1234", "key-12345678", "1234", "ünïcødé-sëcret", "ab\"cd", "zz-end"]
+            .iter()
+            .map(|s| s.to_string())
+            .chain((0..500).map(|n| format!("generated-secret-{n:03}")))
+            .collect();
+        let secrets = Secrets::default();
+        secrets.add(&all.iter().cloned().collect());
+        all.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        for text in [
+            "",
+            "k",
+            "key-12345678 and key-1234 and 1234",
+            "1234key-1234ünïcødé-sëcret",
+            "x ab\"cd generated-secret-042 generated-secret-4999 zz-end",
+            "nothing secret at all, only generated-secre and key-123",
+        ] {
+            let naive = redact(text, all.iter().map(String::as_str));
+            assert_eq!(secrets.scrub(text), naive, "{text:?}");
+        }
     }
 
     #[test]
