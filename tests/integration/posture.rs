@@ -457,7 +457,7 @@ async fn posture_every_control_passes_on_what_secure_region_creates() {
     println!("{report}");
     assert_eq!(scan.failures(), 0, "controls failed:\n{report}");
 
-    rig.engine.destroy().await.expect("destroy");
+    rig.engine.destroy_concurrently().await.expect("destroy");
     // API Gateway's role is set back to what it was before (none).
     for instance in &program {
         let aws = aws_at(&moto.url(), instance.region).await;
@@ -581,5 +581,5 @@ async fn posture_region_settings_have_one_owner() {
         message.contains("manageRegionSettings") && message.contains("has no CloudWatch role"),
         "a non-managing instance without a role: {message}"
     );
-    rig.engine.destroy().await.expect("destroy");
+    rig.engine.destroy_concurrently().await.expect("destroy");
 }

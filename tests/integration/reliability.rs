@@ -107,7 +107,7 @@ async fn converges_through_faults(seed: u64, destroy_through_faults: bool) {
     if !destroy_through_faults {
         rig.proxy.stop_failing();
     }
-    rig.engine.destroy().await.unwrap_or_else(|e| panic!("seed {seed}: destroy: {e}"));
+    rig.engine.destroy_concurrently().await.unwrap_or_else(|e| panic!("seed {seed}: destroy: {e}"));
     for (urn, live) in census(&rig, &state).await {
         assert!(live.is_empty(), "seed {seed}: destroy left {live:?} of {urn}");
     }
@@ -422,7 +422,7 @@ async fn subnets_keep_their_zones_when_the_region_lists_its_zones_differently() 
     let expected: Vec<(&str, Op)> = expected.iter().map(|(n, op)| (n.as_str(), *op)).collect();
     assert_eq!(changed, expected, "{steps:?}");
     assert_eq!(zones_of(&rig.engine.state().await), [s("us-west-2a"), s("us-west-2c")]);
-    rig.engine.destroy().await.expect("destroy");
+    rig.engine.destroy_concurrently().await.expect("destroy");
 }
 
 #[tokio::test]

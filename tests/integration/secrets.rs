@@ -462,7 +462,7 @@ async fn component_inputs_stay_secret(cases: Vec<ComponentCase>, region: &str) -
         let texts = secret_texts(&inputs[c.key]);
         f.no_plaintext(&texts, &BTreeSet::new(), &logs, &format!("{}: the engine log", c.key));
     }
-    rig.engine.destroy().await.expect("destroy");
+    rig.engine.destroy_concurrently().await.expect("destroy");
     f.0
 }
 

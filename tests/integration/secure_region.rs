@@ -571,7 +571,7 @@ async fn secure_region_three_regions_preview_up_noop_update_replace_drift_destro
     assert!(central.s3.get_public_access_block().bucket(out_str(&states[2], "bucketName")).send().await.is_ok());
 
     // 7. Destroy: nothing left in any region but keys pending deletion.
-    rig.engine.destroy().await.expect("destroy");
+    rig.engine.destroy_concurrently().await.expect("destroy");
     for (instance, state) in program.iter().zip(&states) {
         let aws = crate::harness::aws(instance.region).await;
         let prefix = format!("{}-{}", instance.name, instance.region);

@@ -456,16 +456,57 @@ impl Engine {
         Ok(steps)
     }
 
-    /// `pulumi destroy`: Delete every custom resource, dependents first.
+    /// `pulumi destroy`: Delete every custom resource, the last registered first, one at a time
+    /// (the in-process flows register their prerequisites without naming them as dependencies).
     pub async fn destroy(&self) -> EResult<()> {
+        self.destroy_with(false).await
+    }
+
+    /// `pulumi destroy` as the engine schedules it: every resource nothing left in the state
+    /// depends on (or has as its parent) is deleted at once, wave after wave; so a dependency a
+    /// component does not declare between its children shows. A failed delete keeps its
+    /// resource, and what still depends on it, in the state.
+    pub async fn destroy_concurrently(&self) -> EResult<()> {
+        self.destroy_with(true).await
+    }
+
+    async fn destroy_with(&self, concurrently: bool) -> EResult<()> {
         let mut state = self.core.state.lock().await;
-        let mut client = self.client();
-        while let Some(r) = state.pop() {
-            if r.custom {
-                if let Err(e) = delete(&mut client, &r).await {
-                    state.push(r);
-                    return Err(e);
+        let client = self.client();
+        let mut remaining: Vec<(usize, StateResource)> = std::mem::take(&mut *state).into_iter().enumerate().collect();
+        while !remaining.is_empty() {
+            let needed: std::collections::HashSet<&str> = remaining
+                .iter()
+                .flat_map(|(_, r)| r.dependencies.iter().chain(std::iter::once(&r.parent)))
+                .map(String::as_str)
+                .collect();
+            let ready: Vec<bool> = remaining.iter().map(|(_, r)| !needed.contains(r.urn.as_str())).collect();
+            // One at a time, or a cycle (which cannot be registered): the last resource goes first.
+            let ready = if concurrently && ready.contains(&true) {
+                ready
+            } else {
+                (0..remaining.len()).map(|i| i + 1 == remaining.len()).collect()
+            };
+            let (wave, rest): (Vec<_>, Vec<_>) = remaining.into_iter().zip(ready).partition(|(_, ready)| *ready);
+            remaining = rest.into_iter().map(|(r, _)| r).collect();
+            let deletes = wave.into_iter().map(|((i, r), _)| {
+                let mut client = client.clone();
+                async move {
+                    let result = if r.custom { delete(&mut client, &r).await } else { Ok(()) };
+                    (i, r, result)
                 }
+            });
+            let mut failure = None;
+            for (i, r, result) in futures_util::future::join_all(deletes).await {
+                if let Err(e) = result {
+                    remaining.push((i, r));
+                    failure.get_or_insert(e);
+                }
+            }
+            if let Some(e) = failure {
+                remaining.sort_by_key(|(i, _)| *i);
+                *state = remaining.into_iter().map(|(_, r)| r).collect();
+                return Err(e);
             }
         }
         Ok(())
