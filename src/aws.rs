@@ -285,6 +285,23 @@ impl ResolveDns for LoopbackNames {
     }
 }
 
+/// How tap calls AWS, whoever the endpoint: its HTTP client, `retries` retries of a throttled
+/// or transiently failing call (a dropped connection, a stalled answer, a 5xx), and its
+/// timeouts. The unit tests' canned AWS (`fake`) is called the same way.
+pub fn loader(retries: u32) -> aws_config::ConfigLoader {
+    aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http_client())
+        .retry_config(retry_config(retries))
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(Duration::from_secs(10))
+                .operation_attempt_timeout(Duration::from_secs(60))
+                // Every retry included; the resource operation's own deadline bounds the rest.
+                .operation_timeout(Duration::from_secs(600))
+                .build(),
+        )
+}
+
 #[derive(Debug)]
 pub struct Aws {
     config: SdkConfig,
@@ -297,17 +314,7 @@ pub struct Aws {
 impl Aws {
     /// `provider`: the provider instance's id (Configure's `id`).
     pub async fn load(settings: &AwsSettings, provider: &str) -> Aws {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .http_client(http_client())
-            .retry_config(retry_config(settings.max_retries.unwrap_or(DEFAULT_MAX_RETRIES)))
-            .timeout_config(
-                TimeoutConfig::builder()
-                    .connect_timeout(Duration::from_secs(10))
-                    .operation_attempt_timeout(Duration::from_secs(60))
-                    // Every retry included; the resource operation's own deadline bounds the rest.
-                    .operation_timeout(Duration::from_secs(600))
-                    .build(),
-            );
+        let mut loader = loader(settings.max_retries.unwrap_or(DEFAULT_MAX_RETRIES));
         if let Some(region) = &settings.region {
             loader = loader.region(Region::new(region.clone()));
         }

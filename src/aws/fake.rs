@@ -1,10 +1,11 @@
 //! A canned AWS for unit tests of requests moto cannot serve or cannot shape: a loopback HTTP
 //! server that answers each JSON-protocol call with what `answer` returns for its target
-//! (`X-Amz-Target`) and body, and records the calls.
+//! (`X-Amz-Target`) and body, and records the calls. The clients are tap's (`super::loader`):
+//! its HTTP client, retries and timeouts.
 
 use std::sync::{Arc, Mutex};
 
-use aws_config::{BehaviorVersion, Region};
+use aws_config::Region;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 
 use super::{Aws, Clients};
@@ -19,11 +20,18 @@ pub struct Call {
 pub struct Fake {
     pub clients: Arc<Clients>,
     calls: Arc<Mutex<Vec<Call>>>,
+    stalls: Arc<Mutex<Vec<String>>>,
 }
 
 impl Fake {
     pub fn calls(&self) -> Vec<Call> {
         self.calls.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// The next answer to `target` stops half way through its body and never goes on (a
+    /// connection that stalls under load).
+    pub fn stall_next_answer_of(&self, target: &str) {
+        self.stalls.lock().unwrap_or_else(|p| p.into_inner()).push(target.to_string());
     }
 }
 
@@ -32,10 +40,11 @@ pub async fn aws(region: &str, answer: fn(&str, &str) -> String) -> Fake {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     let calls: Arc<Mutex<Vec<Call>>> = Arc::default();
-    let recorded = calls.clone();
+    let stalls: Arc<Mutex<Vec<String>>> = Arc::default();
+    let (recorded, stalling) = (calls.clone(), stalls.clone());
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
-            let recorded = recorded.clone();
+            let (recorded, stalling) = (recorded.clone(), stalling.clone());
             tokio::spawn(async move {
                 let (read, mut write) = stream.into_split();
                 let mut reader = BufReader::new(read);
@@ -64,24 +73,54 @@ pub async fn aws(region: &str, answer: fn(&str, &str) -> String) -> Fake {
                     }
                     let body = String::from_utf8_lossy(&body).into_owned();
                     let reply = answer(&target, &body);
+                    let stall = {
+                        let mut stalls = stalling.lock().unwrap_or_else(|p| p.into_inner());
+                        let at = stalls.iter().position(|t| *t == target);
+                        at.map(|i| stalls.remove(i)).is_some()
+                    };
                     recorded.lock().unwrap_or_else(|p| p.into_inner()).push(Call { target, body });
                     let response = format!(
                         "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\r\n{reply}",
                         reply.len()
                     );
-                    if write.write_all(response.as_bytes()).await.is_err() {
+                    let sent = response.as_bytes();
+                    let sent = if stall { &sent[..sent.len() - reply.len() / 2] } else { sent };
+                    if write.write_all(sent).await.is_err() {
                         return;
+                    }
+                    if stall {
+                        let _ = write.flush().await;
+                        std::future::pending::<()>().await;
                     }
                 }
             });
         }
     });
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .http_client(super::http_client())
+    let config = super::loader(super::DEFAULT_MAX_RETRIES)
         .region(Region::new(region.to_string()))
         .endpoint_url(url)
         .credentials_provider(aws_sdk_sts::config::Credentials::new("testing", "testing", None, None, "fake"))
         .load()
         .await;
-    Fake { clients: Aws::from_config(config).clients(region), calls }
+    Fake { clients: Aws::from_config(config).clients(region), calls, stalls }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Under load an answer can stop coming half way through (the SDK's stalled-stream
+    /// protection gives up on it after its grace period): tap's clients retry the call like a
+    /// dropped connection, and the caller sees only the answer that came whole.
+    #[tokio::test]
+    async fn an_answer_that_stalls_half_way_through_is_retried() {
+        let fake =
+            super::aws("us-east-1", |_, _| r#"{"KeyMetadata":{"KeyId":"key-1","Description":"whole"}}"#.into()).await;
+        fake.stall_next_answer_of("TrentService.DescribeKey");
+        let started = std::time::Instant::now();
+        let answer = fake.clients.kms.describe_key().key_id("key-1").send().await.expect("retried after the stall");
+        let metadata = answer.key_metadata().expect("metadata");
+        assert_eq!((metadata.key_id(), metadata.description()), ("key-1", Some("whole")));
+        let calls: Vec<String> = fake.calls().into_iter().map(|c| c.target).collect();
+        assert_eq!(calls, ["TrentService.DescribeKey", "TrentService.DescribeKey"], "the stalled call, then its retry");
+        eprintln!("answered whole after {:?}", started.elapsed());
+    }
 }
