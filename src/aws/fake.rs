@@ -18,6 +18,8 @@ pub struct Call {
 }
 
 pub struct Fake {
+    /// What a provider configured against the fake holds.
+    pub aws: Arc<Aws>,
     pub clients: Arc<Clients>,
     calls: Arc<Mutex<Vec<Call>>>,
     stalls: Arc<Mutex<Vec<String>>>,
@@ -102,7 +104,8 @@ pub async fn aws(region: &str, answer: fn(&str, &str) -> String) -> Fake {
         .credentials_provider(aws_sdk_sts::config::Credentials::new("testing", "testing", None, None, "fake"))
         .load()
         .await;
-    Fake { clients: Aws::from_config(config).clients(region), calls, stalls }
+    let aws = Arc::new(Aws::from_config(config));
+    Fake { clients: aws.clients(region), aws, calls, stalls }
 }
 
 #[cfg(test)]

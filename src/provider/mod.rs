@@ -9,7 +9,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
-use tokio::sync::watch;
+use tokio::sync::{watch, Semaphore};
 use tonic::{Request, Response, Status};
 
 use crate::aws::Aws;
@@ -27,6 +27,19 @@ const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 const GRACE: Duration = Duration::from_secs(30);
 /// Global resources (IAM) still need a region to sign requests with.
 const GLOBAL_REGION: &str = "us-east-1";
+
+/// How many Reads one provider process runs at once, when `TAP_MAX_READS_IN_FLIGHT` does not
+/// say: half the AWS calls it lets into flight (`aws::DEFAULT_MAX_CALLS_IN_FLIGHT`), as a Read
+/// makes 1.2 calls on average and at most five at once (a VPC's). A refresh that sends every Read
+/// at once (`--parallel` far above the CLI's default of 4 × cores) otherwise builds all their
+/// AWS requests, which then wait for a connection with their whole state held: the Reads beyond
+/// the bound wait before that, holding only their request.
+pub const DEFAULT_MAX_READS_IN_FLIGHT: usize = crate::aws::DEFAULT_MAX_CALLS_IN_FLIGHT / 2;
+
+/// `TAP_MAX_READS_IN_FLIGHT`, else `DEFAULT_MAX_READS_IN_FLIGHT`.
+pub fn max_reads_in_flight() -> usize {
+    crate::aws::bound_from_env("TAP_MAX_READS_IN_FLIGHT", DEFAULT_MAX_READS_IN_FLIGHT)
+}
 
 /// Serves the provider on `listener` until `shutdown` resolves. RPCs are served concurrently.
 pub async fn serve(
@@ -67,6 +80,9 @@ pub struct Provider {
     seen: Mutex<HashMap<String, BTreeSet<String>>>,
     /// The secrets the engine has sent: no message leaves with one in it.
     secrets: Arc<crate::secrets::Secrets>,
+    /// A turn for each Read that may make its AWS calls now; the others wait for one, first come
+    /// first served, under their timeout and the provider's cancellation.
+    reads: Semaphore,
 }
 
 impl Provider {
@@ -82,6 +98,7 @@ impl Provider {
             registry: Registry::new(),
             seen: Mutex::new(HashMap::new()),
             secrets: Arc::default(),
+            reads: Semaphore::new(max_reads_in_flight()),
         }
     }
 
@@ -406,7 +423,11 @@ impl ResourceProvider for Provider {
             let timeout = timeout_of(req.timeout, DEFAULT_READ_TIMEOUT);
             let ctx = self.ctx(&req.urn, &region, timeout)?;
             self.see(&req.urn, id);
-            let found = self.run(&ctx, &format!("reading {}", req.urn), timeout, res.read(&ctx, id, &state)).await?;
+            let read = async {
+                let _turn = self.reads.acquire().await.map_err(|_| Error::Cancelled)?;
+                res.read(&ctx, id, &state).await
+            };
+            let found = self.run(&ctx, &format!("reading {}", req.urn), timeout, read).await?;
             let Some(outputs) = found else {
                 return Ok(Response::new(rpc::ReadResponse::default()));
             };
@@ -579,5 +600,50 @@ mod tests {
         assert_eq!(marked["arn"], secret(Value::str("a")));
         assert_eq!(marked["region"], secret(Value::str("eu-west-1")));
         assert_eq!(marked["tags"], Value::Object(PropertyMap::new()));
+    }
+
+    /// Beyond `max_reads_in_flight()`, a Read waits for a turn before it builds or sends any AWS
+    /// request, is answered once a turn is free, and a cancel stops its wait.
+    #[tokio::test]
+    async fn reads_beyond_the_bound_wait_for_a_turn_before_calling_aws() {
+        let fake = crate::aws::fake::aws("us-east-1", |target, _| match target {
+            "Logs_20140328.DescribeLogGroups" => {
+                r#"{"logGroups":[{"logGroupName":"/x","arn":"arn:aws:logs:us-east-1:1:log-group:/x:*"}]}"#.into()
+            }
+            _ => r#"{"tags":{}}"#.into(),
+        })
+        .await;
+        let provider = Provider::new(None);
+        *provider.aws.write().unwrap_or_else(|p| p.into_inner()) = Some(fake.aws.clone());
+        let request = || {
+            Request::new(rpc::ReadRequest {
+                id: "/x".into(),
+                urn: "urn:pulumi:s::p::tap:cloudwatch:LogGroup::g".into(),
+                r#type: "tap:cloudwatch:LogGroup".into(),
+                ..Default::default()
+            })
+        };
+        let turns = u32::try_from(max_reads_in_flight()).expect("a u32");
+        let every_turn = provider.reads.acquire_many(turns).await.expect("every turn");
+        let read = provider.read(request());
+        tokio::pin!(read);
+        let waited = tokio::time::timeout(Duration::from_millis(300), &mut read).await;
+        assert!(waited.is_err(), "with no turn free the read waits");
+        assert!(fake.calls().is_empty(), "and has sent nothing: {:?}", fake.calls());
+        drop(every_turn);
+        let answer = read.await.expect("answered once a turn is free").into_inner();
+        assert_eq!(answer.id, "/x");
+        let targets: Vec<String> = fake.calls().into_iter().map(|c| c.target).collect();
+        assert_eq!(targets, ["Logs_20140328.DescribeLogGroups", "Logs_20140328.ListTagsForResource"]);
+
+        let every_turn = provider.reads.acquire_many(turns).await.expect("every turn");
+        let read = provider.read(request());
+        tokio::pin!(read);
+        assert!(tokio::time::timeout(Duration::from_millis(100), &mut read).await.is_err(), "waiting");
+        provider.cancel(Request::new(())).await.expect("cancel");
+        let status = read.await.expect_err("a cancelled wait ends the read");
+        assert_eq!(status.code(), tonic::Code::Cancelled, "{status}");
+        assert_eq!(fake.calls().len(), 2, "the cancelled read sent nothing");
+        drop(every_turn);
     }
 }
