@@ -50,12 +50,14 @@ impl Known {
     }
 
     /// The forms `text` holds, longest first: one pass over `text`, whatever the number of
-    /// secrets (tracing at debug runs every line through here).
+    /// secrets (tracing at debug runs every line through here). Found in the text as given, so
+    /// a form that would only appear once another is replaced (a piece of `[secret]`) is not
+    /// replaced inside the marker, as a scan of the half-replaced text per secret would.
     fn found_in(&self, text: &str) -> Vec<&str> {
-        let mut found = BTreeSet::new();
         if self.forms.is_empty() {
             return Vec::new();
         }
+        let mut found = BTreeSet::new();
         let bytes = text.as_bytes();
         for at in 0..bytes.len().saturating_sub(1) {
             let key = start_of(&bytes[at..]);

@@ -39,6 +39,11 @@ impl Fake {
 
 /// Clients for `region` whose every call is answered by `answer(target, body)` (a JSON body).
 pub async fn aws(region: &str, answer: fn(&str, &str) -> String) -> Fake {
+    aws_with_retries(region, super::DEFAULT_MAX_RETRIES, answer).await
+}
+
+/// `aws`, with `retries` retries of a failed call instead of tap's default.
+pub async fn aws_with_retries(region: &str, retries: u32, answer: fn(&str, &str) -> String) -> Fake {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     let calls: Arc<Mutex<Vec<Call>>> = Arc::default();
@@ -98,7 +103,7 @@ pub async fn aws(region: &str, answer: fn(&str, &str) -> String) -> Fake {
             });
         }
     });
-    let config = super::loader(super::DEFAULT_MAX_RETRIES)
+    let config = super::loader(retries)
         .region(Region::new(region.to_string()))
         .endpoint_url(url)
         .credentials_provider(aws_sdk_sts::config::Credentials::new("testing", "testing", None, None, "fake"))
@@ -115,8 +120,7 @@ mod tests {
     /// dropped connection, and the caller sees only the answer that came whole.
     #[tokio::test]
     async fn an_answer_that_stalls_half_way_through_is_retried() {
-        let fake =
-            super::aws("us-east-1", |_, _| r#"{"KeyMetadata":{"KeyId":"key-1","Description":"whole"}}"#.into()).await;
+        let fake = super::aws("us-east-1", whole_key).await;
         fake.stall_next_answer_of("TrentService.DescribeKey");
         let started = std::time::Instant::now();
         let answer = fake.clients.kms.describe_key().key_id("key-1").send().await.expect("retried after the stall");
@@ -124,6 +128,25 @@ mod tests {
         assert_eq!((metadata.key_id(), metadata.description()), ("key-1", Some("whole")));
         let calls: Vec<String> = fake.calls().into_iter().map(|c| c.target).collect();
         assert_eq!(calls, ["TrentService.DescribeKey", "TrentService.DescribeKey"], "the stalled call, then its retry");
-        eprintln!("answered whole after {:?}", started.elapsed());
+        // The stall is seen as one (a few seconds), not by the 60 s attempt timeout.
+        let waited = started.elapsed();
+        assert!(waited < std::time::Duration::from_secs(30), "the stall was noticed after {waited:?}");
+    }
+
+    /// What makes the retry above: the stalled-stream protection ends the attempt with
+    /// ThroughputBelowMinimum (the bench's "minimum throughput" error), and with no retries
+    /// that is the caller's error.
+    #[tokio::test]
+    async fn with_no_retries_a_stalled_answer_fails_as_below_minimum_throughput() {
+        let fake = super::aws_with_retries("us-east-1", 0, whole_key).await;
+        fake.stall_next_answer_of("TrentService.DescribeKey");
+        let failed = fake.clients.kms.describe_key().key_id("key-1").send().await.expect_err("no retry");
+        let failed = format!("{failed:?}");
+        assert!(failed.contains("ThroughputBelowMinimum"), "{failed}");
+        assert_eq!(fake.calls().len(), 1);
+    }
+
+    fn whole_key(_: &str, _: &str) -> String {
+        r#"{"KeyMetadata":{"KeyId":"key-1","Description":"whole"}}"#.into()
     }
 }

@@ -680,6 +680,12 @@ async fn read_again(client: &mut ResourceProviderClient<Channel>, r: &StateResou
     Ok(client.read(request).await?.into_inner())
 }
 
+/// How long the stand-in engine lets one Delete take (the real one sends a timeout only for
+/// `customTimeouts`, and tap's default is 30 minutes): a resource deleted before one that still
+/// needs it (a dependency Construct did not declare) retries "still in use" until this, and the
+/// test fails in minutes rather than hangs for half an hour.
+const DELETE_TIMEOUT_S: f64 = 300.0;
+
 async fn delete(client: &mut ResourceProviderClient<Channel>, r: &StateResource) -> EResult<()> {
     client
         .delete(rpc::DeleteRequest {
@@ -689,6 +695,7 @@ async fn delete(client: &mut ResourceProviderClient<Channel>, r: &StateResource)
             old_inputs: Some(encode_struct(&r.inputs)),
             name: r.name.clone(),
             r#type: r.r#type.clone(),
+            timeout: DELETE_TIMEOUT_S,
             ..Default::default()
         })
         .await?;
