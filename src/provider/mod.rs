@@ -29,7 +29,7 @@ const GRACE: Duration = Duration::from_secs(30);
 const GLOBAL_REGION: &str = "us-east-1";
 
 /// How many Reads one provider process runs at once, when `TAP_MAX_READS_IN_FLIGHT` does not
-/// say: half the AWS calls it lets into flight (`aws::DEFAULT_MAX_CALLS_IN_FLIGHT`), as a Read
+/// say: half the default bound on AWS calls (`aws::DEFAULT_MAX_CALLS_IN_FLIGHT`), as a Read
 /// makes 1.2 calls on average and at most five at once (a VPC's). A refresh that sends every Read
 /// at once (`--parallel` far above the CLI's default of 4 × cores) otherwise builds all their
 /// AWS requests, which then wait for a connection with their whole state held: the Reads beyond
